@@ -1,0 +1,130 @@
+"""Logging in Stash's stderr protocol, with every secret redacted before it leaves the process.
+
+Hooks log rarely and must start fast, so stashapi.log (which pulls in its own logging setup) is imported only on the
+first message. The detached drainer has no reader on stderr (Stash closed the pipe), so it switches to a rotating file
+with log_to_file(); redaction is the same in both modes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any, Optional, Union
+from urllib.parse import quote
+
+# Stash stops reading stderr at a 64 KiB line; a UTF-8 char can take 4 bytes, so cap characters well below that.
+MAX_LINE_CHARS = 8000
+FILE_MAX_BYTES = 5 * 1024 * 1024
+MIN_SECRET_LEN = 6
+MASK = "***"
+
+_TOKEN_PATTERNS = (
+    # X-Plex-Token=abc, X-Plex-Token: abc, 'X-Plex-Token': 'abc', ApiKey: abc, apikey=abc, api_key=abc
+    re.compile(r"""(?i)(x-plex-token|api[-_]?key)(["']?\s*[=:]\s*["']?)([^\s&"',;}\]]+)"""),
+    # Cookie: session=abc (only the cookie form: "session: started" is ordinary prose)
+    re.compile(r"""(?i)(\bsession)(=)([^\s&"',;}\]]+)"""),
+)
+
+_lock = threading.Lock()
+_secrets: tuple = ()
+_logger: Optional[logging.Logger] = None
+_to_file = False
+
+
+def register_secret(value: Optional[str]) -> None:
+    """Adds a value that must never be printed; short values are ignored (they would mask ordinary words)."""
+    global _secrets
+    if not value or len(value) < MIN_SECRET_LEN:
+        return
+    with _lock:
+        found = set(_secrets)
+        found.update({value, quote(value, safe="")})
+        # Longest first, so a secret that contains another is masked whole.
+        _secrets = tuple(sorted(found, key=len, reverse=True))
+
+
+def redact(text: Any) -> str:
+    """Masks registered secrets and token-shaped patterns in any message or object."""
+    out = text if isinstance(text, str) else str(text)
+    for secret in _secrets:
+        if secret in out:
+            out = out.replace(secret, MASK)
+    for pattern in _TOKEN_PATTERNS:
+        out = pattern.sub(lambda m: m.group(1) + m.group(2) + MASK, out)
+    return out
+
+
+def debug(msg: Any) -> None:
+    _emit(logging.DEBUG, msg)
+
+
+def info(msg: Any) -> None:
+    _emit(logging.INFO, msg)
+
+
+def warning(msg: Any) -> None:
+    _emit(logging.WARNING, msg)
+
+
+def error(msg: Any) -> None:
+    _emit(logging.ERROR, msg)
+
+
+def progress(fraction: float) -> None:
+    """Task progress bar (0..1). Dropped in file mode: nobody reads a progress line from a file."""
+    if _to_file:
+        return
+    try:
+        value = float(fraction)
+    except (TypeError, ValueError):
+        return
+    value = min(max(value, 0.0), 1.0)
+    logger = _get_logger()
+    # stashapi.log (imported by _get_logger) registers logging.PROGRESS, which its handler maps to "p".
+    logger.log(getattr(logging, "PROGRESS", logging.CRITICAL), f"{value:.4f}")
+
+
+def log_to_file(path: Union[str, Path]) -> None:
+    """Switches this process to a size-capped file (one backup): for the detached drainer, whose stderr is dead."""
+    global _logger, _to_file
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(str(path), maxBytes=FILE_MAX_BYTES, backupCount=1, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(message)s"))
+    logger = logging.getLogger("Stash2Plex.file")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+        old.close()
+    logger.addHandler(handler)
+    with _lock:
+        _logger = logger
+        _to_file = True
+
+
+def _emit(level: int, msg: Any) -> None:
+    logger = _get_logger()
+    for line in redact(msg).split("\n"):
+        logger.log(level, line.rstrip("\r")[:MAX_LINE_CHARS])
+
+
+def _get_logger() -> logging.Logger:
+    global _logger
+    if _logger is not None:
+        return _logger
+    with _lock:
+        if _logger is None:
+            from stashapi.log import StashLogHandler  # lazy: keeps hook start-up cheap
+
+            logger = logging.getLogger("Stash2Plex.stash")
+            logger.propagate = False
+            logger.setLevel(logging.DEBUG)
+            # Bind the stream now, not at stashapi import time, so a replaced sys.stderr is honoured.
+            logger.addHandler(StashLogHandler(stream=sys.stderr))
+            _logger = logger
+    return _logger
+

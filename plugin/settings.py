@@ -1,0 +1,231 @@
+"""Plugin settings: defaults in code (Stash stores nothing until a user edits a field) and forgiving validation.
+
+Every invalid value falls back to its default and produces one sentence for the log, so a typo in one field never
+stops the plugin. The Plex token is registered as a secret the moment it is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlparse
+
+from plugin import log
+
+NEVER = None
+_INTERVALS = {"never": NEVER, "hourly": 3600, "daily": 86400, "weekly": 604800}
+MIN_RECONCILE_INTERVAL = 60
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; reconcile_interval is seconds, or None for never."""
+
+    plex_url: Optional[str] = None
+    plex_token: Optional[str] = field(default=None, repr=False)
+    plex_library: Tuple[str, ...] = ()
+    enabled: bool = True
+    max_retries: int = 5
+    strict_matching: bool = True
+    preserve_plex_edits: bool = False
+    skip_not_found: bool = False
+    sync_title: bool = True
+    sync_summary: bool = True
+    sync_studio: bool = True
+    sync_date: bool = True
+    sync_rating: bool = True
+    sync_performers: bool = True
+    sync_tags: bool = True
+    sync_collection: bool = True
+    sync_poster: bool = True
+    obfuscate_paths: bool = False
+    reconcile_interval: Optional[int] = 3600
+    reconcile_scope: str = "recent"
+    path_map: Tuple[Tuple[str, str], ...] = ()
+    plex_parallelism: int = 4
+    plex_connect_timeout: float = 5.0
+    plex_read_timeout: float = 30.0
+    batch_size: int = 50
+
+    def missing_required(self) -> List[str]:
+        """Sentences naming the settings without which nothing can be pushed to Plex."""
+        missing = []
+        if not self.plex_url:
+            missing.append("Setting plex_url is not set; Plex sync is off until it is.")
+        if not self.plex_token:
+            missing.append("Setting plex_token is not set; Plex sync is off until it is.")
+        return missing
+
+
+class _Invalid(ValueError):
+    """A value that cannot be used; the message completes "Setting <key> <value> ..."."""
+
+
+def load_settings(raw: Optional[Dict[str, Any]]) -> Tuple[Settings, List[str]]:
+    """Merges Stash's stored plugin settings over the defaults; returns the settings and one note per problem."""
+    notes: List[str] = []
+    if raw is None:
+        return Settings(), notes
+    if not isinstance(raw, dict):
+        return Settings(), ["Plugin settings are not a key/value map; using defaults for every setting."]
+    defaults = Settings()
+    values: Dict[str, Any] = {}
+    for key in sorted(raw):
+        value = raw[key]
+        parser = _PARSERS.get(key)
+        if parser is None:
+            notes.append(f"Unknown setting {key!r} is ignored.")
+            continue
+        if value is None:
+            continue
+        try:
+            values[key] = parser(value, notes)
+        except _Invalid as exc:
+            shown = "(hidden)" if key == "plex_token" else _show(value)
+            notes.append(f"Setting {key} {shown} {exc}; using {_describe(getattr(defaults, key))}.")
+    settings = Settings(**values)
+    log.register_secret(settings.plex_token)
+    return settings, notes
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "...'"
+
+
+def _describe(default: Any) -> str:
+    if default is None or default == ():
+        return "none"
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    return f"the default {default}"
+
+
+def _bool(value: Any, _notes: List[str]) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _Invalid("is not true or false")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise _Invalid("is not a number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    raise _Invalid("is not a number")
+
+
+def _int_in(low: int, high: int) -> Callable[[Any, List[str]], int]:
+    def parse(value: Any, _notes: List[str]) -> int:
+        number = _number(value)
+        if number != int(number):
+            raise _Invalid("is not a whole number")
+        if not low <= number <= high:
+            raise _Invalid(f"is outside {low}..{high}")
+        return int(number)
+
+    return parse
+
+
+def _seconds_in(low: float, high: float) -> Callable[[Any, List[str]], float]:
+    def parse(value: Any, _notes: List[str]) -> float:
+        number = _number(value)
+        if not low <= number <= high:
+            raise _Invalid(f"is outside {low:g}..{high:g} seconds")
+        return number
+
+    return parse
+
+
+def _plex_url(value: Any, _notes: List[str]) -> Optional[str]:
+    if not isinstance(value, str):
+        raise _Invalid("is not an http(s) URL")
+    text = value.strip()
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise _Invalid("is not an http(s) URL")
+    return text.rstrip("/")
+
+
+def _token(value: Any, _notes: List[str]) -> Optional[str]:
+    if not isinstance(value, str):
+        raise _Invalid("is not text")
+    text = value.strip()
+    if any(c.isspace() for c in text):
+        raise _Invalid("contains spaces")
+    return text or None
+
+
+def _libraries(value: Any, _notes: List[str]) -> Tuple[str, ...]:
+    if not isinstance(value, str):
+        raise _Invalid("is not a comma-separated list of library names")
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _interval(value: Any, _notes: List[str]) -> Optional[int]:
+    if isinstance(value, str) and value.strip().lower() in _INTERVALS:
+        return _INTERVALS[value.strip().lower()]
+    try:
+        seconds = _number(value)
+    except _Invalid:
+        raise _Invalid("is not a number of seconds or one of never/hourly/daily/weekly") from None
+    if seconds < 0:
+        raise _Invalid("is negative")
+    if seconds == 0:
+        return NEVER
+    if seconds < MIN_RECONCILE_INTERVAL:
+        raise _Invalid(f"is below the {MIN_RECONCILE_INTERVAL} s minimum")
+    return int(seconds)
+
+
+def _scope(value: Any, _notes: List[str]) -> str:
+    if isinstance(value, str) and value.strip().lower() in ("recent", "all"):
+        return value.strip().lower()
+    raise _Invalid("is not 'recent' or 'all'")
+
+
+def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:
+    """'stash_prefix=plex_prefix;...'; a bad pair is reported and skipped, the good ones are kept."""
+    if not isinstance(value, str):
+        raise _Invalid("is not text of the form stash_prefix=plex_prefix;...")
+    pairs = []
+    for chunk in value.split(";"):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        sep = "=>" if "=>" in chunk else "="
+        stash, _, plex = chunk.partition(sep)
+        if not _ or not stash.strip() or not plex.strip():
+            notes.append(f"Setting path_map entry {chunk!r} is not of the form stash_prefix=plex_prefix; skipped.")
+            continue
+        pairs.append((stash.strip(), plex.strip()))
+    return tuple(pairs)
+
+
+_PARSERS: Dict[str, Callable[[Any, List[str]], Any]] = {
+    "plex_url": _plex_url,
+    "plex_token": _token,
+    "plex_library": _libraries,
+    "max_retries": _int_in(0, 20),
+    "reconcile_interval": _interval,
+    "reconcile_scope": _scope,
+    "path_map": _path_map,
+    "plex_parallelism": _int_in(1, 16),
+    "plex_connect_timeout": _seconds_in(1, 300),
+    "plex_read_timeout": _seconds_in(1, 600),
+    "batch_size": _int_in(1, 500),
+}
+_PARSERS.update({f.name: _bool for f in fields(Settings) if isinstance(f.default, bool)})
