@@ -1,0 +1,58 @@
+"""Stash2Plex entry point: Stash starts this file once per hook firing and per task.
+
+Stash writes one JSON object to stdin and reads exactly one JSON object from stdout; log lines go to
+stderr. Each mode imports only what it needs, because a hook holds up the user's Save until we exit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from plugin import log  # noqa: E402
+from plugin.errors import PluginError  # noqa: E402
+from plugin.io import InputError, read_input, write_output  # noqa: E402
+
+
+def _dispatch(plugin_input) -> str:
+    mode = plugin_input.mode
+    if plugin_input.hook is not None:
+        from hooks.handler import handle_hook
+
+        return handle_hook(plugin_input)
+    if mode == "drain":
+        from worker.drainer import run_detached
+
+        return run_detached(plugin_input)
+    from tasks.runner import run_task
+
+    return run_task(plugin_input)
+
+
+def main() -> int:
+    try:
+        plugin_input = read_input(sys.stdin.read())
+    except InputError as exc:
+        log.error(f"Stash2Plex could not start: {exc}")
+        write_output(error=str(exc))
+        return 1
+    try:
+        output = _dispatch(plugin_input)
+    except PluginError as exc:
+        message = log.redact(str(exc))
+        log.error(message)
+        write_output(error=message)
+        return 1
+    except Exception as exc:  # the last line of defence: Stash must get a readable error, not a traceback
+        message = log.redact(f"{type(exc).__name__}: {exc}")
+        log.error(f"Stash2Plex failed: {message}")
+        write_output(error=message)
+        return 1
+    write_output(output=output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

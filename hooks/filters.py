@@ -1,0 +1,31 @@
+"""Which hook firings change something Plex shows.
+
+Stash fires Scene.Update.Post for play counts, O-counter, organized flags and resume times too; those
+change nothing in Plex, and skipping them keeps bulk edits from flooding the queue. A firing without
+inputFields (a scan, or a scene created by a scan) may have changed the files, so it always counts.
+"""
+
+from __future__ import annotations
+
+# SceneUpdateInput keys whose change reaches Plex: the synced fields, the cover, and which file is primary.
+SCENE_FIELDS_PLEX_SHOWS = frozenset({
+    "title", "details", "date", "rating100", "studio_id", "performer_ids", "tag_ids", "cover_image",
+    "primary_file_id",
+})
+
+# A rename is the only change of a performer, tag or studio that Plex shows (as an actor, genre, studio).
+ENTITY_HOOKS = {"Performer.Update.Post": "performer", "Tag.Update.Post": "tag", "Studio.Update.Post": "studio"}
+
+
+def scene_needs_sync(hook) -> bool:
+    if not hook.input_fields:
+        return True
+    return bool(SCENE_FIELDS_PLEX_SHOWS.intersection(hook.input_fields))
+
+
+def entity_kind(hook) -> str | None:
+    """The entity kind when this firing renamed a performer, tag or studio, else None."""
+    kind = ENTITY_HOOKS.get(hook.type)
+    if kind is None or (hook.input_fields and "name" not in hook.input_fields):
+        return None
+    return kind
