@@ -1,0 +1,128 @@
+"""The drainer: the one process that empties the queue into Plex, detached (hooks) or in a task.
+
+It holds the lease for as long as it works (renewed between batches, taken over by the next drainer
+when it dies), claims jobs in batches, and leaves when the queue has been empty for a grace period.
+Before leaving it releases the lease and looks once more, so a job queued by a hook that saw the
+lease still held is never stranded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from plugin import log
+from plugin.errors import PluginError
+from reconciliation.schedule import take_request
+from sync_queue.lease import acquire, release, renew
+from worker.batch import BatchTally, run_batch
+from worker.runtime import Runtime, open_runtime
+
+LEASE_TTL_S = 60.0
+IDLE_GRACE_S = 3.0
+IDLE_POLL_S = 0.25
+# A retry due within this horizon is waited for; a later one is left to the next invocation.
+RETRY_HORIZON_S = 120.0
+
+
+@dataclass
+class DrainReport:
+    tally: BatchTally = field(default_factory=BatchTally)
+    stopped_early: Optional[str] = None
+
+
+class _StopFlag:
+    """Set by SIGTERM/SIGINT: the current batch finishes or is released, then the lease goes."""
+
+    def __init__(self) -> None:
+        self.stop = False
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread (tests driving drain() directly)
+                return
+
+    def _handle(self, signum, frame) -> None:
+        self.stop = True
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}"
+
+
+def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None = None,
+          stop: _StopFlag | None = None, wait_for_retries: bool = True) -> DrainReport:
+    """Drains until the queue stays empty; the caller must hold the lease as `owner`."""
+    stop = stop or _StopFlag()
+    report = DrainReport()
+    idle_since: float | None = None
+    while not stop.stop:
+        if not renew(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
+            report.stopped_early = "another drainer took the lease over"
+            log.warning("Stash2Plex drainer lost its lease; stopping")
+            break
+        rt.expand_entity_requests()
+        scope = take_request(rt.conn)
+        if scope:
+            rt.reconcile(scope)
+        rt.queue.release_due_retries(time.time())
+        jobs = rt.queue.claim(rt.settings.batch_size)
+        if jobs:
+            idle_since = None
+            try:
+                run_batch(rt, jobs, report.tally)
+            except PluginError as exc:
+                report.stopped_early = str(exc)
+                break
+            if progress:
+                progress(report.tally)
+            rt.queue.prune_if_due()
+            continue
+        if rt.breaker_wait():
+            continue
+        now = time.monotonic()
+        idle_since = idle_since or now
+        next_retry = rt.queue.next_retry_at()
+        waiting_for_retry = (wait_for_retries and next_retry is not None
+                             and next_retry - time.time() <= RETRY_HORIZON_S)
+        if now - idle_since >= IDLE_GRACE_S and not waiting_for_retry:
+            break
+        time.sleep(IDLE_POLL_S)
+    return report
+
+
+def drain_with_lease(rt: Runtime, progress=None, wait_for_retries: bool = True) -> DrainReport | None:
+    """Takes the lease, drains, releases; None when another process holds the lease."""
+    owner = owner_id()
+    stop = _StopFlag()
+    stop.install()
+    report = None
+    while acquire(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
+        rt.queue.recover_after_takeover()
+        try:
+            report = drain(rt, owner, progress, stop, wait_for_retries)
+        finally:
+            release(rt.conn, owner)
+        # Closes the window where a hook saw our lease, did not spawn, and queued after our last claim.
+        if stop.stop or report.stopped_early or rt.queue.pending_count() == 0:
+            break
+    return report
+
+
+def run_detached(plugin_input) -> str:
+    """Entry of the process spawned by hooks: logs to a file, since nobody reads its stderr."""
+    rt = open_runtime(plugin_input, log_file=True)
+    try:
+        report = drain_with_lease(rt)
+    finally:
+        rt.close()
+    if report is None:
+        return "another drainer is running"
+    log.info(f"Stash2Plex drainer done: {report.tally.summary()}")
+    return report.tally.summary()
