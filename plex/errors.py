@@ -1,0 +1,128 @@
+"""Every failure talking to Plex, sorted into the five classes the worker has a retry policy for.
+
+The worker decides wait / retry / dead-letter from the class alone, so the mapping lives here, next to the
+HTTP code, and the messages are safe to log or store: plexapi and requests put URLs into their messages, and
+a URL built with `includeToken` or a proxy error can carry the token.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+_MAX_MESSAGE = 400
+_QUERY = re.compile(r"\?[^\s'\")\]]*")
+_TOKEN_PAIR = re.compile(r"(X-Plex-Token)\s*[=:]\s*['\"]?[^\s&'\",)]+", re.IGNORECASE)
+_STATUS = re.compile(r"^\((\d{3})\)")
+
+
+class PlexError(Exception):
+    """Base of all classified Plex failures; `message` is already scrubbed of secrets."""
+
+    kind = "plex_error"
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class PlexDown(PlexError):
+    """Plex is not reachable or its proxy says so: wait for it, never spend a job's attempts."""
+
+    kind = "plex_down"
+
+
+class PlexUnauthorized(PlexError):
+    """The token was rejected: nothing will work until the user fixes the setting."""
+
+    kind = "plex_unauthorized"
+
+
+class PlexNotFound(PlexError):
+    """The item or section is gone (deleted, or the library was re-scanned under new keys)."""
+
+    kind = "plex_not_found"
+
+
+class PlexTransient(PlexError):
+    """Plex answered badly this time (timeout, 5xx, rate limit, garbled XML): retry with backoff."""
+
+    kind = "plex_transient"
+
+
+class PlexPermanent(PlexError):
+    """Plex refused the request itself (bad field, bad value): retrying sends the same refusal."""
+
+    kind = "plex_permanent"
+
+
+def scrub(text: str, token: Optional[str] = None) -> str:
+    """Removes query strings, X-Plex-Token pairs and the token itself; keeps the message short."""
+    if token:
+        text = text.replace(token, "***")
+    text = _TOKEN_PAIR.sub(r"\1=***", text)
+    text = _QUERY.sub("", text)
+    text = " ".join(text.split())
+    if len(text) > _MAX_MESSAGE:
+        text = text[: _MAX_MESSAGE - 3] + "..."
+    return text
+
+
+def for_status(status: int, where: str, body: str = "", token: Optional[str] = None) -> PlexError:
+    """The class for an HTTP status Plex (or a proxy in front of it) answered with."""
+    detail = scrub(f"HTTP {status} from Plex for {where}" + (f": {body}" if body else ""), token)
+    if status == 401:
+        return PlexUnauthorized("Plex rejected the token (HTTP 401); check the plex_token setting", status)
+    if status == 404:
+        return PlexNotFound(detail, status)
+    if status in (502, 503, 504):
+        return PlexDown(detail, status)
+    if status == 429 or status >= 500:
+        return PlexTransient(detail, status)
+    return PlexPermanent(detail, status)
+
+
+def classify(exc: BaseException, token: Optional[str] = None) -> PlexError:
+    """Maps any exception raised while talking to Plex onto a PlexError subclass (idempotent)."""
+    if isinstance(exc, PlexError):
+        return exc
+    from xml.etree.ElementTree import ParseError
+
+    import requests
+
+    name = type(exc).__name__
+    text = scrub(str(exc), token)
+    # ConnectTimeout is both a ConnectionError and a Timeout: it means "not reachable", so test it first.
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return PlexDown(f"Plex did not accept a connection in time ({name}): {text}")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return PlexTransient(f"Plex was too slow to answer ({name}): {text}")
+    if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError)):
+        return PlexDown(f"Plex is not reachable ({name}): {text}")
+    if isinstance(exc, ParseError):
+        return PlexTransient(f"Plex answered with something that is not XML: {text}")
+    plexapi_error = _classify_plexapi(exc, text)
+    if plexapi_error is not None:
+        return plexapi_error
+    if isinstance(exc, requests.exceptions.RequestException):
+        return PlexTransient(f"HTTP error talking to Plex ({name}): {text}")
+    return PlexTransient(f"Unexpected error talking to Plex ({name}): {text}")
+
+
+def _classify_plexapi(exc: BaseException, text: str) -> Optional[PlexError]:
+    """plexapi folds the status into its message as "(NNN) reason; url body"."""
+    from plexapi import exceptions as px
+
+    if isinstance(exc, px.Unauthorized):
+        return PlexUnauthorized("Plex rejected the token (HTTP 401); check the plex_token setting", 401)
+    if isinstance(exc, px.NotFound):
+        return PlexNotFound(f"Not found in Plex: {text}", 404)
+    if isinstance(exc, px.BadRequest):
+        found = _STATUS.match(str(exc))
+        if found:
+            return for_status(int(found.group(1)), "a request", text)
+        return PlexPermanent(f"Plex refused the request: {text}")
+    if isinstance(exc, px.PlexApiException):
+        return PlexPermanent(f"plexapi refused the request: {text}")
+    return None

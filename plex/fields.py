@@ -1,0 +1,162 @@
+"""The Plex state a scene should have, per-field hashes of it, and which fields changed or were edited in Plex.
+
+Stash is authoritative: an empty Stash value clears the Plex field, except the title (a blank title is never
+pushed). A field whose sync toggle is off is absent from the desired state, so it is never touched. Values
+are kept in the same forms `plex.parse` reads back from Plex, so hashes of pushed and re-read values agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional
+
+TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt")
+LIST_FIELDS = ("genres", "actors", "collections")
+FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class SyncToggles:
+    """Which fields to sync; built from the plugin's `sync_*` settings."""
+
+    title: bool = True
+    summary: bool = True
+    studio: bool = True
+    date: bool = True
+    rating: bool = True
+    tags: bool = True
+    performers: bool = True
+    collection: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SyncToggles:
+        """Reads `sync_<name>` attributes; a missing one keeps the default (on)."""
+        names = cls.__dataclass_fields__
+        return cls(**{name: bool(getattr(settings, f"sync_{name}", True)) for name in names})
+
+
+def clean_text(value: Optional[str]) -> str:
+    """Text as Stash has it, minus the control characters Plex rejects (newline and tab kept; CRLF -> LF)."""
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+def clean_list(values: Iterable[Optional[str]]) -> tuple[str, ...]:
+    """Order kept; blanks dropped; duplicates dropped case-insensitively (PMS folds tag case)."""
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        text = clean_text(value).strip()
+        key = text.casefold()
+        if text and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return tuple(out)
+
+
+def plex_date(value: Optional[str]) -> str:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` -> `YYYY-MM-DD` (first day of a partial period); else empty."""
+    found = _DATE.match(value or "")
+    if not found:
+        return ""
+    year, month, day = found.groups()
+    return f"{year}-{month or '01'}-{day or '01'}"
+
+
+def plex_rating(rating100: Optional[int]) -> Optional[float]:
+    """Stash 0..100 -> Plex 0..10; None (unrated) clears the Plex rating."""
+    if rating100 is None:
+        return None
+    return round(max(0, min(100, int(rating100))) / 10.0, 1)
+
+
+def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str, Any]:
+    """The Plex fields the scene dictates: only toggled-on fields, and no title when Stash's is blank.
+
+    `scene` is a `stash.scene.SceneMetadata` (or anything with its attributes: title, details, studio,
+    performers, tags, date, rating100).
+    """
+    fields: dict[str, Any] = {}
+    title = clean_text(scene.title).strip()
+    if toggles.title and title:
+        fields["title"] = title
+    if toggles.summary:
+        fields["summary"] = clean_text(scene.details)
+    studio = clean_text(scene.studio).strip()
+    if toggles.studio:
+        fields["studio"] = studio
+    if toggles.date:
+        fields["originallyAvailableAt"] = plex_date(scene.date)
+    if toggles.rating:
+        fields["userRating"] = plex_rating(scene.rating100)
+    if toggles.tags:
+        fields["genres"] = clean_list(scene.tags)
+    if toggles.performers:
+        fields["actors"] = clean_list(scene.performers)
+    if toggles.collection:
+        fields["collections"] = (studio,) if studio else ()
+    return fields
+
+
+def canonical(name: str, value: Any) -> Any:
+    """One JSON-able form per field, so a value read from Plex and the value pushed hash the same."""
+    if name in LIST_FIELDS:
+        return list(value or ())
+    if name == "userRating":
+        return None if value in (None, "") else round(float(value), 1)
+    return value or ""
+
+
+def field_hash(name: str, value: Any) -> str:
+    data = json.dumps([name, canonical(name, value)], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(data.encode("utf-8")).hexdigest()[:16]
+
+
+def field_hashes(fields: Mapping[str, Any]) -> dict[str, str]:
+    return {name: field_hash(name, value) for name, value in fields.items()}
+
+
+def content_hash(hashes: Mapping[str, str]) -> str:
+    """One hash of a whole desired state, for the queue's dedup and reconciliation."""
+    data = json.dumps(sorted(hashes.items()), separators=(",", ":"))
+    return hashlib.sha1(data.encode("ascii")).hexdigest()[:16]
+
+
+def diff(desired_hashes: Mapping[str, str], last_pushed_hashes: Optional[Mapping[str, str]]) -> set[str]:
+    """Fields to push: those whose hash differs from the last push (all of them on a first sync)."""
+    last = last_pushed_hashes or {}
+    return {name for name, digest in desired_hashes.items() if last.get(name) != digest}
+
+
+def edited_in_plex(
+    current: Mapping[str, Any],
+    last_pushed_hashes: Mapping[str, str],
+    our_collections: Iterable[str] = (),
+) -> set[str]:
+    """Fields whose current Plex value differs from what we last pushed (never-pushed fields excluded).
+
+    `current` must come from the full item (`plex.push.read_item`), never from a listing. Collections we do
+    not own are the user's business: only the collections this plugin added are compared. Used both for
+    `preserve_plex_edits` (skip these fields) and for drift detection (re-push them).
+    """
+    if current.get("tags_partial"):
+        raise ValueError("edited_in_plex needs the full item, not a listing with truncated tags")
+    owned = {c.casefold() for c in our_collections}
+    changed = set()
+    for name, pushed in last_pushed_hashes.items():
+        if name not in current:
+            continue
+        value = current[name]
+        if name == "collections":
+            value = [c for c in value if c.casefold() in owned]
+        if field_hash(name, value) != pushed:
+            changed.add(name)
+    return changed

@@ -1,0 +1,84 @@
+"""The library index: which Plex item holds which file, read from paged section listings.
+
+One pass of ceil(N / page_size) GETs per section instead of a lookup per scene; records are yielded page by
+page so a 100k-item library never sits in memory at once (the caller stores them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Optional
+
+from plex import wire
+from plex.parse import to_int, video_fields, video_parts
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    """A movie section; `scanned_at`/`content_changed_at` tell the caller whether its stored index is stale."""
+
+    key: int
+    title: str
+    scanned_at: Optional[int]
+    content_changed_at: Optional[int] = None
+    locations: tuple[str, ...] = ()
+
+
+@dataclass
+class PlexItemRecord:
+    """One Plex item as stored in the index (same fields as `sync_queue.plex_items.PlexItemRecord`)."""
+
+    rating_key: int
+    section_id: int
+    parts: list[tuple[str, int]] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)
+
+
+def list_sections(server: Any, wanted_titles: Iterable[str] = ()) -> tuple[list[SectionInfo], list[str]]:
+    """Movie sections whose title is wanted (all movie sections when none named), and wanted titles not found.
+
+    Titles compare case-insensitively; a wanted title that names a non-movie section counts as not found.
+    """
+    root = wire.request_xml(server, "GET", "/library/sections")
+    wanted = [t.strip() for t in wanted_titles if t and t.strip()]
+    folded = {t.casefold() for t in wanted}
+    sections = []
+    for directory in root.iterfind("Directory"):
+        title = directory.get("title") or ""
+        if directory.get("type") != "movie" or (folded and title.casefold() not in folded):
+            continue
+        sections.append(SectionInfo(
+            key=int(directory.get("key", "0")),
+            title=title,
+            scanned_at=to_int(directory.get("scannedAt")),
+            content_changed_at=to_int(directory.get("contentChangedAt")),
+            locations=tuple(loc.get("path") or "" for loc in directory.iterfind("Location")),
+        ))
+    found = {s.title.casefold() for s in sections}
+    return sections, [t for t in wanted if t.casefold() not in found]
+
+
+def records_from(container: Any, section_id: int) -> Iterator[PlexItemRecord]:
+    """Records of the `<Video>` children of a listing container (tag lists marked partial)."""
+    for video in container.iterfind("Video"):
+        rating_key = to_int(video.get("ratingKey"))
+        if rating_key is None:
+            continue
+        yield PlexItemRecord(rating_key, section_id, video_parts(video), video_fields(video, full=False))
+
+
+def iter_section_items(server: Any, section: SectionInfo, page_size: int = 1000) -> Iterator[PlexItemRecord]:
+    """Every movie of the section, one raw GET per page (X-Plex-Container-Start/Size headers)."""
+    start = 0
+    while True:
+        headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(page_size)}
+        root = wire.request_xml(server, "GET", f"/library/sections/{section.key}/all?type=1", headers)
+        count = 0
+        for record in records_from(root, section.key):
+            count += 1
+            yield record
+        start += count
+        total = to_int(root.get("totalSize"))
+        # Without totalSize a short page is the last one; an empty page always is (guards a shrinking library).
+        if count == 0 or (total is not None and start >= total) or (total is None and count < page_size):
+            return

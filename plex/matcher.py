@@ -1,0 +1,125 @@
+"""Which Plex item(s) hold a scene's files: full mapped path, then unique basename (+ size), then `file=`.
+
+Duplicate basenames are common (`scene.mp4` in many folders), so a basename alone is trusted only when it
+is unique or the size settles it; otherwise strict mode reports the ambiguity instead of guessing, and
+non-strict mode picks the closest size, then duration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence
+from urllib.parse import quote
+
+from plex import wire
+from plex.index import records_from
+from plex.path_map import PathMap, basename, normalise_path
+
+MATCHED = "matched"
+NOT_FOUND = "not_found"
+AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class PlexPart:
+    """One file of a Plex item, as the index stores it (path normalised)."""
+
+    rating_key: int
+    path: str
+    size: Optional[int]
+    duration_ms: Optional[int] = None
+
+
+class PlexLookup(Protocol):
+    """Index queries the matcher needs; the worker passes the database-backed one."""
+
+    def by_paths(self, paths: Sequence[str]) -> Mapping[str, list[PlexPart]]: ...
+
+    def by_basenames(self, names: Sequence[str]) -> Mapping[str, list[PlexPart]]: ...
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    status: str
+    rating_keys: tuple[int, ...]
+    detail: str
+
+
+def _attr(obj: Any, name: str) -> Any:
+    """Scene files may be dataclasses or the raw GraphQL dicts."""
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def _pick(candidates: list[PlexPart], size: Optional[int], duration_s: Optional[float], strict: bool) -> list[int]:
+    """Rating keys a basename's candidates resolve to: one key, or several when still ambiguous."""
+    keys = sorted({c.rating_key for c in candidates})
+    if len(keys) <= 1:
+        return keys
+    same_size = sorted({c.rating_key for c in candidates if size and c.size == size})
+    if len(same_size) == 1 or strict:
+        return same_size if len(same_size) == 1 else keys
+
+    def distance(c: PlexPart) -> tuple[float, float]:
+        size_gap = abs((c.size or 0) - size) if size else 0
+        dur_gap = abs(c.duration_ms / 1000.0 - duration_s) if c.duration_ms and duration_s else 0
+        return (size_gap, dur_gap)
+
+    ranked = sorted(candidates, key=distance)
+    best = [c.rating_key for c in ranked if distance(c) == distance(ranked[0])]
+    return sorted(set(best))
+
+
+def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, strict: bool = True) -> MatchResult:
+    """Matches every file of a scene; the scene matches every item holding one of its files.
+
+    `scene_files` items have `path`, `size` and optionally `duration` (seconds), as attributes or keys.
+    """
+    files = [(normalise_path(_attr(f, "path") or ""), _attr(f, "size"), _attr(f, "duration")) for f in scene_files]
+    files = [f for f in files if f[0]]
+    if not files:
+        return MatchResult(NOT_FOUND, (), "scene has no files")
+    mapped = {path: path_map.to_plex(path) for path, _, _ in files}
+    by_path = lookup.by_paths(sorted(set(mapped.values())))
+    keys: set[int] = set()
+    pending = []
+    for path, size, duration in files:
+        hits = [p for p in by_path.get(mapped[path], []) if path_map.same_path(p.path, mapped[path])]
+        if hits:
+            keys.update(p.rating_key for p in hits)
+        else:
+            pending.append((path, size, duration))
+    notes = []
+    ambiguous = False
+    if pending:
+        by_name = lookup.by_basenames(sorted({basename(p) for p, _, _ in pending}))
+        for path, size, duration in pending:
+            candidates = list(by_name.get(basename(path), []))
+            picked = _pick(candidates, size, duration, strict)
+            if len(picked) == 1:
+                keys.update(picked)
+            elif picked:
+                ambiguous = True
+                notes.append(f"{basename(path)}: {len(picked)} Plex items share this file name")
+            else:
+                notes.append(f"{mapped[path]}: no Plex item has this file")
+    if keys:
+        return MatchResult(MATCHED, tuple(sorted(keys)), "; ".join(notes))
+    return MatchResult(AMBIGUOUS if ambiguous else NOT_FOUND, (), "; ".join(notes))
+
+
+def find_by_file(server: Any, section_key: int, path: str, case_insensitive: bool = False) -> list[PlexPart]:
+    """Targeted lookup for a file Plex may have just scanned: PMS's `file=` filter, confirmed client-side.
+
+    The filter is undocumented and not exact (it can return a whole folder), so only Parts whose file equals
+    `path` count. One GET; no results is an empty list, not an error.
+    """
+    want = normalise_path(path)
+    key = f"/library/sections/{int(section_key)}/all?type=1&file={quote(path, safe='')}"
+    root = wire.request_xml(server, "GET", key)
+    found = []
+    for record in records_from(root, int(section_key)):
+        for part_path, size in record.parts:
+            same = part_path.casefold() == want.casefold() if case_insensitive else part_path == want
+            if same:
+                found.append(PlexPart(record.rating_key, part_path, size, record.fields.get("duration")))
+    return found

@@ -1,0 +1,73 @@
+"""Reading the few things we need from PMS `<Video>` elements (listings, `file=` lookups, full items).
+
+Shared by the index, the matcher and the item read so the three agree on field names and value forms
+(the same forms `plex.fields` hashes, so a value read back compares equal to the value pushed).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+from xml.etree.ElementTree import Element
+
+from plex.path_map import normalise_path
+
+# Element name in PMS XML -> our field name.
+_TAG_ELEMENTS = (("Genre", "genres"), ("Role", "actors"), ("Collection", "collections"))
+
+
+def to_int(value: Optional[str]) -> Optional[int]:
+    """PMS numbers come as attribute strings and may be missing."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def to_float(value: Optional[str]) -> Optional[float]:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def video_parts(video: Element) -> list[tuple[str, int]]:
+    """(normalised file path, size) of every Part of every Media (versions and multi-part files)."""
+    parts = []
+    for part in video.iterfind("Media/Part"):
+        path = part.get("file")
+        if path:
+            parts.append((normalise_path(path), to_int(part.get("size")) or 0))
+    return parts
+
+
+def video_duration(video: Element) -> Optional[int]:
+    """Duration in ms: the item's, else the first Media's (used only to break basename ties)."""
+    duration = to_int(video.get("duration"))
+    if duration is None:
+        media = video.find("Media")
+        duration = to_int(media.get("duration")) if media is not None else None
+    return duration
+
+
+def video_fields(video: Element, full: bool) -> dict:
+    """The Plex-visible fields we sync, in the value forms `plex.fields` uses.
+
+    Listings truncate tag lists (e.g. 2 genres, 3 roles), so unless `full` the lists are flagged partial and
+    must never be used to build an edit or to decide drift.
+    """
+    fields: dict = {
+        "title": video.get("title") or "",
+        "summary": video.get("summary") or "",
+        "studio": video.get("studio") or "",
+        "originallyAvailableAt": video.get("originallyAvailableAt") or "",
+        "userRating": to_float(video.get("userRating")),
+    }
+    for element, name in _TAG_ELEMENTS:
+        fields[name] = [t.get("tag") or "" for t in video.iterfind(element)]
+    fields["tags_partial"] = not full
+    fields["locked"] = sorted(f.get("name") or "" for f in video.iterfind("Field") if f.get("locked") == "1")
+    fields["thumb"] = video.get("thumb") or ""
+    duration = video_duration(video)
+    if duration is not None:
+        fields["duration"] = duration
+    return fields
