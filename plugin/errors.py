@@ -1,7 +1,10 @@
-"""The one exception type whose message is meant for the person reading the Stash log."""
+"""The root of every error whose message is written for the user and already free of secrets.
+
+The entry point and the drainer print such messages as they are; anything else is treated as a bug.
+"""
 
 from __future__ import annotations
 
 
 class PluginError(Exception):
-    """A failure we understand (missing setting, wrong token, Plex down...): shown as is, without a traceback."""
+    """An expected failure (Stash or Plex unreachable, bad credentials, bad input) with a user-fit message."""

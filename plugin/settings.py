@@ -206,9 +206,8 @@ def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:
         chunk = chunk.strip()
         if not chunk:
             continue
-        sep = "=>" if "=>" in chunk else "="
-        stash, _, plex = chunk.partition(sep)
-        if not _ or not stash.strip() or not plex.strip():
+        stash, sep, plex = chunk.partition("=")
+        if not sep or not stash.strip() or not plex.strip():
             notes.append(f"Setting path_map entry {chunk!r} is not of the form stash_prefix=plex_prefix; skipped.")
             continue
         pairs.append((stash.strip(), plex.strip()))

@@ -1,0 +1,309 @@
+"""A thin GraphQL client for Stash over one requests.Session.
+
+Not stashapi.StashInterface: its constructor costs three round trips and a 546 KB schema introspection, and its
+default fragments omit the names we sync. Errors never carry the session cookie or the API key: messages are built
+from status codes and Stash's own error text, then passed through plugin.log.redact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+from urllib.parse import urlsplit
+
+import requests
+
+from plugin import log
+from plugin.errors import PluginError
+from plugin.io import StashServer
+from stash import queries
+
+# Stash compares updated_at as text in its own local time; this margin absorbs DST shifts and clock skew.
+RECENT_MARGIN = timedelta(hours=1)
+_MAX_ERROR_CHARS = 400
+_ENTITY_FILTERS = {
+    "performer": lambda ids: {"performers": {"value": ids, "modifier": "INCLUDES"}},
+    "tag": lambda ids: {"tags": {"value": ids, "modifier": "INCLUDES", "depth": 0}},
+    # depth 1: a parent studio's name is synced on its children's scenes too.
+    "studio": lambda ids: {"studios": {"value": ids, "modifier": "INCLUDES", "depth": 1}},
+}
+
+
+class StashError(PluginError):
+    """Stash answered, but not with usable data (GraphQL errors, HTTP errors, HTML instead of JSON)."""
+
+    def __init__(self, message: str, messages: Sequence[str] = ()) -> None:
+        super().__init__(log.redact(message))
+        self.messages = tuple(log.redact(m) for m in messages)
+
+
+class StashAuthError(StashError):
+    """Stash refused our credentials (HTTP 401): retrying with the same ones will not help."""
+
+
+class StashUnavailable(StashError):
+    """Stash could not answer now (connection refused, timeout, database locked): worth retrying later."""
+
+
+@dataclass(frozen=True)
+class ScenePage:
+    scenes: List[dict]
+    count: int
+    page: int
+
+
+@dataclass(frozen=True)
+class Cover:
+    data: bytes
+    content_type: str
+    sha1: str
+
+
+class StashClient:
+    """One Stash server over one requests.Session; give each worker thread its own client."""
+
+    def __init__(self, server: StashServer, timeout: float = 30) -> None:
+        self._server = server
+        self._timeout = timeout
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "Stash2Plex"
+        for secret in server.secrets:
+            log.register_secret(secret)
+        if server.api_key:
+            self._session.headers["ApiKey"] = server.api_key
+        elif server.session_cookie:
+            self._session.cookies.set("session", server.session_cookie)
+
+    @property
+    def graphql_url(self) -> str:
+        return self._server.url + "/graphql"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def query(self, document: str, variables: Optional[Dict[str, Any]] = None) -> dict:
+        """Sends one document; returns its `data`, or raises StashError/StashAuthError/StashUnavailable."""
+        payload = {"query": document, "variables": variables or {}}
+        try:
+            response = self._session.post(self.graphql_url, json=payload, timeout=self._timeout)
+        except requests.Timeout:
+            raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") from None
+        except requests.ConnectionError:
+            raise StashUnavailable(f"Stash is not reachable at {self._server.url} (connection refused).") from None
+        except requests.RequestException as exc:
+            raise StashUnavailable(f"Request to Stash failed: {type(exc).__name__}.") from None
+        return _graphql_data(response)
+
+    def adopt_api_key(self, api_key: Optional[str]) -> None:
+        """Switches to the ApiKey header: the session cookie expires after an hour, long tasks outlive it."""
+        if not api_key:
+            return
+        log.register_secret(api_key)
+        self._session.headers["ApiKey"] = api_key
+        self._session.cookies.clear()
+
+    def plugin_settings(self, plugin_id: str) -> dict:
+        """The plugin's stored settings ({} when never saved); also adopts the server's API key if it has one."""
+        data = self.query(queries.PLUGIN_CONFIGURATION, {"include": [plugin_id]})
+        configuration = data.get("configuration") or {}
+        self.adopt_api_key((configuration.get("general") or {}).get("apiKey"))
+        plugins = configuration.get("plugins") or {}
+        if plugin_id in plugins:
+            return plugins[plugin_id] or {}
+        # Stash < 0.26 stored upper-case plugin ids lower-cased (stashapp/stash#4575).
+        for key, value in plugins.items():
+            if key.lower() == plugin_id.lower():
+                return value or {}
+        return {}
+
+    def version(self) -> str:
+        return ((self.query(queries.VERSION).get("version") or {}).get("version")) or ""
+
+    def scenes_by_ids(self, ids: Sequence[int]) -> List[dict]:
+        """The scenes that still exist among ids (one query; the caller batches). Deleted ids are simply absent."""
+        if not ids:
+            return []
+        try:
+            data = self.query(queries.FIND_SCENES_BY_IDS, {"ids": [str(i) for i in ids]})
+        except StashError as exc:
+            # Stash fails the whole findScenes(ids:) when one id is gone; findScene answers null instead.
+            if isinstance(exc, (StashAuthError, StashUnavailable)) or not _mentions_not_found(exc):
+                raise
+            return self._scenes_one_by_one(ids)
+        return list((data.get("findScenes") or {}).get("scenes") or [])
+
+    def _scenes_one_by_one(self, ids: Sequence[int]) -> List[dict]:
+        found = []
+        for scene_id in ids:
+            scene = self.query(queries.FIND_SCENE, {"id": str(scene_id)}).get("findScene")
+            if scene:
+                found.append(scene)
+        return found
+
+    def scene_pages(self, per_page: int = 250, updated_since: Optional[datetime] = None) -> Iterator[ScenePage]:
+        """Every scene (or those updated after updated_since) in pages of per_page, each scene exactly once.
+
+        Pages are keyed on the last id seen (id > last, sorted by id) rather than page numbers, so scenes created or
+        deleted while we page neither shift a scene out of the walk nor repeat one. `count` is the total of the
+        first answer, for progress.
+        """
+        if per_page < 1:
+            raise ValueError("per_page must be positive: Stash treats -1 as 'everything in one answer'")
+        last_id = 0
+        page = 0
+        seen = 0
+        total: Optional[int] = None
+        while True:
+            page += 1
+            data = self.query(queries.FIND_SCENES_PAGE, page_variables(per_page, last_id, updated_since))
+            result = data.get("findScenes") or {}
+            scenes = list(result.get("scenes") or [])
+            if total is None:
+                total = int(result.get("count") or 0)
+            if not scenes:
+                return
+            seen += len(scenes)
+            last_id = max(int(s["id"]) for s in scenes)
+            yield ScenePage(scenes=_updated_after(scenes, updated_since), count=total, page=page)
+            if _walk_done(len(scenes), per_page, seen, total):
+                return
+
+    def scene_ids_for(self, kind: str, entity_id: int, per_page: int = 1000) -> Iterator[int]:
+        """Ids of the scenes whose synced fields show this performer, tag or studio (paged, ascending)."""
+        if kind not in _ENTITY_FILTERS:
+            raise ValueError(f"kind must be one of {sorted(_ENTITY_FILTERS)}, not {kind!r}")
+        last_id = 0
+        seen = 0
+        total: Optional[int] = None
+        while True:
+            variables = page_variables(per_page, last_id, None)
+            variables["scene_filter"].update(_ENTITY_FILTERS[kind]([str(entity_id)]))
+            result = self.query(queries.FIND_SCENE_IDS, variables).get("findScenes") or {}
+            ids = [int(s["id"]) for s in result.get("scenes") or []]
+            if total is None:
+                total = int(result.get("count") or 0)
+            if not ids:
+                return
+            yield from ids
+            seen += len(ids)
+            last_id = max(ids)
+            if _walk_done(len(ids), per_page, seen, total):
+                return
+
+    def cover_url(self, screenshot_url: str) -> str:
+        """The screenshot URL re-rooted on the address we reach Stash at (Stash may have put its external host)."""
+        parts = urlsplit(screenshot_url)
+        path = parts.path or "/"
+        return self._server.url + path + (f"?{parts.query}" if parts.query else "")
+
+    def fetch_cover(self, url: str) -> Optional[Cover]:
+        """The scene's cover image, or None for the SVG placeholder, a non-image answer or a login page."""
+        try:
+            response = self._session.get(self.cover_url(url), timeout=self._timeout)
+        except requests.Timeout:
+            raise StashUnavailable(f"Stash at {self._server.url} did not send a cover within {self._timeout:g} s.") \
+                from None
+        except requests.RequestException:
+            raise StashUnavailable(f"Stash is not reachable at {self._server.url} (connection refused).") from None
+        if response.status_code == 401:
+            raise StashAuthError("Stash refused the credentials when downloading a cover (HTTP 401).")
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise _http_error(response)
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if not content_type.startswith("image/") or content_type == "image/svg+xml" or not response.content:
+            return None
+        data = response.content
+        return Cover(data=data, content_type=content_type, sha1=hashlib.sha1(data).hexdigest())
+
+
+def page_variables(per_page: int, after_id: int, updated_since: Optional[datetime]) -> Dict[str, Any]:
+    """Variables for FIND_SCENES_PAGE / FIND_SCENE_IDS: first page of the scenes with id > after_id."""
+    scene_filter: Dict[str, Any] = {"id": {"value": after_id, "modifier": "GREATER_THAN"}}
+    if updated_since is not None:
+        scene_filter["updated_at"] = {"value": stash_local_time(updated_since - RECENT_MARGIN),
+                                      "modifier": "GREATER_THAN"}
+    return {
+        "filter": {"page": 1, "per_page": per_page, "sort": "id", "direction": "ASC"},
+        "scene_filter": scene_filter,
+    }
+
+
+def stash_local_time(moment: datetime) -> str:
+    """Stash compares this text against RFC3339 text in its local zone: send local wall time, no offset."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _walk_done(got: int, per_page: int, seen: int, total: int) -> bool:
+    """A short page ends the walk only once the first count is reached: a server may cap per_page below ours."""
+    return got < per_page and seen >= total
+
+
+def _updated_after(scenes: List[dict], since: Optional[datetime]) -> List[dict]:
+    """The precise filter the server-side text comparison cannot do (zones, margin)."""
+    if since is None:
+        return scenes
+    if since.tzinfo is None:
+        since = since.astimezone()
+    kept = []
+    for scene in scenes:
+        stamp = _parse_time(scene.get("updated_at"))
+        if stamp is None or stamp > since:
+            kept.append(scene)
+    return kept
+
+
+def _parse_time(value: Any) -> Optional[datetime]:
+    if not isinstance(value, str) or not value:
+        return None
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.astimezone()
+
+
+def _graphql_data(response: requests.Response) -> dict:
+    if response.status_code == 401:
+        raise StashAuthError("Stash refused the credentials (HTTP 401): check the session or API key.")
+    content_type = response.headers.get("Content-Type", "").lower()
+    text_start = response.content[:200].lstrip().lower()
+    if "html" in content_type or text_start.startswith((b"<!doctype html", b"<html")):
+        raise StashAuthError("Stash answered with a login page instead of JSON: authentication failed.")
+    try:
+        body = response.json()
+    except ValueError:
+        if response.status_code >= 400:
+            raise _http_error(response) from None
+        raise StashError(f"Stash answered HTTP {response.status_code} with something that is not JSON.") from None
+    if not isinstance(body, dict):
+        raise StashError("Stash answered with JSON that is not a GraphQL response.")
+    errors = body.get("errors") or []
+    if errors:
+        messages = [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors]
+        joined = "; ".join(messages)
+        if len(joined) > _MAX_ERROR_CHARS:
+            joined = joined[:_MAX_ERROR_CHARS] + "..."
+        kind = StashUnavailable if "database is locked" in joined.lower() else StashError
+        raise kind(f"Stash GraphQL error: {joined}", messages)
+    if response.status_code >= 400:
+        raise _http_error(response)
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise StashError("Stash answered without data and without an error.")
+    return data
+
+
+def _http_error(response: requests.Response) -> StashError:
+    kind = StashUnavailable if response.status_code in (502, 503, 504) else StashError
+    return kind(f"Stash answered HTTP {response.status_code} {response.reason or ''}".rstrip() + ".")
+
+
+def _mentions_not_found(exc: StashError) -> bool:
+    return any("not found" in m.lower() for m in exc.messages)

@@ -1,0 +1,102 @@
+"""A Stash scene reduced to what Plex can show, normalised across the Stash versions we support (v0.24+).
+
+Downstream code (matching, field diff, hashing) compares these values, so the normal form matters: names keep
+Stash's order, missing text is "", partial dates become the first day of the period Plex can store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date as _date
+from typing import Any, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class SceneFile:
+    path: str
+    basename: str
+    size: Optional[int]
+    duration: Optional[float]
+
+
+@dataclass(frozen=True)
+class SceneMetadata:
+    scene_id: int
+    title: str
+    details: str
+    studio: Optional[str]
+    studio_parent: Optional[str]
+    performers: Tuple[str, ...]
+    tags: Tuple[str, ...]
+    date: Optional[str]
+    rating100: Optional[int]
+    updated_at: str
+    files: Tuple[SceneFile, ...]
+    cover_url: Optional[str]
+    urls: Tuple[str, ...]
+
+
+def to_metadata(scene: dict) -> SceneMetadata:
+    """Builds SceneMetadata from a findScene(s) result; unknown or missing fields get neutral values."""
+    studio = scene.get("studio") or {}
+    parent = studio.get("parent_studio") or {}
+    paths = scene.get("paths") or {}
+    return SceneMetadata(
+        scene_id=int(scene["id"]),
+        title=scene.get("title") or "",
+        details=scene.get("details") or "",
+        studio=studio.get("name") or None,
+        studio_parent=parent.get("name") or None,
+        performers=_names(scene.get("performers")),
+        tags=_names(scene.get("tags")),
+        date=normalise_date(scene.get("date")),
+        rating100=_rating(scene.get("rating100")),
+        updated_at=scene.get("updated_at") or "",
+        files=tuple(_file(f) for f in scene.get("files") or () if isinstance(f, dict) and f.get("path")),
+        cover_url=paths.get("screenshot") or None,
+        urls=_urls(scene),
+    )
+
+
+def normalise_date(value: Any) -> Optional[str]:
+    """Stash v0.30 stores YYYY, YYYY-MM or YYYY-MM-DD; Plex needs a full date, so use the period's first day."""
+    if not isinstance(value, str):
+        return None
+    parts = value.strip().split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return None
+    numbers = [int(p) for p in parts] + [1] * (3 - len(parts))
+    try:
+        return _date(numbers[0], numbers[1], numbers[2]).isoformat()
+    except ValueError:
+        return None
+
+
+def _names(items: Any) -> Tuple[str, ...]:
+    return tuple(i["name"] for i in items or () if isinstance(i, dict) and i.get("name"))
+
+
+def _rating(value: Any) -> Optional[int]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if 1 <= value <= 100 else None
+
+
+def _urls(scene: dict) -> Tuple[str, ...]:
+    """`urls` since v0.22; older or trimmed answers only carry the deprecated single `url`."""
+    urls = scene.get("urls")
+    if isinstance(urls, list):
+        return tuple(u for u in urls if isinstance(u, str) and u)
+    url = scene.get("url")
+    return (url,) if isinstance(url, str) and url else ()
+
+
+def _file(raw: dict) -> SceneFile:
+    size = raw.get("size")
+    duration = raw.get("duration")
+    return SceneFile(
+        path=raw["path"],
+        basename=raw.get("basename") or raw["path"].replace("\\", "/").rsplit("/", 1)[-1],
+        size=int(size) if isinstance(size, (int, float)) and not isinstance(size, bool) else None,
+        duration=float(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
+    )
