@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from plex.fields import (
+    SyncToggles,
+    clean_text,
+    content_hash,
+    desired_fields,
+    diff,
+    edited_in_plex,
+    field_hashes,
+    plex_date,
+)
+
+
+@dataclass(frozen=True)
+class Scene:
+    scene_id: int = 1
+    title: str = "Title"
+    details: str = "Line one\nLine two & 100% = #1"
+    studio: str | None = "Blue Fern"
+    performers: tuple = ("Ava Stone", "Leo Vale")
+    tags: tuple = ("Outdoor", "Q&A")
+    date: str | None = "2020-05-17"
+    rating100: int | None = 80
+    files: tuple = field(default=())
+    cover_url: str | None = None
+
+
+def test_full_scene_maps_every_field():
+    fields = desired_fields(Scene())
+    assert fields == {
+        "title": "Title",
+        "summary": "Line one\nLine two & 100% = #1",
+        "studio": "Blue Fern",
+        "originallyAvailableAt": "2020-05-17",
+        "userRating": 8.0,
+        "genres": ("Outdoor", "Q&A"),
+        "actors": ("Ava Stone", "Leo Vale"),
+        "collections": ("Blue Fern",),
+    }
+
+
+def test_empty_values_clear_but_empty_title_is_left_alone():
+    fields = desired_fields(Scene(title="  ", details="", studio=None, performers=(), tags=(), date=None,
+                                  rating100=None))
+    assert "title" not in fields
+    assert fields["summary"] == ""
+    assert fields["studio"] == ""
+    assert fields["originallyAvailableAt"] == ""
+    assert fields["userRating"] is None
+    assert fields["genres"] == () and fields["actors"] == () and fields["collections"] == ()
+
+
+def test_toggles_remove_fields_entirely():
+    toggles = SyncToggles(tags=False, performers=False, collection=False, rating=False)
+    assert set(desired_fields(Scene(), toggles)) == {"title", "summary", "studio", "originallyAvailableAt"}
+
+
+def test_toggles_from_settings_default_on():
+    class Settings:
+        sync_tags = False
+
+    toggles = SyncToggles.from_settings(Settings())
+    assert toggles.tags is False and toggles.studio is True
+
+
+def test_text_kept_except_rejected_control_characters():
+    text = "Café 東京 🎬\n\tok\x00\x07\x1b end\r\nnext"
+    assert clean_text(text) == "Café 東京 🎬\n\tok end\nnext"
+
+
+def test_lists_keep_order_and_drop_duplicates():
+    fields = desired_fields(Scene(tags=("B", "A", "b", "", "A", "C")))
+    assert fields["genres"] == ("B", "A", "C")
+
+
+@pytest.mark.parametrize("raw,expected", [("2021", "2021-01-01"), ("2021-07", "2021-07-01"),
+                                          ("2021-07-09", "2021-07-09"), (None, ""), ("bad", "")])
+def test_partial_dates(raw, expected):
+    assert plex_date(raw) == expected
+
+
+def test_rating_scale():
+    assert desired_fields(Scene(rating100=47))["userRating"] == 4.7
+    assert desired_fields(Scene(rating100=100))["userRating"] == 10.0
+
+
+def test_diff_first_sync_is_everything_then_only_changes():
+    first = field_hashes(desired_fields(Scene()))
+    assert diff(first, None) == set(first)
+    assert diff(first, first) == set()
+    second = field_hashes(desired_fields(Scene(tags=("Outdoor",), studio="Red Canary")))
+    assert diff(second, first) == {"genres", "studio", "collections"}
+    assert content_hash(first) != content_hash(second)
+
+
+def test_disabled_field_is_not_a_change():
+    first = field_hashes(desired_fields(Scene()))
+    later = field_hashes(desired_fields(Scene(tags=("X",)), SyncToggles(tags=False)))
+    assert diff(later, first) == set()
+
+
+def test_edited_in_plex_compares_only_pushed_fields():
+    pushed_fields = desired_fields(Scene())
+    pushed = field_hashes(pushed_fields)
+    del pushed["userRating"]  # never pushed: never counts as a user edit
+    current = {
+        "title": "Title", "summary": pushed_fields["summary"], "studio": "Blue Fern",
+        "originallyAvailableAt": "2020-05-17", "userRating": 3.0,
+        "genres": ["Outdoor", "Q&A", "Favourite"], "actors": ["Ava Stone", "Leo Vale"],
+        "collections": ["My Picks", "Blue Fern"], "tags_partial": False,
+    }
+    assert edited_in_plex(current, pushed, our_collections=["Blue Fern"]) == {"genres"}
+    current["collections"] = ["My Picks"]
+    assert edited_in_plex(current, pushed, our_collections=["Blue Fern"]) == {"genres", "collections"}
+
+
+def test_edited_in_plex_refuses_listing_data():
+    with pytest.raises(ValueError):
+        edited_in_plex({"genres": [], "tags_partial": True}, {"genres": "x"})

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from plex.push import build_edit_params, collections_to_send, encode_params
+
+FIELDS = {
+    "title": "T & T", "summary": "a\nb", "studio": "Blue Fern", "originallyAvailableAt": "2020-01-01",
+    "userRating": 8.0, "genres": ("A", "B"), "actors": ("Jane Doe",), "collections": ("Blue Fern",),
+}
+
+
+def test_nothing_changed_means_no_params():
+    assert build_edit_params(FIELDS, set()) == {}
+
+
+def test_scalars_and_lists_locked():
+    params = build_edit_params(FIELDS, {"title", "userRating", "genres", "actors"})
+    assert params == {
+        "actor[0].tag.tag": "Jane Doe", "actor.locked": "1",
+        "genre[0].tag.tag": "A", "genre[1].tag.tag": "B", "genre.locked": "1",
+        "title.value": "T & T", "title.locked": "1",
+        "userRating.value": "8.0", "userRating.locked": "1",
+    }
+
+
+def test_empty_list_clears_and_none_rating_clears():
+    fields = dict(FIELDS, genres=(), actors=(), userRating=None)
+    params = build_edit_params(fields, {"genres", "actors", "userRating"})
+    assert params["genre[].tag"] == "" and params["actor[].tag"] == ""
+    assert params["userRating.value"] == ""
+    assert not any(k.startswith("genre[0]") for k in params)
+
+
+def test_changed_but_disabled_field_is_ignored():
+    fields = {"title": "x"}
+    assert build_edit_params(fields, {"title", "genres"}) == {"title.value": "x", "title.locked": "1"}
+
+
+def test_collections_keep_users_own_and_replace_ours():
+    assert collections_to_send(("Red Canary",), ["My Picks", "Blue Fern", "Faves"], ["Blue Fern"]) == [
+        "My Picks", "Faves", "Red Canary"]
+    assert collections_to_send((), ["Blue Fern"], ["Blue Fern"]) == []
+    assert collections_to_send(("Blue Fern",), ["blue fern", "X"], []) == ["X", "Blue Fern"]
+    params = build_edit_params(dict(FIELDS, collections=()), {"collections"}, ["Blue Fern"], ["Blue Fern"])
+    assert params == {"collection[].tag": "", "collection.locked": "1"}
+
+
+def test_collections_need_current_state():
+    with pytest.raises(ValueError, match="read_item"):
+        build_edit_params(FIELDS, {"collections"})
+
+
+def test_encoding_matches_plexapi():
+    assert encode_params({"genre[0].tag.tag": "Sci-Fi & Fantasy", "summary.value": "a b\n100%"}) == (
+        "genre%5B0%5D.tag.tag=Sci-Fi%20%26%20Fantasy&summary.value=a%20b%0A100%25")
