@@ -1,0 +1,114 @@
+"""Settings: defaults in code, every invalid value named in one sentence, unknown keys noted, token registered."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin import log
+from plugin.settings import Settings, load_settings
+
+
+def test_absent_settings_give_defaults_and_no_notes() -> None:
+    for raw in (None, {}):
+        settings, notes = load_settings(raw)
+        assert settings == Settings()
+        assert notes == []
+    defaults = Settings()
+    assert (defaults.enabled, defaults.max_retries, defaults.strict_matching, defaults.preserve_plex_edits) == (
+        True, 5, True, False)
+    assert (defaults.reconcile_interval, defaults.reconcile_scope, defaults.plex_parallelism) == (3600, "recent", 4)
+    assert (defaults.plex_connect_timeout, defaults.plex_read_timeout, defaults.batch_size) == (5.0, 30.0, 50)
+    assert defaults.missing_required() == [
+        "Setting plex_url is not set; Plex sync is off until it is.",
+        "Setting plex_token is not set; Plex sync is off until it is.",
+    ]
+
+
+def test_stash_typed_values() -> None:
+    settings, notes = load_settings({
+        "plex_url": "http://192.168.1.10:32400/", "plex_token": "tok-abcdef-123", "plex_library": "Movies, Scenes,,",
+        "enabled": False, "max_retries": 3, "sync_poster": False, "reconcile_interval": 7200,
+        "reconcile_scope": "all", "path_map": "/data/stash=/media/plex; /mnt/b = /b ;", "plex_parallelism": 8,
+        "plex_connect_timeout": 3, "plex_read_timeout": 60, "batch_size": 100,
+    })
+    assert notes == []
+    assert settings.plex_url == "http://192.168.1.10:32400"
+    assert settings.plex_library == ("Movies", "Scenes")
+    assert (settings.enabled, settings.max_retries, settings.sync_poster) == (False, 3, False)
+    assert (settings.reconcile_interval, settings.reconcile_scope) == (7200, "all")
+    assert settings.path_map == (("/data/stash", "/media/plex"), ("/mnt/b", "/b"))
+    assert (settings.plex_parallelism, settings.plex_connect_timeout, settings.batch_size) == (8, 3.0, 100)
+    assert settings.missing_required() == []
+
+
+def test_strings_are_accepted_gracefully() -> None:
+    settings, notes = load_settings({"enabled": "false", "sync_tags": "Yes", "max_retries": "10",
+                                     "plex_read_timeout": "12.5", "reconcile_interval": "Weekly"})
+    assert notes == []
+    assert (settings.enabled, settings.sync_tags, settings.max_retries) == (False, True, 10)
+    assert (settings.plex_read_timeout, settings.reconcile_interval) == (12.5, 604800)
+
+
+@pytest.mark.parametrize("word", ["never", "0", 0])
+def test_reconcile_never(word) -> None:
+    assert load_settings({"reconcile_interval": word})[0].reconcile_interval is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "note"),
+    [
+        ("plex_url", "ftp://x", "Setting plex_url 'ftp://x' is not an http(s) URL; using none."),
+        ("plex_url", "plex.lan:32400", "Setting plex_url 'plex.lan:32400' is not an http(s) URL; using none."),
+        ("enabled", "maybe", "Setting enabled 'maybe' is not true or false; using true."),
+        ("max_retries", 99, "Setting max_retries 99 is outside 0..20; using the default 5."),
+        ("max_retries", "lots", "Setting max_retries 'lots' is not a number; using the default 5."),
+        ("max_retries", True, "Setting max_retries True is not a number; using the default 5."),
+        ("plex_parallelism", 0, "Setting plex_parallelism 0 is outside 1..16; using the default 4."),
+        ("plex_parallelism", 2.5, "Setting plex_parallelism 2.5 is not a whole number; using the default 4."),
+        ("plex_read_timeout", 0, "Setting plex_read_timeout 0 is outside 1..600 seconds; using the default 30.0."),
+        ("batch_size", 1000, "Setting batch_size 1000 is outside 1..500; using the default 50."),
+        ("reconcile_interval", "fortnightly", "Setting reconcile_interval 'fortnightly' is not a number of seconds "
+                                              "or one of never/hourly/daily/weekly; using the default 3600."),
+        ("reconcile_interval", 10, "Setting reconcile_interval 10 is below the 60 s minimum; using the default 3600."),
+        ("reconcile_scope", "24h", "Setting reconcile_scope '24h' is not 'recent' or 'all'; using the default recent."),
+        ("plex_library", 5, "Setting plex_library 5 is not a comma-separated list of library names; using none."),
+        ("path_map", "/a=/b;nonsense;=/c", "Setting path_map entry 'nonsense' is not of the form "
+                                           "stash_prefix=plex_prefix; skipped."),
+    ],
+)
+def test_each_invalid_value_is_named(key: str, value, note: str) -> None:
+    settings, notes = load_settings({key: value})
+    assert note in notes
+    if key != "path_map":
+        assert getattr(settings, key) == getattr(Settings(), key)
+
+
+def test_bad_path_map_pairs_are_skipped_and_good_kept() -> None:
+    settings, notes = load_settings({"path_map": "/a=/b;nonsense;=/c"})
+    assert settings.path_map == (("/a", "/b"),)
+    assert len(notes) == 2
+
+
+def test_unknown_keys_are_noted_and_several_problems_all_reported() -> None:
+    settings, notes = load_settings({"foo": 1, "poll_interval": 30, "plex_url": "nope", "sync_tags": False})
+    assert "Unknown setting 'foo' is ignored." in notes
+    assert "Unknown setting 'poll_interval' is ignored." in notes
+    assert any(n.startswith("Setting plex_url 'nope'") for n in notes)
+    assert len(notes) == 3
+    assert settings.sync_tags is False
+
+
+def test_non_map_settings() -> None:
+    settings, notes = load_settings(["x"])  # type: ignore[arg-type]
+    assert settings == Settings()
+    assert notes == ["Plugin settings are not a key/value map; using defaults for every setting."]
+
+
+def test_token_is_registered_as_secret_and_never_shown() -> None:
+    token = "Zx9-plex-token-never-print"
+    settings, notes = load_settings({"plex_token": token})
+    assert settings.plex_token == token
+    assert token not in repr(settings)
+    assert token not in log.redact(f"connecting with {token}")
+    _, notes = load_settings({"plex_token": "has space inside"})
+    assert notes == ["Setting plex_token (hidden) contains spaces; using none."]
