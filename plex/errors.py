@@ -96,7 +96,7 @@ def classify(exc: BaseException, token: Optional[str] = None) -> PlexError:
     # ConnectTimeout is both a ConnectionError and a Timeout: it means "not reachable", so test it first.
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return PlexDown(f"Plex did not accept a connection in time ({name}): {text}")
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, requests.exceptions.Timeout) or _is_body_timeout(exc):
         return PlexTransient(f"Plex was too slow to answer ({name}): {text}")
     if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError)):
         return PlexDown(f"Plex is not reachable ({name}): {text}")
@@ -108,6 +108,13 @@ def classify(exc: BaseException, token: Optional[str] = None) -> PlexError:
     if isinstance(exc, requests.exceptions.RequestException):
         return PlexTransient(f"HTTP error talking to Plex ({name}): {text}")
     return PlexTransient(f"Unexpected error talking to Plex ({name}): {text}")
+
+
+def _is_body_timeout(exc: BaseException) -> bool:
+    """requests wraps a read timeout *during the body* in a ConnectionError: the server is up, just slow."""
+    from urllib3.exceptions import ReadTimeoutError
+
+    return bool(exc.args) and isinstance(exc.args[0], ReadTimeoutError)
 
 
 def _classify_plexapi(exc: BaseException, text: str) -> Optional[PlexError]:

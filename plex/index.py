@@ -6,11 +6,12 @@ page so a 100k-item library never sits in memory at once (the caller stores them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
 
 from plex import wire
 from plex.parse import to_int, video_fields, video_parts
+from sync_queue.plex_items import PlexItemRecord
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,6 @@ class SectionInfo:
     scanned_at: Optional[int]
     content_changed_at: Optional[int] = None
     locations: tuple[str, ...] = ()
-
-
-@dataclass
-class PlexItemRecord:
-    """One Plex item as stored in the index (same fields as `sync_queue.plex_items.PlexItemRecord`)."""
-
-    rating_key: int
-    section_id: int
-    parts: list[tuple[str, int]] = field(default_factory=list)
-    fields: dict = field(default_factory=dict)
 
 
 def list_sections(server: Any, wanted_titles: Iterable[str] = ()) -> tuple[list[SectionInfo], list[str]]:

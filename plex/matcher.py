@@ -22,7 +22,7 @@ AMBIGUOUS = "ambiguous"
 
 @dataclass(frozen=True)
 class PlexPart:
-    """One file of a Plex item, as the index stores it (path normalised)."""
+    """One file of a Plex item (path normalised); `sync_queue.plex_items.PlexPart` plus an optional duration."""
 
     rating_key: int
     path: str
@@ -61,7 +61,8 @@ def _pick(candidates: list[PlexPart], size: Optional[int], duration_s: Optional[
 
     def distance(c: PlexPart) -> tuple[float, float]:
         size_gap = abs((c.size or 0) - size) if size else 0
-        dur_gap = abs(c.duration_ms / 1000.0 - duration_s) if c.duration_ms and duration_s else 0
+        duration_ms = getattr(c, "duration_ms", None)  # the database's parts may not carry it
+        dur_gap = abs(duration_ms / 1000.0 - duration_s) if duration_ms and duration_s else 0
         return (size_gap, dur_gap)
 
     ranked = sorted(candidates, key=distance)
