@@ -1,0 +1,52 @@
+"""Renames of performers, tags and studios seen by hooks, waiting for the drainer to expand them.
+
+A hook cannot ask Stash which scenes carry the entity (no time, no network in the hook path), so it
+leaves one coalesced row per entity; the drainer queues the scenes, then marks the request done.
+A rename that arrives while the drainer is expanding an older one is kept (requested_at moved on).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import List, Optional
+
+from sync_queue.txn import write_txn
+
+KINDS = ("performer", "tag", "studio")
+
+
+@dataclass(frozen=True)
+class EntityRequest:
+    kind: str
+    entity_id: int
+    requested_at: float
+
+
+def add_entity_request(conn: sqlite3.Connection, kind: str, entity_id: int, now: Optional[float] = None) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown entity kind {kind!r}; expected one of {', '.join(KINDS)}")
+    with write_txn(conn):
+        conn.execute(
+            "INSERT INTO entity_requests(kind, entity_id, requested_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(kind, entity_id) DO UPDATE SET requested_at = excluded.requested_at",
+            (kind, int(entity_id), time.time() if now is None else now),
+        )
+
+
+def pending_entity_requests(conn: sqlite3.Connection, limit: int = 100) -> List[EntityRequest]:
+    rows = conn.execute(
+        "SELECT kind, entity_id, requested_at FROM entity_requests ORDER BY requested_at LIMIT ?", (limit,)
+    )
+    return [EntityRequest(*row) for row in rows]
+
+
+def done_entity_request(conn: sqlite3.Connection, request: EntityRequest) -> bool:
+    """Deletes the request unless it was renewed meanwhile; True when it was deleted."""
+    with write_txn(conn):
+        cursor = conn.execute(
+            "DELETE FROM entity_requests WHERE kind = ? AND entity_id = ? AND requested_at = ?",
+            (request.kind, request.entity_id, request.requested_at),
+        )
+        return cursor.rowcount == 1

@@ -1,0 +1,64 @@
+"""The drainer lease: at most one process drains the queue, and a dead drainer is replaced.
+
+A single row (id = 1) in the database, changed only inside BEGIN IMMEDIATE, so it is atomic across
+processes and portable (no fcntl on Windows). `renew` failing is the fencing signal: someone else
+took over, so the old holder must stop before it acks anything else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Optional
+
+from sync_queue.txn import write_txn
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    owner: str
+    pid: Optional[int]
+    heartbeat: float
+    expires_at: float
+
+
+def acquire(conn: sqlite3.Connection, owner: str, pid: int, ttl: float, now: float) -> bool:
+    """Takes the lease when it is free, expired, or already ours."""
+    with write_txn(conn):
+        row = conn.execute("SELECT owner, expires_at FROM drainer_lease WHERE id = 1").fetchone()
+        if row is not None and row[0] != owner and row[1] > now:
+            return False
+        conn.execute(
+            "INSERT INTO drainer_lease(id, owner, pid, heartbeat, expires_at) VALUES (1, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, "
+            "heartbeat = excluded.heartbeat, expires_at = excluded.expires_at",
+            (owner, pid, now, now + ttl),
+        )
+        return True
+
+
+def renew(conn: sqlite3.Connection, owner: str, ttl: float, now: float) -> bool:
+    """Extends our lease; False when another process holds it (we lost it and must stop)."""
+    with write_txn(conn):
+        cursor = conn.execute(
+            "UPDATE drainer_lease SET heartbeat = ?, expires_at = ? WHERE id = 1 AND owner = ?",
+            (now, now + ttl, owner),
+        )
+        return cursor.rowcount == 1
+
+
+def release(conn: sqlite3.Connection, owner: str) -> None:
+    """Gives the lease up if we hold it; someone else's lease is left alone."""
+    with write_txn(conn):
+        conn.execute("DELETE FROM drainer_lease WHERE id = 1 AND owner = ?", (owner,))
+
+
+def holder(conn: sqlite3.Connection) -> Optional[LeaseInfo]:
+    row = conn.execute("SELECT owner, pid, heartbeat, expires_at FROM drainer_lease WHERE id = 1").fetchone()
+    return LeaseInfo(*row) if row else None
+
+
+def is_held(conn: sqlite3.Connection, now: float) -> bool:
+    """One read without the write lock: cheap enough for every hook."""
+    row = conn.execute("SELECT 1 FROM drainer_lease WHERE id = 1 AND expires_at > ?", (now,)).fetchone()
+    return row is not None
