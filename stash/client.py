@@ -126,7 +126,7 @@ class StashClient:
         if not ids:
             return []
         try:
-            data = self.query(queries.FIND_SCENES_BY_IDS, {"ids": [str(i) for i in ids]})
+            data = self.query(queries.FIND_SCENES_BY_IDS, {"ids": [str(i) for i in ids], "filter": {"per_page": -1}})
         except StashError as exc:
             # Stash fails the whole findScenes(ids:) when one id is gone; findScene answers null instead.
             if isinstance(exc, (StashAuthError, StashUnavailable)) or not _mentions_not_found(exc):

@@ -16,10 +16,11 @@ SCENE_FIELDS = """id title details date rating100 organized urls updated_at crea
       performers { id name }
       tags { id name }"""
 
-# With `ids`, Stash ignores paging and fails the whole query when one id no longer exists.
+# With `ids`, Stash ignores paging and fails the whole query when one id no longer exists. The client still sends
+# filter {per_page: -1} so a server that does page id lookups (default 25) cannot truncate a batch.
 FIND_SCENES_BY_IDS = f"""
-query FindScenesByIds($ids: [ID!]) {{
-  findScenes(ids: $ids) {{
+query FindScenesByIds($ids: [ID!], $filter: FindFilterType) {{
+  findScenes(ids: $ids, filter: $filter) {{
     count
     scenes {{ {SCENE_FIELDS} }}
   }}

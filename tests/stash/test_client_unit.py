@@ -174,7 +174,7 @@ def test_ids_query_falls_back_when_a_scene_was_deleted(stub: StubServer) -> None
     stub.responder = respond
     assert _client(stub).scenes_by_ids([1, 2, 3]) == [{"id": "1"}, {"id": "3"}]
     assert len(stub.requests) == 4
-    assert _vars(stub, 0) == {"ids": ["1", "2", "3"]}
+    assert _vars(stub, 0) == {"ids": ["1", "2", "3"], "filter": {"per_page": -1}}
 
 
 def test_ids_query_other_errors_propagate(stub: StubServer) -> None:
