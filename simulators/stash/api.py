@@ -1,0 +1,337 @@
+"""The GraphQL engine: the SDL subset bound to resolvers over the store, the plugin host and the job queue.
+
+Requests are answered the way gqlgen answers them for Stash: a document that does not parse or validate (or whose
+variables do not coerce) gets HTTP 422 with {"errors": [...], "data": null}; resolver errors get 200 with the
+errors beside the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_schema,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from simulators.stash.jobs import JobQueue
+from simulators.stash.plugins import PluginHost
+from simulators.stash.query import find_scenes
+from simulators.stash.runner import GoStruct
+from simulators.stash.schema import SDL
+from simulators.stash.store import StashStore, parse_time
+
+VERSION = {"version": "v0.30.1", "hash": "b23b0267", "build_time": "2025-12-18 00:00:00"}
+
+
+@dataclass
+class RequestContext:
+    base_url: str
+
+
+def go_input(type_: Any, value: Any) -> Any:
+    """An input value as Stash marshals its Go input struct: every field present, unset ones null."""
+    if isinstance(type_, GraphQLNonNull):
+        return go_input(type_.of_type, value)
+    if value is None:
+        return None
+    if isinstance(type_, GraphQLList):
+        return [go_input(type_.of_type, v) for v in value]
+    if isinstance(type_, GraphQLInputObjectType):
+        return GoStruct((name, go_input(f.type, value.get(name))) for name, f in type_.fields.items())
+    return value
+
+
+class _SceneView:
+    """A scene as the GraphQL Scene type sees it; methods are the resolver-backed fields."""
+
+    __slots__ = ("_s", "_store", "_base")
+
+    def __init__(self, scene: dict, store: StashStore, base_url: str) -> None:
+        self._s, self._store, self._base = scene, store, base_url
+
+    def __getattr__(self, name: str) -> Any:
+        # Only stored fields: answering every name would make graphql-core think a view is awaitable.
+        try:
+            return self._s[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def title(self, _info) -> str:
+        return self._s["title"] or ""
+
+    def code(self, _info) -> str:
+        return self._s["code"] or ""
+
+    def url(self, _info) -> str | None:
+        return self._s["urls"][0] if self._s["urls"] else None
+
+    def o_counter(self, _info) -> int:
+        return 0
+
+    def interactive(self, _info) -> bool:
+        return False
+
+    def files(self, _info) -> list[dict]:
+        return [_file_view(f, self._s) for f in self._s["files"]]
+
+    def paths(self, _info) -> dict:
+        sid, base = self._s["id"], self._base
+        stamp = int(parse_time(self._s["updated_at"]).timestamp())
+        return {
+            "screenshot": f"{base}/scene/{sid}/screenshot?t={stamp}",
+            "preview": f"{base}/scene/{sid}/preview",
+            "stream": f"{base}/scene/{sid}/stream",
+            "webp": f"{base}/scene/{sid}/webp",
+            "vtt": f"{base}/scene/{sid}_thumbs.vtt",
+            "sprite": f"{base}/scene/{sid}_sprite.jpg",
+        }
+
+    def studio(self, _info) -> dict | None:
+        sid = self._s["studio_id"]
+        return _studio_view(self._store, sid, self._base) if sid else None
+
+    def performers(self, _info) -> list[dict]:
+        out = []
+        for pid in self._s["performer_ids"]:
+            p = self._store.performer(pid)
+            out.append({**p, "urls": p.get("urls") or [], "alias_list": p.get("alias_list") or [],
+                        "favorite": bool(p.get("favorite")), "image_path": f"{self._base}/performer/{pid}/image",
+                        "scene_count": lambda _info, pid=pid: _count(self._store, "performer_ids", pid)})
+        return out
+
+    def tags(self, _info) -> list[dict]:
+        out = []
+        for tid in self._s["tag_ids"]:
+            t = self._store.tag(tid)
+            out.append({**t, "aliases": t.get("aliases") or [], "image_path": f"{self._base}/tag/{tid}/image",
+                        "scene_count": lambda _info, tid=tid, **_: _count(self._store, "tag_ids", tid)})
+        return out
+
+    def groups(self, _info) -> list:
+        return []
+
+    def movies(self, _info) -> list:
+        return []
+
+    def stash_ids(self, _info) -> list:
+        return []
+
+
+def _count(store: StashStore, key: str, value: str) -> int:
+    return sum(1 for s in store.scenes() if value in s[key])
+
+
+def _file_view(f: dict, scene: dict) -> dict:
+    fingerprints = [{"type": "oshash", "value": f"{int(f['id']):016x}"}]
+    return {
+        **f, "mod_time": scene["created_at"], "created_at": scene["created_at"], "updated_at": scene["created_at"],
+        "fingerprints": fingerprints,
+        "fingerprint": lambda _info, type: next((x["value"] for x in fingerprints if x["type"] == type), None),
+        "format": "mp4", "video_codec": "h264", "audio_codec": "aac", "frame_rate": 29.97, "bit_rate": 8_000_000,
+    }
+
+
+def _studio_view(store: StashStore, studio_id: str, base: str) -> dict | None:
+    s = store.studio(studio_id)
+    if s is None:
+        return None
+    return {
+        **s, "urls": s.get("urls") or [], "aliases": s.get("aliases") or [],
+        "url": (s.get("urls") or [None])[0], "image_path": f"{base}/studio/{studio_id}/image",
+        "parent_studio": (lambda _info: _studio_view(store, s["parent_id"], base) if s["parent_id"] else None),
+        "scene_count": lambda _info, **_: _count_studio(store, studio_id),
+    }
+
+
+def _count_studio(store: StashStore, studio_id: str) -> int:
+    return sum(1 for s in store.scenes() if s["studio_id"] == studio_id)
+
+
+def _plugin_args(items: list[dict] | None) -> dict:
+    """The deprecated `args: [PluginArgInput]` form, converted to the map Stash builds from it."""
+
+    def value(v: dict | None) -> Any:
+        if v is None:
+            return None
+        if v.get("o") is not None:
+            return _plugin_args(v["o"])
+        if v.get("a") is not None:
+            return [value(x) for x in v["a"]]
+        for key in ("str", "i", "b", "f"):
+            if v.get(key) is not None:
+                return v[key]
+        return None
+
+    return {item["key"]: value(item.get("value")) for item in items or []}
+
+
+class StashApi:
+    """Binds resolvers to the schema; one instance per simulator."""
+
+    def __init__(self, store: StashStore, host: PluginHost, jobs: JobQueue, api_key: Callable[[], str]) -> None:
+        self.store, self.host, self.jobs, self._api_key = store, host, jobs, api_key
+        self.schema: GraphQLSchema = build_schema(SDL)
+        query, mutation = self.schema.query_type.fields, self.schema.mutation_type.fields
+        bindings = [
+            (query, {
+                "findScene": self.find_scene, "findScenes": self.find_scenes, "configuration": self.configuration,
+                "systemStatus": self.system_status, "jobQueue": self.job_queue, "findJob": self.find_job,
+                "version": lambda _root, _info: VERSION,
+            }),
+            (mutation, {
+                "sceneUpdate": self.scene_update, "bulkSceneUpdate": self.bulk_scene_update,
+                "performerUpdate": self.performer_update, "studioUpdate": self.studio_update,
+                "tagUpdate": self.tag_update, "configurePlugin": self.configure_plugin,
+                "runPluginTask": self.run_plugin_task,
+            }),
+        ]
+        for fields, resolvers in bindings:
+            for name, resolver in resolvers.items():
+                fields[name].resolve = resolver
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _view(self, scene: dict | None, info) -> _SceneView | None:
+        return _SceneView(scene, self.store, info.context.base_url) if scene else None
+
+    def _input_type(self, name: str) -> GraphQLInputObjectType:
+        return self.schema.type_map[name]
+
+    # -- queries --------------------------------------------------------------------------------------------
+    def find_scene(self, _root, info, id=None, checksum=None):
+        if id is not None:
+            return self._view(self.store.scene(id), info)
+        return None
+
+    def find_scenes(self, _root, info, scene_filter=None, scene_ids=None, ids=None, filter=None):
+        wanted = ids if ids is not None else scene_ids
+        matched, page = find_scenes(self.store, scene_filter, wanted, filter)
+        files = [f for s in matched for f in s["files"][:1]]
+        return {
+            "count": len(matched),
+            "duration": float(sum(f["duration"] for f in files)),
+            "filesize": float(sum(f["size"] for f in files)),
+            "scenes": [self._view(s, info) for s in page],
+        }
+
+    def configuration(self, _root, _info):
+        return {
+            "general": {"apiKey": self._api_key()},
+            "plugins": lambda _info, include=None: self.store.plugin_settings(include),
+        }
+
+    def system_status(self, _root, _info):
+        return {"databaseSchema": 75, "appSchema": 75, "status": "OK", "os": "linux", "workingDir": str(self.host.cwd)}
+
+    def job_queue(self, _root, _info):
+        return [j.to_graphql() for j in self.jobs.active()]
+
+    def find_job(self, _root, _info, input):
+        job = self.jobs.get(input["id"])
+        return job.to_graphql() if job else None
+
+    # -- mutations ------------------------------------------------------------------------------------------
+    def scene_update(self, _root, info, input):
+        scene = self.store.update_scene(input["id"], input)
+        hook_input = go_input(self._input_type("SceneUpdateInput"), input)
+        self.host.run_hooks("Scene.Update.Post", int(scene["id"]), hook_input, list(input))
+        return self._view(self.store.scene(scene["id"]), info)
+
+    def bulk_scene_update(self, _root, info, input):
+        scenes = self.store.bulk_update_scenes(input.get("ids") or [], input)
+        hook_input = go_input(self._input_type("BulkSceneUpdateInput"), input)
+        for scene in scenes:
+            self.host.run_hooks("Scene.Update.Post", int(scene["id"]), hook_input, list(input))
+        return [self._view(self.store.scene(s["id"]), info) for s in scenes]
+
+    def _entity_update(self, kind: str, update: Callable[[Any, dict], dict], input_type: str, input: dict) -> dict:
+        entity = update(input["id"], input)
+        hook_input = go_input(self._input_type(input_type), input)
+        self.host.run_hooks(f"{kind}.Update.Post", int(entity["id"]), hook_input, list(input))
+        return entity
+
+    def performer_update(self, _root, info, input):
+        p = self._entity_update("Performer", self.store.update_performer, "PerformerUpdateInput", input)
+        base = info.context.base_url
+        return {**p, "urls": p.get("urls") or [], "alias_list": p.get("alias_list") or [],
+                "favorite": bool(p.get("favorite")), "image_path": f"{base}/performer/{p['id']}/image",
+                "scene_count": lambda _info: _count(self.store, "performer_ids", p["id"])}
+
+    def tag_update(self, _root, info, input):
+        t = self._entity_update("Tag", self.store.update_tag, "TagUpdateInput", input)
+        return {**t, "aliases": t.get("aliases") or [], "image_path": f"{info.context.base_url}/tag/{t['id']}/image",
+                "scene_count": lambda _info, **_: _count(self.store, "tag_ids", t["id"])}
+
+    def studio_update(self, _root, info, input):
+        s = self._entity_update("Studio", self.store.update_studio, "StudioUpdateInput", input)
+        return _studio_view(self.store, s["id"], info.context.base_url)
+
+    def configure_plugin(self, _root, _info, plugin_id, input):
+        return self.store.set_plugin_settings(plugin_id, input)
+
+    def run_plugin_task(self, _root, _info, plugin_id, task_name=None, description=None, args=None, args_map=None):
+        merged = {**_plugin_args(args), **(args_map or {})}
+        return self.host.start_task(plugin_id, task_name, description, merged)
+
+    # -- the HTTP-facing entry ------------------------------------------------------------------------------
+    def operation_key(self, body: dict) -> str:
+        """The name a request is counted under: its operation name, else its root fields."""
+        try:
+            doc = parse(body.get("query") or "")
+        except GraphQLError:
+            return "<invalid>"
+        op = get_operation_ast(doc, body.get("operationName"))
+        if op is None:
+            return "<invalid>"
+        if op.name is not None:
+            return op.name.value
+        return ",".join(sel.name.value for sel in op.selection_set.selections if hasattr(sel, "name"))
+
+    def handle(self, body: Any, context: RequestContext) -> tuple[int, dict]:
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return 422, {"errors": [{"message": "no operation provided",
+                                     "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], "data": None}
+        try:
+            doc = parse(body["query"])
+        except GraphQLError as exc:
+            return 422, _errors([exc], "GRAPHQL_PARSE_FAILED")
+        errors = validate(self.schema, doc)
+        if errors:
+            return 422, _errors(errors, "GRAPHQL_VALIDATION_FAILED")
+        operation_name = body.get("operationName") or None
+        op = get_operation_ast(doc, operation_name)
+        if not isinstance(op, OperationDefinitionNode):
+            msg = f'operation {operation_name} not found' if operation_name else "operation name is required"
+            return 422, {"errors": [{"message": msg, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}],
+                         "data": None}
+        variables = body.get("variables") or {}
+        coerced = get_variable_values(self.schema, op.variable_definitions or [], variables)
+        if isinstance(coerced, list):
+            return 422, _errors(coerced, "GRAPHQL_VALIDATION_FAILED")
+        result = execute(self.schema, doc, variable_values=variables, operation_name=operation_name,
+                         context_value=context)
+        payload: dict = {}
+        if result.errors:
+            payload["errors"] = [e.formatted for e in result.errors]
+        payload["data"] = result.data
+        return 200, payload
+
+
+def _errors(errors: list[GraphQLError], code: str) -> dict:
+    formatted = []
+    for err in errors:
+        item = dict(err.formatted)
+        item["extensions"] = {**(item.get("extensions") or {}), "code": code}
+        formatted.append(item)
+    return {"errors": formatted, "data": None}
