@@ -143,16 +143,16 @@ def edited_in_plex(
 ) -> set[str]:
     """Fields whose current Plex value differs from what we last pushed (never-pushed fields excluded).
 
-    `current` must come from the full item (`plex.push.read_item`), never from a listing. Collections we do
-    not own are the user's business: only the collections this plugin added are compared. Used both for
-    `preserve_plex_edits` (skip these fields) and for drift detection (re-push them).
+    Used both for `preserve_plex_edits` (skip these fields) and for drift detection (re-push them).
+    Collections we do not own are the user's business: only the collections this plugin added are compared.
+    With listing data (`tags_partial`, e.g. the stored index) the truncated tag lists are not judged, so only
+    the scalar fields can be reported; pass the full item (`plex.push.read_item`) to judge lists too.
     """
-    if current.get("tags_partial"):
-        raise ValueError("edited_in_plex needs the full item, not a listing with truncated tags")
+    partial = bool(current.get("tags_partial"))
     owned = {c.casefold() for c in our_collections}
     changed = set()
     for name, pushed in last_pushed_hashes.items():
-        if name not in current:
+        if name not in current or (partial and name in LIST_FIELDS):
             continue
         value = current[name]
         if name == "collections":

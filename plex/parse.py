@@ -65,8 +65,8 @@ def video_fields(video: Element, full: bool) -> dict:
     for element, name in _TAG_ELEMENTS:
         fields[name] = [t.get("tag") or "" for t in video.iterfind(element)]
     fields["tags_partial"] = not full
-    fields["locked"] = sorted(f.get("name") or "" for f in video.iterfind("Field") if f.get("locked") == "1")
-    fields["thumb"] = video.get("thumb") or ""
+    if full:  # listings carry no <Field locked> elements: absent there means unknown, not unlocked
+        fields["locked"] = sorted(f.get("name") or "" for f in video.iterfind("Field") if f.get("locked") == "1")
     duration = video_duration(video)
     if duration is not None:
         fields["duration"] = duration

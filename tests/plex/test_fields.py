@@ -119,6 +119,7 @@ def test_edited_in_plex_compares_only_pushed_fields():
     assert edited_in_plex(current, pushed, our_collections=["Blue Fern"]) == {"genres", "collections"}
 
 
-def test_edited_in_plex_refuses_listing_data():
-    with pytest.raises(ValueError):
-        edited_in_plex({"genres": [], "tags_partial": True}, {"genres": "x"})
+def test_edited_in_plex_judges_only_scalars_from_listing_data():
+    pushed = field_hashes({"genres": ("A", "B", "C"), "title": "T"})
+    listing = {"genres": ["A", "B"], "title": "Changed", "tags_partial": True}
+    assert edited_in_plex(listing, pushed) == {"title"}
