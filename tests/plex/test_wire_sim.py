@@ -17,8 +17,6 @@ from plex.path_map import basename, infer
 from plex.push import build_edit_params, push, read_item, upload_poster
 from simulators import dataset
 
-sim_module = pytest.importorskip("simulators.plex.simulator", reason="Plex simulator not available yet")
-
 SCENES = 300
 SEED = 11
 SECTION = 1
@@ -44,10 +42,8 @@ def library():
 
 
 @pytest.fixture
-def sim():
-    simulator = sim_module.PlexSimulator(scenes=SCENES, seed=SEED, token="sim-token-secret").start()
-    yield simulator
-    simulator.stop()
+def sim(make_plex_sim):
+    return make_plex_sim(scenes=SCENES, seed=SEED, token="sim-token-secret")
 
 
 @pytest.fixture
