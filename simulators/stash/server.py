@@ -61,7 +61,8 @@ class StashSimulator:
         self._server = StashHTTPServer(("127.0.0.1", self._requested_port), self.api, self.auth, self.host,
                                        self.stats)
         self.host.port = self.port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stash-sim-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="stash-sim-http",
+                                        daemon=True)
         self._thread.start()
         if self.auth.api_key:
             self._session.headers["ApiKey"] = self.auth.api_key

@@ -1,0 +1,40 @@
+"""Runs the Stash simulator as a process: prints one STASH_URL=... line, serves until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from simulators.stash.server import StashSimulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulators.stash", description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--scenes", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plugins-dir", default=None)
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--python", default=None, help="interpreter used for plugins whose exec is python/python3")
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    sim = StashSimulator(scenes=args.scenes, seed=args.seed, plugins_dir=args.plugins_dir, api_key=args.api_key,
+                         python=args.python, port=args.port)
+    sim.start()
+    try:
+        print(f"STASH_URL={sim.url}", flush=True)
+        for level, line in sim.log:
+            print(f"{level}: {line}", file=sys.stderr, flush=True)
+        stop.wait()
+    finally:
+        sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
