@@ -1,0 +1,51 @@
+"""Fixtures for sync_queue tests: every test gets its own real SQLite file under tmp_path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from sync_queue.db import connect
+from sync_queue.jobs import JobQueue
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "stash2plex.db"
+
+
+@pytest.fixture
+def conn(db_path: Path):
+    connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def jq(db_path: Path, conn):
+    queue = JobQueue(db_path)
+    yield queue
+    queue.close()
+
+
+def spawn_python(code: str, *args: str, isolated: bool = False) -> subprocess.Popen:
+    """A fresh interpreter running `code` with the repo importable (a real process, like a hook).
+
+    isolated=True skips site-packages, as a hook must not need them for enqueueing.
+    """
+    prefix = f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r})\n"
+    command: List[str] = [sys.executable] + (["-S"] if isolated else []) + ["-c", prefix + code, *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO_ROOT))
+
+
+def finish(process: subprocess.Popen, timeout: float = 120) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"child failed ({process.returncode}): {err}"
+    assert err == "", f"child wrote to stderr: {err}"
+    return out

@@ -1,0 +1,138 @@
+"""The dedup rule, branch by branch, on a real database file."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Optional
+
+import pytest
+
+from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
+from sync_queue.models import SyncOutcome
+from sync_queue.schema import QUEUE_TABLE
+from sync_queue.state import get_state
+
+SCENE = 7
+T0 = "2024-05-01T10:00:00+02:00"  # 08:00Z
+T0_UTC = "2024-05-01T08:00:00Z"  # same instant, other text
+T_OLDER = "2024-05-01T07:59:59.5Z"
+T_NEWER_TEXT_SMALLER = "2024-05-01T09:00:00Z"  # later instant, sorts before T0 as text
+T_NEWER = "2024-05-01T10:00:01+02:00"
+
+
+def hook() -> EnqueueRequest:
+    return EnqueueRequest(SCENE, "edited", force=True)
+
+
+def bulk(updated_at: Optional[str], content_hash: Optional[str] = None) -> EnqueueRequest:
+    return EnqueueRequest(SCENE, "reconcile", force=False, updated_at=updated_at, content_hash=content_hash)
+
+
+def nothing(conn, jq) -> None:
+    pass
+
+
+def pending(conn, jq) -> None:
+    enqueue(conn, [hook()])
+
+
+def in_progress(conn, jq) -> None:
+    enqueue(conn, [hook()])
+    assert len(jq.claim(1)) == 1
+
+
+def in_progress_fetched(conn, jq) -> None:
+    in_progress(conn, jq)
+    jq.record_fetched(SCENE, T0)
+
+
+def synced(conn, jq, status: str = "synced", content_hash: Optional[str] = "h1") -> None:
+    enqueue(conn, [hook()])
+    (job,) = jq.claim(1)
+    jq.record_fetched(SCENE, T0)
+    jq.complete(job, SyncOutcome(status, updated_at=T0, content_hash=content_hash))
+
+
+def synced_and_pruned(conn, jq) -> None:
+    synced(conn, jq)
+    jq.prune()
+    assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").fetchone()[0] == 0
+
+
+def not_found(conn, jq) -> None:
+    synced(conn, jq, status="not_found")
+
+
+CASES = [
+    ("new scene, hook", nothing, hook(), "queued"),
+    ("new scene, bulk", nothing, bulk(T0), "queued"),
+    ("pending, hook coalesces", pending, hook(), "coalesced"),
+    ("pending, bulk coalesces", pending, bulk(T_NEWER), "coalesced"),
+    ("running not fetched, hook", in_progress, hook(), "queued"),
+    ("running not fetched, bulk", in_progress, bulk(T0), "queued"),
+    ("running fetched same instant, bulk dropped", in_progress_fetched, bulk(T0_UTC), "dropped"),
+    ("running fetched, bulk newer", in_progress_fetched, bulk(T_NEWER), "queued"),
+    ("running fetched, hook never dropped", in_progress_fetched, hook(), "queued"),
+    ("synced, bulk same updated_at", synced, bulk(T0), "dropped"),
+    ("synced, bulk same instant other offset", synced, bulk(T0_UTC), "dropped"),
+    ("synced, bulk older", synced, bulk(T_OLDER), "dropped"),
+    ("synced, bulk newer", synced, bulk(T_NEWER), "queued"),
+    ("synced, bulk newer instant but smaller text", synced, bulk(T_NEWER_TEXT_SMALLER), "queued"),
+    ("synced, bulk same hash", synced, bulk(T0, "h1"), "dropped"),
+    ("synced, bulk other hash", synced, bulk(T0, "h2"), "queued"),
+    ("synced, hook never dropped", synced, hook(), "queued"),
+    ("synced and pruned, bulk still dropped", synced_and_pruned, bulk(T0), "dropped"),
+    ("synced, bulk without updated_at", synced, bulk(None), "queued"),
+    ("synced, bulk with unreadable updated_at", synced, bulk("yesterday"), "queued"),
+    ("not found in Plex does not count as synced", not_found, bulk(T0), "queued"),
+]
+
+
+@pytest.mark.parametrize("setup, request_, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_dedup_rule(conn, jq, setup: Callable, request_: EnqueueRequest, expected: str) -> None:
+    setup(conn, jq)
+    result = enqueue(conn, [request_])
+    assert result == EnqueueResult(**{expected: 1})
+    open_rows = conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE} WHERE status < 2").fetchone()[0]
+    assert open_rows == (1 if expected in ("queued", "coalesced") else 0)
+
+
+def test_hook_while_running_creates_exactly_one_new_pending_job(conn, jq) -> None:
+    in_progress(conn, jq)
+    result = enqueue(conn, [hook(), hook(), bulk(T_NEWER), hook()])
+    assert result == EnqueueResult(queued=1, coalesced=3)
+    statuses = [row[0] for row in conn.execute(f"SELECT status FROM {QUEUE_TABLE} ORDER BY _id")]
+    assert statuses == [2, 0]
+    assert get_state(conn, SCENE).job_id == 2
+
+
+def test_completing_the_old_job_keeps_the_new_one_pending(conn, jq) -> None:
+    enqueue(conn, [hook()])
+    (running,) = jq.claim(1)
+    enqueue(conn, [hook()])
+    jq.complete(running, SyncOutcome("synced", updated_at=T0))
+    state = get_state(conn, SCENE)
+    assert state.status == "queued" and state.last_synced_updated_at == T0
+    assert enqueue(conn, [hook()]) == EnqueueResult(coalesced=1)
+    (next_job,) = jq.claim(5)
+    assert next_job.job_id == state.job_id != running.job_id
+
+
+def test_many_requests_are_one_transaction(conn) -> None:
+    statements = []
+    conn.set_trace_callback(statements.append)
+    result = enqueue(conn, [EnqueueRequest(i % 550, "sync_all", force=False, updated_at=T0) for i in range(600)])
+    conn.set_trace_callback(None)
+    assert result == EnqueueResult(queued=550, coalesced=50)
+    assert sum(1 for s in statements if s.strip().upper().startswith("BEGIN")) == 1
+    assert sum(1 for s in statements if s.strip().upper() == "COMMIT") == 1
+
+
+def test_payload_is_persist_queue_json_with_no_snapshot(conn) -> None:
+    enqueue(conn, [EnqueueRequest(42, "edited", force=True, updated_at=T0, content_hash="secret-ish")])
+    data, timestamp, status = conn.execute(f"SELECT data, timestamp, status FROM {QUEUE_TABLE}").fetchone()
+    payload = json.loads(bytes(data).decode("utf-8"))
+    assert sorted(payload) == ["enqueued_at", "reason", "scene_id"]
+    assert bytes(data) == json.dumps(payload).encode("utf-8")
+    assert (payload["scene_id"], payload["reason"], status) == (42, "edited", 0)
+    assert isinstance(timestamp, float)
