@@ -147,3 +147,19 @@ def test_control_endpoints(plex_sim):
     assert requests.post(f"{base}/refresh/1", timeout=5).json() == {"added": [10025]}
     stats = requests.get(f"{base}/stats", timeout=5).json()
     assert stats["counts"]["total"] == 0 and stats["items"] == 53 and stats["pending"] == 0
+
+
+def test_unicode_paths_round_trip_through_file_lookup(plex):
+    section = plex.library.sectionByID(1)
+    lib = dataset.generate(1, 50)
+    for sid in ("7", "28"):
+        path = dataset.plex_path(lib.scenes[sid]["files"][0]["path"])
+        found = _lookup(section, path)
+        assert [(m.ratingKey, m.locations[0]) for m in found] == [(10000 + int(sid), path)]
+
+
+def test_non_movie_type_lists_nothing(plex_sim):
+    resp = requests.get(f"{plex_sim.url}/library/sections/1/all", params={"type": 18},
+                        headers={"X-Plex-Token": plex_sim.token}, timeout=5)
+    assert resp.status_code == 200
+    assert 'totalSize="0"' in resp.text and "<Video" not in resp.text
