@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -43,7 +44,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k: v for k, v in self.headers.items()}
-        reply = self.server.app(self.command, self.path, headers, body)
+        try:
+            reply = self.server.app(self.command, self.path, headers, body)
+        except Exception as exc:  # a simulator bug must still answer, or the client would hang until its timeout
+            reply = Reply(500, "text/plain", f"simulator error: {type(exc).__name__}".encode())
         try:
             self._write(reply)
         except (BrokenPipeError, ConnectionResetError):
@@ -96,6 +100,11 @@ class _Server(ThreadingHTTPServer):
         with self._conn_lock:
             self._connections.pop(request, None)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+        """Clients that hang up mid-reply (timeouts, refused windows) are normal here, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def drop_connections(self) -> None:
         """Shuts every open connection except the caller's own (a control request that closes the listener
