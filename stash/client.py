@@ -104,6 +104,12 @@ class StashClient:
         self._session.headers["ApiKey"] = api_key
         self._session.cookies.clear()
 
+    def clone(self) -> StashClient:
+        """A client with its own Session and the same credentials (including an adopted API key), for a thread."""
+        twin = StashClient(self._server, self._timeout)
+        twin.adopt_api_key(self._session.headers.get("ApiKey"))
+        return twin
+
     def plugin_settings(self, plugin_id: str) -> dict:
         """The plugin's stored settings ({} when never saved); also adopts the server's API key if it has one."""
         data = self.query(queries.PLUGIN_CONFIGURATION, {"include": [plugin_id]})

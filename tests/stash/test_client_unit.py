@@ -90,6 +90,14 @@ def test_cookie_then_api_key(stub: StubServer) -> None:
     assert stub.requests[1].headers["apikey"] == "eyJhbGciOi.key-value"
     assert "cookie" not in stub.requests[1].headers
     assert log.redact("key eyJhbGciOi.key-value") == "key ***"
+    client.clone().version()
+    assert stub.requests[2].headers["apikey"] == "eyJhbGciOi.key-value"
+    assert "cookie" not in stub.requests[2].headers
+
+
+def test_clone_without_api_key_keeps_the_cookie(stub: StubServer) -> None:
+    _client(stub).clone().version()
+    assert stub.requests[0].headers["cookie"] == f"session={COOKIE}"
 
 
 def test_empty_api_key_keeps_cookie_and_absent_settings_are_empty(stub: StubServer) -> None:
