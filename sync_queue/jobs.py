@@ -18,7 +18,7 @@ import persistqueue.serializers.json as json_serializer
 from persistqueue.exceptions import Empty
 from persistqueue.sqlackqueue import AckStatus, SQLiteAckQueue
 
-from sync_queue import dead_letters
+from sync_queue import dead_letters, meta
 from sync_queue.db import BUSY_TIMEOUT_S, connect
 from sync_queue.enqueue import EnqueueRequest, apply_requests
 from sync_queue.models import SYNCED_STATUSES, Job, SyncOutcome
@@ -27,6 +27,8 @@ from sync_queue.timestamps import try_parse_instant
 from sync_queue.txn import retry_locked, write_txn
 
 RETRY_REASON = "retry"
+# Acked rows are only history (dedup lives in scene_state); an hourly sweep keeps the file small.
+PRUNE_INTERVAL_S = 3600.0
 _UNACK = int(AckStatus.unack)
 _ACKED = int(AckStatus.acked)
 _READY = int(AckStatus.ready)
@@ -285,6 +287,13 @@ class JobQueue:
         rows or, with a falsy max_delete and keep_latest > 0, emit `OFFSET` without `LIMIT` (a syntax
         error in persist-queue 1.1.0)."""
         retry_locked(lambda: self._queue.clear_acked_data(max_delete=None, keep_latest=None, clear_ack_failed=False))
+
+    def prune_if_due(self, interval_s: float = PRUNE_INTERVAL_S, now: Optional[float] = None) -> bool:
+        """Prunes at most once per interval across all processes; True when this call pruned."""
+        if not meta.claim_if_due(self.conn, "last_queue_prune", interval_s, time.time() if now is None else now):
+            return False
+        self.prune()
+        return True
 
     def pending_count(self) -> int:
         """Backlog from SQL (persist-queue's qsize() only knows this process's own puts and gets)."""

@@ -37,12 +37,12 @@ def acquire(conn: sqlite3.Connection, owner: str, pid: int, ttl: float, now: flo
         return True
 
 
-def renew(conn: sqlite3.Connection, owner: str, ttl: float, now: float) -> bool:
+def renew(conn: sqlite3.Connection, owner: str, pid: int, ttl: float, now: float) -> bool:
     """Extends our lease; False when another process holds it (we lost it and must stop)."""
     with write_txn(conn):
         cursor = conn.execute(
-            "UPDATE drainer_lease SET heartbeat = ?, expires_at = ? WHERE id = 1 AND owner = ?",
-            (now, now + ttl, owner),
+            "UPDATE drainer_lease SET pid = ?, heartbeat = ?, expires_at = ? WHERE id = 1 AND owner = ?",
+            (pid, now, now + ttl, owner),
         )
         return cursor.rowcount == 1
 

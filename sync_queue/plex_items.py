@@ -118,6 +118,16 @@ def by_basenames(conn: sqlite3.Connection, names: Iterable[str]) -> Dict[str, Li
     return _parts_where(conn, "basename", names)
 
 
+def get_item(conn: sqlite3.Connection, rating_key: int) -> Optional[PlexItemRecord]:
+    row = conn.execute("SELECT section_id, fields FROM plex_items WHERE rating_key = ?", (rating_key,)).fetchone()
+    if row is None:
+        return None
+    parts = conn.execute(
+        "SELECT path, size FROM plex_parts WHERE rating_key = ? ORDER BY rowid", (rating_key,)
+    ).fetchall()
+    return PlexItemRecord(rating_key, row[0], [(path, size) for path, size in parts], json.loads(row[1]))
+
+
 def section_item_count(conn: sqlite3.Connection, section_id: int) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM plex_items WHERE section_id = ?", (section_id,)).fetchone()[0])
 

@@ -76,7 +76,7 @@ class SyncStore:
         return lease.acquire(self.conn, owner, os.getpid(), ttl, time.time())
 
     def renew_lease(self, owner: str, ttl: float) -> bool:
-        return lease.renew(self.conn, owner, ttl, time.time())
+        return lease.renew(self.conn, owner, os.getpid(), ttl, time.time())
 
     def release_lease(self, owner: str) -> None:
         lease.release(self.conn, owner)

@@ -19,11 +19,11 @@ def test_lease_is_exclusive_until_it_expires(conn) -> None:
 
 def test_renew_fails_for_a_non_holder(conn) -> None:
     assert lease.acquire(conn, "a", 1, ttl=10, now=0.0)
-    assert lease.renew(conn, "a", ttl=10, now=5.0)
+    assert lease.renew(conn, "a", 1, ttl=10, now=5.0)
     assert lease.holder(conn).expires_at == 15.0
-    assert not lease.renew(conn, "b", ttl=10, now=6.0)
+    assert not lease.renew(conn, "b", 2, ttl=10, now=6.0)
     assert lease.acquire(conn, "b", 2, ttl=10, now=16.0)
-    assert not lease.renew(conn, "a", ttl=10, now=17.0)  # fenced: a lost the lease
+    assert not lease.renew(conn, "a", 1, ttl=10, now=17.0)  # fenced: a lost the lease
     lease.release(conn, "a")  # not a's to release
     assert lease.holder(conn).owner == "b"
     lease.release(conn, "b")

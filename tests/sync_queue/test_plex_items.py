@@ -11,6 +11,7 @@ from sync_queue.plex_items import (
     basename,
     by_basenames,
     by_paths,
+    get_item,
     iter_items,
     replace_section,
     section_item_count,
@@ -70,6 +71,8 @@ def test_upsert_and_iterate(conn) -> None:
     assert items[4] == PlexItemRecord(5, 3, [("C:\\Media\\new.mkv", None)], {"title": "New"})
     assert items[0].parts == [("/media/plex/s3/d0/scene-0.mp4", 1000), ("/media/plex/s3/extra/scene.mp4", 5)]
     assert by_basenames(conn, ["new.mkv"]) == {"new.mkv": [PlexPart(5, "C:\\Media\\new.mkv", None)]}
+    assert get_item(conn, 5) == items[4] and get_item(conn, 1) == items[0]
+    assert get_item(conn, 999) is None
 
 
 def test_basename_handles_both_separators() -> None:

@@ -85,3 +85,14 @@ def test_release_puts_claimed_jobs_back_in_order(conn, jq) -> None:
     jobs = jq.claim(2)
     assert jq.release(jobs) == 2
     assert [j.scene_id for j in jq.claim(5)] == [1, 2, 3]
+
+
+def test_prune_if_due_runs_once_per_interval(conn, jq) -> None:
+    job = _claim_one(conn, jq)
+    jq.complete(job, SyncOutcome("synced", updated_at=T0))
+    assert jq.prune_if_due(interval_s=60, now=100.0)
+    assert conn.execute("SELECT COUNT(*) FROM ack_queue_default").fetchone()[0] == 0
+    job = _claim_one(conn, jq)
+    jq.complete(job, SyncOutcome("synced", updated_at=T0))
+    assert not jq.prune_if_due(interval_s=60, now=159.0)
+    assert conn.execute("SELECT COUNT(*) FROM ack_queue_default").fetchone()[0] == 1
