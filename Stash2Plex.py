@@ -38,6 +38,8 @@ def main() -> int:
         log.error(f"Stash2Plex could not start: {exc}")
         write_output(error=str(exc))
         return 1
+    for secret in plugin_input.server.secrets:
+        log.register_secret(secret)
     try:
         output = _dispatch(plugin_input)
     except PluginError as exc:

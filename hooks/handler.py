@@ -9,11 +9,11 @@ from __future__ import annotations
 from hooks.filters import entity_kind, scene_needs_sync
 from plugin import log
 from plugin.paths import data_dir, db_path
+from reconciliation.schedule import note_invocation
 from sync_queue.db import connect
 from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.entities import add_entity_request
 from worker.spawn import ensure_drainer
-from reconciliation.schedule import note_invocation
 
 SCENE_HOOKS = {"Scene.Update.Post": "edited", "Scene.Create.Post": "created"}
 

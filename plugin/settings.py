@@ -14,14 +14,14 @@ from plugin import log
 
 NEVER = None
 _INTERVALS = {"never": NEVER, "hourly": 3600, "daily": 86400, "weekly": 604800}
-MIN_RECONCILE_INTERVAL = 60
+MIN_RECONCILE_MINUTES = 1
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", ""}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings; reconcile_interval is seconds, or None for never."""
+    """Validated settings; reconcile_interval is seconds (the setting is in minutes), or None for never."""
 
     plex_url: Optional[str] = None
     plex_token: Optional[str] = field(default=None, repr=False)
@@ -179,16 +179,16 @@ def _interval(value: Any, _notes: List[str]) -> Optional[int]:
     if isinstance(value, str) and value.strip().lower() in _INTERVALS:
         return _INTERVALS[value.strip().lower()]
     try:
-        seconds = _number(value)
+        minutes = _number(value)
     except _Invalid:
-        raise _Invalid("is not a number of seconds or one of never/hourly/daily/weekly") from None
-    if seconds < 0:
+        raise _Invalid("is not a number of minutes or one of never/hourly/daily/weekly") from None
+    if minutes < 0:
         raise _Invalid("is negative")
-    if seconds == 0:
+    if minutes == 0:
         return NEVER
-    if seconds < MIN_RECONCILE_INTERVAL:
-        raise _Invalid(f"is below the {MIN_RECONCILE_INTERVAL} s minimum")
-    return int(seconds)
+    if minutes < MIN_RECONCILE_MINUTES:
+        raise _Invalid(f"is below the {MIN_RECONCILE_MINUTES} minute minimum")
+    return int(minutes * 60)
 
 
 def _scope(value: Any, _notes: List[str]) -> str:

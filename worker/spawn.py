@@ -33,9 +33,9 @@ def ensure_drainer(conn, plugin_input, now: float | None = None) -> bool:
 
 def spawn_drainer(plugin_input) -> None:
     server = plugin_input.server
+    cookie = {"Name": "session", "Value": server.session_cookie} if server.session_cookie else None
     connection = {"Scheme": server.scheme, "Host": server.host, "Port": server.port, "Dir": server.config_dir,
-                  "PluginDir": server.plugin_dir, "ApiKey": server.api_key,
-                  "SessionCookie": {"Name": "session", "Value": server.session_cookie} if server.session_cookie else None}
+                  "PluginDir": server.plugin_dir, "ApiKey": server.api_key, "SessionCookie": cookie}
     payload = json.dumps({"server_connection": connection, "args": {"mode": "drain"}})
     kwargs: dict = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
                     "close_fds": True}

@@ -27,7 +27,7 @@ def test_absent_settings_give_defaults_and_no_notes() -> None:
 def test_stash_typed_values() -> None:
     settings, notes = load_settings({
         "plex_url": "http://192.168.1.10:32400/", "plex_token": "tok-abcdef-123", "plex_library": "Movies, Scenes,,",
-        "enabled": False, "max_retries": 3, "sync_poster": False, "reconcile_interval": 7200,
+        "enabled": False, "max_retries": 3, "sync_poster": False, "reconcile_interval": 120,
         "reconcile_scope": "all", "path_map": "/data/stash=/media/plex; /mnt/b = /b ;", "plex_parallelism": 8,
         "plex_connect_timeout": 3, "plex_read_timeout": 60, "batch_size": 100,
     })
@@ -67,9 +67,9 @@ def test_reconcile_never(word) -> None:
         ("plex_parallelism", 2.5, "Setting plex_parallelism 2.5 is not a whole number; using the default 4."),
         ("plex_read_timeout", 0, "Setting plex_read_timeout 0 is outside 1..600 seconds; using the default 30.0."),
         ("batch_size", 1000, "Setting batch_size 1000 is outside 1..500; using the default 50."),
-        ("reconcile_interval", "fortnightly", "Setting reconcile_interval 'fortnightly' is not a number of seconds "
+        ("reconcile_interval", "fortnightly", "Setting reconcile_interval 'fortnightly' is not a number of minutes "
                                               "or one of never/hourly/daily/weekly; using the default 3600."),
-        ("reconcile_interval", 10, "Setting reconcile_interval 10 is below the 60 s minimum; using the default 3600."),
+        ("reconcile_interval", 0.5, "Setting reconcile_interval 0.5 is below the 1 minute minimum; using the default 3600."),
         ("reconcile_scope", "24h", "Setting reconcile_scope '24h' is not 'recent' or 'all'; using the default recent."),
         ("plex_library", 5, "Setting plex_library 5 is not a comma-separated list of library names; using none."),
         ("path_map", "/a=/b;nonsense;=/c", "Setting path_map entry 'nonsense' is not of the form "
