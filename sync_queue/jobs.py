@@ -297,7 +297,8 @@ class JobQueue:
 
     def pending_count(self) -> int:
         """Backlog from SQL (persist-queue's qsize() only knows this process's own puts and gets)."""
-        return int(self.conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE} WHERE status < ?", (_UNACK,)).fetchone()[0])
+        # Literal `status < 2` (not a bound parameter) so the planner can use the partial index ix_ack_open.
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE} WHERE status < 2").fetchone()[0])
 
     def claimed_count(self) -> int:
         return int(self.conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE} WHERE status = ?", (_UNACK,)).fetchone()[0])
