@@ -51,29 +51,38 @@ def _attr(obj: Any, name: str) -> Any:
 
 
 def _pick(candidates: list[PlexPart], size: Optional[int], duration_s: Optional[float], strict: bool) -> list[int]:
-    """Rating keys a basename's candidates resolve to: one key, or several when still ambiguous."""
+    """Rating keys a basename's candidates resolve to: one key, or several when still ambiguous.
+
+    A file name alone is weak evidence: a candidate whose size differs is another file, never a match.
+    Non-strict mode breaks a remaining tie by the closest duration.
+    """
+    if size:
+        candidates = [c for c in candidates if not c.size or c.size == size]
     keys = sorted({c.rating_key for c in candidates})
-    if len(keys) <= 1:
+    if len(keys) <= 1 or strict:
         return keys
-    same_size = sorted({c.rating_key for c in candidates if size and c.size == size})
-    if len(same_size) == 1 or strict:
-        return same_size if len(same_size) == 1 else keys
 
-    def distance(c: PlexPart) -> tuple[float, float]:
-        size_gap = abs((c.size or 0) - size) if size else 0
+    def duration_gap(c: PlexPart) -> float:
         duration_ms = getattr(c, "duration_ms", None)  # the database's parts may not carry it
-        dur_gap = abs(duration_ms / 1000.0 - duration_s) if duration_ms and duration_s else 0
-        return (size_gap, dur_gap)
+        return abs(duration_ms / 1000.0 - duration_s) if duration_ms and duration_s else 0.0
 
-    ranked = sorted(candidates, key=distance)
-    best = [c.rating_key for c in ranked if distance(c) == distance(ranked[0])]
-    return sorted(set(best))
+    best = min(duration_gap(c) for c in candidates)
+    return sorted({c.rating_key for c in candidates if duration_gap(c) == best})
 
 
-def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, strict: bool = True) -> MatchResult:
+def _under(path: str, root: str, path_map: PathMap) -> bool:
+    root = normalise_path(root)
+    return bool(root) and (path_map.same_path(path, root) or path_map.same_path(path[: len(root) + 1], root + "/"))
+
+
+def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, strict: bool = True,
+          library_roots: Sequence[str] = ()) -> MatchResult:
     """Matches every file of a scene; the scene matches every item holding one of its files.
 
     `scene_files` items have `path`, `size` and optionally `duration` (seconds), as attributes or keys.
+    A mapped path inside one of `library_roots` (the Plex libraries' folders) is authoritative: if Plex has
+    no file there, a file of the same name elsewhere is another scene's copy, so the basename fallback,
+    meant for paths the mapping cannot explain, is not tried.
     """
     files = [(normalise_path(_attr(f, "path") or ""), _attr(f, "size"), _attr(f, "duration")) for f in scene_files]
     files = [f for f in files if f[0]]
@@ -83,13 +92,15 @@ def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, str
     by_path = lookup.by_paths(sorted(set(mapped.values())))
     keys: set[int] = set()
     pending = []
+    notes = []
     for path, size, duration in files:
         hits = [p for p in by_path.get(mapped[path], []) if path_map.same_path(p.path, mapped[path])]
         if hits:
             keys.update(p.rating_key for p in hits)
+        elif any(_under(mapped[path], root, path_map) for root in library_roots):
+            notes.append(f"{mapped[path]}: no Plex item has this file")
         else:
             pending.append((path, size, duration))
-    notes = []
     ambiguous = False
     if pending:
         by_name = lookup.by_basenames(sorted({basename(p) for p, _, _ in pending}))

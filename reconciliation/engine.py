@@ -30,6 +30,7 @@ EXAMPLES = 3
 RECENT_FALLBACK = timedelta(hours=24)
 # Stash compares its local-time text: look back a little further than the last run.
 RECENT_MARGIN = timedelta(hours=1)
+COVER_WAIT = timedelta(days=7)
 GAPS = ("never_synced", "changed", "drifted", "not_in_plex", "unclaimed_in_plex")
 
 
@@ -100,24 +101,31 @@ def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bo
         return EnqueueRequest(scene_id=meta.scene_id, reason=reason, force=force, updated_at=meta.updated_at,
                               content_hash=digest)
 
-    if state is None or (state.last_synced_epoch is None and state.status not in ("not_found", "ambiguous")):
+    absent = state is not None and (state.status in ("not_found", "ambiguous") or state.error_class == "not_found")
+    if state is None or (state.last_synced_epoch is None and not absent):
         report.add("never_synced", label)
         return request("never_synced")
     claimed.update(state.plex_keys)
-    if state.status in ("not_found", "ambiguous"):
+    if absent:
         report.add("not_in_plex", label if state.status == "not_found" else f"{label} (ambiguous)")
         # Its own spaced retries go on; otherwise only a rescan of Plex can make it appear.
         return request("library_rescanned", force=True) if rescanned and state.next_attempt_at is None else None
     if state.content_hash != digest or _newer(meta.updated_at, state.last_synced_epoch):
         report.add("changed", label)
         return request("changed")
-    if state.cover_pending:
+    if state.cover_pending and _recent(scene.get("created_at")):
         report.add("changed", f"{label} (cover)")
         return request("cover_pending", force=True)
     if not rt.settings.preserve_plex_edits and _drifted(rt, state):
         report.add("drifted", label)
         return request("drift", force=True)
     return None
+
+
+def _recent(created_at: Optional[str]) -> bool:
+    """Stash generates a scanned scene's cover within minutes; after a week, no cover means none at all."""
+    epoch = try_parse_instant(created_at)
+    return epoch is not None and time.time() - epoch < COVER_WAIT.total_seconds()
 
 
 def _newer(updated_at: Optional[str], synced_epoch: Optional[float]) -> bool:

@@ -15,7 +15,8 @@ STASH_ROOT = "/data/stash"
 PLEX_ROOT = "/media/plex"
 
 # Every MISSING_EVERY-th scene has no Plex item; every SHARED_NAME_EVERY-th scene is named "scene.mp4"
-# in its own folder so that basenames collide (only full-path matching tells them apart).
+# in its own folder so that basenames collide (only full-path matching tells them apart), and every
+# second one of those is an exact copy (same size) of the one before: a basename + size tie.
 MISSING_EVERY = 25
 SHARED_NAME_EVERY = 40
 NO_COVER_EVERY = 30
@@ -114,6 +115,7 @@ def generate(seed: int, n: int) -> Library:
         studio_id = rng.choice(list(lib.studios)) if rng.random() > 0.1 else None
         folder = _slug(lib.studios[studio_id]["name"]) if studio_id else "Unsorted"
         files = []
+        twin = lib.scenes.get(str(n_scene - SHARED_NAME_EVERY)) if n_scene % (2 * SHARED_NAME_EVERY) == 0 else None
         for k in range(2 if n_scene % TWO_FILES_EVERY == 0 else 1):
             file_id += 1
             if n_scene % SHARED_NAME_EVERY == 0:
@@ -125,6 +127,8 @@ def generate(seed: int, n: int) -> Library:
                 "size": rng.randint(50_000_000, 4_000_000_000), "duration": round(rng.uniform(60, 5400), 2),
                 "width": 1920, "height": 1080,
             })
+            if twin and k < len(twin["files"]):
+                files[-1]["size"], files[-1]["duration"] = twin["files"][k]["size"], twin["files"][k]["duration"]
         created = n_scene * 60
         lib.scenes[sid] = {
             "id": sid,

@@ -6,7 +6,6 @@ import time
 from collections import Counter
 
 from plex.errors import PlexError
-from plex.matcher import match
 from plugin import log
 from plugin.errors import PluginError
 from stash.scene import to_metadata
@@ -73,7 +72,7 @@ def health_check(rt: Runtime) -> str:
     outcomes: Counter = Counter()
     for scene in page.scenes if page else []:
         meta = to_metadata(scene)
-        found = match(meta.files, rt.lookup, rt.path_map, rt.settings.strict_matching)
+        found = rt.match(meta)
         outcomes[found.status] += 1
         if outcomes[found.status] <= 2 and meta.files:
             log.info(f"sample: scene {meta.scene_id} {rt.describe(meta.files[0].path)} -> {found.status} "

@@ -99,6 +99,8 @@ def _outcomes(rt: Runtime, scene_ids: list[int], started: float) -> Counter:
                 status = "unchanged"
             elif status == "dead":
                 status = "failed"
+            elif state and state.error_class == "not_found":
+                status = "not_found"  # its spaced retries go on in the background
             elif status in ("failed", "queued"):
                 status = "pending"
             counts[status] += 1

@@ -15,7 +15,7 @@ from typing import Optional
 
 from plex.errors import PlexDown, PlexError, PlexNotFound, PlexPermanent, PlexUnauthorized
 from plex.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hashes
-from plex.matcher import MatchResult, find_by_file, match
+from plex.matcher import MatchResult, find_by_file
 from plex.push import build_edit_params, push, read_item, upload_poster
 from plugin import log
 from plugin.errors import PluginError
@@ -115,7 +115,7 @@ def plan_scene(rt, job: Optional[Job], meta: SceneMetadata, state: Optional[Scen
     toggles = SyncToggles.from_settings(rt.settings)
     fields = desired_fields(meta, toggles)
     hashes = field_hashes(fields)
-    found = match(meta.files, rt.lookup, rt.path_map, rt.settings.strict_matching)
+    found = rt.match(meta)
     same_items = state is not None and sorted(state.plex_keys) == sorted(found.rating_keys)
     previous = dict(state.field_hashes) if same_items and (job is None or job.reason != "drift") else {}
     fetch_cover = rt.settings.sync_poster and bool(meta.cover_url) and (

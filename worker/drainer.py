@@ -63,7 +63,7 @@ def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None
     report = DrainReport()
     idle_since: float | None = None
     while not stop.stop:
-        if not renew(rt.conn, owner, LEASE_TTL_S, time.time()):
+        if not renew(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
             report.stopped_early = "another drainer took the lease over"
             log.warning("Stash2Plex drainer lost its lease; stopping")
             break
@@ -82,7 +82,7 @@ def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None
                 break
             if progress:
                 progress(report.tally)
-            rt.prune_if_due()
+            rt.queue.prune_if_due()
             continue
         if rt.breaker_wait():
             continue

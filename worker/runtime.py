@@ -14,7 +14,7 @@ import time
 from typing import Any, Optional
 
 from plex.errors import PlexError
-from plex.matcher import PlexLookup
+from plex.matcher import MatchResult, PlexLookup, match
 from plex.path_map import PathMap, infer
 from plugin import log
 from plugin.errors import PluginError
@@ -31,7 +31,6 @@ from worker.breaker import CircuitBreaker
 from worker.throttle import AdaptiveLimit
 
 PLUGIN_ID = "Stash2Plex"
-PRUNE_EVERY_S = 300.0
 _PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s,;()]+")
 
 
@@ -62,7 +61,6 @@ class Runtime:
         self._sections: Optional[list] = None
         self._path_map: Optional[PathMap] = None
         self._thread_stash = threading.local()
-        self._last_prune = time.monotonic()
 
     # --- Stash -------------------------------------------------------------------------------------
     def thread_stash(self) -> StashClient:
@@ -121,6 +119,11 @@ class Runtime:
                 set_meta(self.conn, key, str(section.scanned_at))
                 set_meta(self.conn, "plex_library_changed_at", str(time.time()))
         self._sections = sections
+
+    def match(self, meta) -> MatchResult:
+        """The scene's Plex items by the stored index (no request)."""
+        roots = [root for section in self.sections for root in section.locations]
+        return match(meta.files, self.lookup, self.path_map, self.settings.strict_matching, roots)
 
     def forget_index(self) -> None:
         """Makes the next batch rebuild the stored index (an item we matched has vanished from Plex)."""
@@ -199,11 +202,6 @@ class Runtime:
 
         report = run_reconcile(self, scope)
         log.info(report.summary())
-
-    def prune_if_due(self) -> None:
-        if time.monotonic() - self._last_prune >= PRUNE_EVERY_S:
-            self.queue.prune()
-            self._last_prune = time.monotonic()
 
     def close(self) -> None:
         self.queue.close()

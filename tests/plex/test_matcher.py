@@ -42,21 +42,28 @@ def test_full_path_match_needs_one_lookup():
 
 def test_unique_basename_matches_when_prefix_unknown():
     lookup = MemoryLookup([PlexPart(5, "/elsewhere/x/b.mp4", 7)])
-    result = match([f("/data/stash/A/b.mp4", size=999)], lookup, PM)
+    result = match([f("/data/stash/A/b.mp4", size=7)], lookup, PM)
     assert result == result.__class__(MATCHED, (5,), "")
+
+
+def test_same_name_with_another_size_is_another_file():
+    lookup = MemoryLookup([PlexPart(5, "/elsewhere/x/b.mp4", 7)])
+    assert match([f("/data/stash/A/b.mp4", size=999)], lookup, PM).status == NOT_FOUND
 
 
 def test_duplicate_basename_size_breaks_tie_else_strict_reports():
     parts = [PlexPart(1, "/x/1/scene.mp4", 100), PlexPart(2, "/x/2/scene.mp4", 200)]
     lookup = MemoryLookup(parts)
     assert match([f("/data/stash/q/scene.mp4", size=200)], lookup, PM).rating_keys == (2,)
-    result = match([f("/data/stash/q/scene.mp4", size=300)], lookup, PM, strict=True)
+    assert match([f("/data/stash/q/scene.mp4", size=300)], lookup, PM, strict=True).status == NOT_FOUND
+    twins = MemoryLookup([PlexPart(1, "/x/1/scene.mp4", 100), PlexPart(2, "/x/2/scene.mp4", 100)])
+    result = match([f("/data/stash/q/scene.mp4", size=100)], twins, PM, strict=True)
     assert result.status == AMBIGUOUS and result.rating_keys == ()
     assert "2 Plex items" in result.detail
 
 
-def test_non_strict_resolves_by_closest_size_then_duration():
-    parts = [PlexPart(1, "/x/1/scene.mp4", 100, 60_000), PlexPart(2, "/x/2/scene.mp4", 290, 60_000)]
+def test_non_strict_resolves_by_size_then_closest_duration():
+    parts = [PlexPart(1, "/x/1/scene.mp4", 100, 60_000), PlexPart(2, "/x/2/scene.mp4", 300, 60_000)]
     assert match([f("/s/scene.mp4", size=300)], MemoryLookup(parts), PM, strict=False).rating_keys == (2,)
     same_size = [PlexPart(1, "/x/1/scene.mp4", 100, 60_000), PlexPart(2, "/x/2/scene.mp4", 100, 90_000)]
     result = match([f("/s/scene.mp4", size=100, duration=89.5)], MemoryLookup(same_size), PM, strict=False)
@@ -90,3 +97,11 @@ def test_file_objects_with_attributes_and_windows_paths():
 
     lookup = MemoryLookup([PlexPart(9, "/media/A/a.mp4", 1)])
     assert match([File()], lookup, PathMap.parse("C:\\stash=/media")).rating_keys == (9,)
+
+
+def test_absent_from_a_library_folder_is_not_found_even_with_a_same_name_twin():
+    lookup = MemoryLookup([PlexPart(9, "/media/plex/B/scene.mp4", 7)])
+    scene_file = f("/data/stash/A/scene.mp4", size=7)
+    assert match([scene_file], lookup, PM).rating_keys == (9,)
+    result = match([scene_file], lookup, PM, library_roots=["/media/plex"])
+    assert result.status == NOT_FOUND and "/media/plex/A/scene.mp4" in result.detail

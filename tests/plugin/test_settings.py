@@ -69,7 +69,8 @@ def test_reconcile_never(word) -> None:
         ("batch_size", 1000, "Setting batch_size 1000 is outside 1..500; using the default 50."),
         ("reconcile_interval", "fortnightly", "Setting reconcile_interval 'fortnightly' is not a number of minutes "
                                               "or one of never/hourly/daily/weekly; using the default 3600."),
-        ("reconcile_interval", 0.5, "Setting reconcile_interval 0.5 is below the 1 minute minimum; using the default 3600."),
+        ("reconcile_interval", 0.5, "Setting reconcile_interval 0.5 is below the 1 minute minimum; "
+                                    "using the default 3600."),
         ("reconcile_scope", "24h", "Setting reconcile_scope '24h' is not 'recent' or 'all'; using the default recent."),
         ("plex_library", 5, "Setting plex_library 5 is not a comma-separated list of library names; using none."),
         ("path_map", "/a=/b;nonsense;=/c", "Setting path_map entry 'nonsense' is not of the form "

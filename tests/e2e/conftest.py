@@ -1,0 +1,99 @@
+"""End-to-end fixtures: the plugin installed into a simulated Stash, talking to a simulated Plex.
+
+Everything crosses real process and HTTP boundaries: the Stash simulator spawns Stash2Plex.py exactly as
+Stash does (stdin JSON, hooks waited for), and the plugin reaches both simulators on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from package_plugin import install
+from simulators.plex import PlexSimulator
+from simulators.stash.server import StashSimulator
+
+PLUGIN_ID = "Stash2Plex"
+_SCENE = """query($id: ID) { findScene(id: $id) { id title details date rating100 updated_at
+  files { path } studio { name } performers { name } tags { name } } }"""
+
+
+@dataclass
+class Env:
+    stash: StashSimulator
+    plex: PlexSimulator
+    data_dir: Path
+
+    def configure(self, **settings: Any) -> None:
+        base = {"plex_url": self.plex.url, "plex_token": self.plex.token}
+        self.stash.configure_plugin(PLUGIN_ID, {**base, **settings})
+
+    def task(self, name: str, timeout: float = 120.0):
+        return self.stash.run_task(PLUGIN_ID, name, timeout=timeout)
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.data_dir / "stash2plex.sqlite3", timeout=30)
+
+    def wait_drained(self, timeout: float = 60.0) -> None:
+        """Waits until the queue is empty and no drainer holds the lease (bounded poll, no timing asserts)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.db() as conn:
+                pending = conn.execute("SELECT COUNT(*) FROM ack_queue_default WHERE status < 5").fetchone()[0]
+                lease = conn.execute("SELECT expires_at FROM drainer_lease").fetchone()
+            if pending == 0 and (lease is None or lease[0] < time.time()):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"queue not drained within {timeout} s")
+
+    def drainer_log(self) -> str:
+        path = self.data_dir / "drainer.log"
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+    def scene(self, scene_id: int) -> dict:
+        """The scene as Stash's GraphQL shows it (names resolved), independent of the plugin's own client."""
+        return self.stash.graphql(_SCENE, {"id": str(scene_id)})["findScene"]
+
+    def plex_item_for_scene(self, scene_id: int):
+        return self.plex.item_for_stash_path(self.scene(scene_id)["files"][0]["path"])
+
+    def assert_in_step(self, scene_id: int) -> None:
+        """The Plex item shows exactly the scene's Stash metadata (DESIGN.md field rules)."""
+        scene = self.scene(scene_id)
+        item = self.plex.item_for_stash_path(scene["files"][0]["path"])
+        assert item is not None, f"scene {scene_id} has no Plex item"
+        if scene["title"]:
+            assert item.title == scene["title"]
+        assert (item.summary or "") == scene["details"]
+        assert (item.studio or "") == (scene["studio"] or {}).get("name", "")
+        assert sorted(item.genres) == sorted(t["name"] for t in scene["tags"])
+        assert sorted(a[0] for a in item.actors) == sorted(p["name"] for p in scene["performers"])
+        expected_rating = None if scene["rating100"] is None else scene["rating100"] / 10
+        assert item.user_rating == expected_rating
+        date = scene["date"] or ""
+        expected_date = (date + "-01-01")[:10] if len(date) == 4 else (date + "-01")[:10] if len(date) == 7 else date
+        assert (item.originally_available_at or "") == expected_date
+        assert {"title", "summary", "genre", "actor"} <= set(item.locked) or not scene["title"]
+
+
+@pytest.fixture
+def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
+    def make(scenes: int = 40, seed: int = 1, configure: bool = True, stash_kwargs: dict | None = None,
+             plex_kwargs: dict | None = None, **settings: Any) -> Env:
+        plugins = tmp_path / "plugins"
+        install(plugins / PLUGIN_ID)
+        data_dir = tmp_path / "data"
+        plex = make_plex_sim(scenes=scenes, seed=seed, **(plex_kwargs or {}))
+        stash = make_stash_sim(scenes=scenes, seed=seed, plugins_dir=plugins,
+                               env={"STASH2PLEX_DATA_DIR": str(data_dir)}, **(stash_kwargs or {}))
+        env = Env(stash, plex, data_dir)
+        if configure:
+            env.configure(**settings)
+        return env
+
+    return make
