@@ -152,8 +152,9 @@ class Runtime:
         if cached is not None and get_meta(self.conn, "inferred_path_map_at") == stamp:
             return PathMap.parse(cached)
         self.sections  # noqa: B018 - builds the index the inference reads
-        stash_paths = [f["path"] for page in self.stash.scene_pages(per_page=200)
-                       for scene in page.scenes for f in scene.get("files") or []][:400]
+        first_page = next(iter(self.stash.scene_pages(per_page=200)), None)
+        scenes = first_page.scenes if first_page else []
+        stash_paths = [f["path"] for scene in scenes for f in scene.get("files") or []]
         plex_paths = [row[0] for row in self.conn.execute("SELECT path FROM plex_parts LIMIT 5000")]
         mapping, evidence = infer(stash_paths, plex_paths)
         if mapping is None:
