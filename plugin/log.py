@@ -7,14 +7,9 @@ with log_to_file(); redaction is the same in both modes.
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 import threading
-from logging.handlers import RotatingFileHandler
-from pathlib import Path
-from typing import Any, Optional, Union
-from urllib.parse import quote
 
 # Stash stops reading stderr at a 64 KiB line; a UTF-8 char can take 4 bytes, so cap characters well below that.
 MAX_LINE_CHARS = 8000
@@ -31,15 +26,19 @@ _TOKEN_PATTERNS = (
 
 _lock = threading.Lock()
 _secrets: tuple = ()
-_logger: Optional[logging.Logger] = None
+_logger = None  # a logging.Logger once something is logged: hooks that log nothing never import logging
+# Stash's levels, as logging's numbers (logging itself is imported only when a line is written).
+DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 _to_file = False
 
 
-def register_secret(value: Optional[str]) -> None:
+def register_secret(value: str | None) -> None:
     """Adds a value that must never be printed; short values are ignored (they would mask ordinary words)."""
     global _secrets
     if not value or len(value) < MIN_SECRET_LEN:
         return
+    from urllib.parse import quote
+
     with _lock:
         found = set(_secrets)
         found.update({value, quote(value, safe="")})
@@ -47,7 +46,7 @@ def register_secret(value: Optional[str]) -> None:
         _secrets = tuple(sorted(found, key=len, reverse=True))
 
 
-def redact(text: Any) -> str:
+def redact(text: object) -> str:
     """Masks registered secrets and token-shaped patterns in any message or object."""
     out = text if isinstance(text, str) else str(text)
     for secret in _secrets:
@@ -58,20 +57,20 @@ def redact(text: Any) -> str:
     return out
 
 
-def debug(msg: Any) -> None:
-    _emit(logging.DEBUG, msg)
+def debug(msg: object) -> None:
+    _emit(DEBUG, msg)
 
 
-def info(msg: Any) -> None:
-    _emit(logging.INFO, msg)
+def info(msg: object) -> None:
+    _emit(INFO, msg)
 
 
-def warning(msg: Any) -> None:
-    _emit(logging.WARNING, msg)
+def warning(msg: object) -> None:
+    _emit(WARNING, msg)
 
 
-def error(msg: Any) -> None:
-    _emit(logging.ERROR, msg)
+def error(msg: object) -> None:
+    _emit(ERROR, msg)
 
 
 def progress(fraction: float) -> None:
@@ -84,12 +83,18 @@ def progress(fraction: float) -> None:
         return
     value = min(max(value, 0.0), 1.0)
     logger = _get_logger()
+    import logging
+
     # stashapi.log (imported by _get_logger) registers logging.PROGRESS, which its handler maps to "p".
     logger.log(getattr(logging, "PROGRESS", logging.CRITICAL), f"{value:.4f}")
 
 
-def log_to_file(path: Union[str, Path]) -> None:
+def log_to_file(path) -> None:
     """Switches this process to a size-capped file (one backup): for the detached drainer, whose stderr is dead."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+    from pathlib import Path
+
     global _logger, _to_file
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(str(path), maxBytes=FILE_MAX_BYTES, backupCount=1, encoding="utf-8")
@@ -106,18 +111,20 @@ def log_to_file(path: Union[str, Path]) -> None:
         _to_file = True
 
 
-def _emit(level: int, msg: Any) -> None:
+def _emit(level: int, msg: object) -> None:
     logger = _get_logger()
     for line in redact(msg).split("\n"):
         logger.log(level, line.rstrip("\r")[:MAX_LINE_CHARS])
 
 
-def _get_logger() -> logging.Logger:
+def _get_logger():
     global _logger
     if _logger is not None:
         return _logger
     with _lock:
         if _logger is None:
+            import logging
+
             from stashapi.log import StashLogHandler  # lazy: keeps hook start-up cheap
 
             logger = logging.getLogger("Stash2Plex.stash")

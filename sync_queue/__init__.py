@@ -1,65 +1,32 @@
 """The plugin's one SQLite database: jobs (persist-queue's table), sync state, lease, dead letters,
 metadata and the stored Plex index.
 
-Importing this package must stay cheap (hooks have ~50 ms for the whole process), so the drainer-only
-names that pull in persist-queue (`JobQueue`, `CasAckQueue`) are loaded on first access.
+Importing this package must stay cheap (hooks have ~50 ms for the whole process), so every name is
+loaded on first access; persist-queue in particular only comes with `JobQueue`/`CasAckQueue`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+# Public name -> defining module. Importing a submodule (as hooks do: sync_queue.db, sync_queue.enqueue)
+# runs this file, so nothing is imported eagerly: a hook pays only for the modules it uses.
+_EXPORTS = {
+    "connect": "db", "DeadLetter": "dead_letters", "EnqueueRequest": "enqueue", "EnqueueResult": "enqueue",
+    "enqueue": "enqueue", "EntityRequest": "entities", "add_entity_request": "entities",
+    "done_entity_request": "entities", "pending_entity_requests": "entities", "LeaseInfo": "lease",
+    "claim_if_due": "meta", "get_meta": "meta", "set_meta": "meta", "Job": "models", "SyncOutcome": "models",
+    "PlexItemRecord": "plex_items", "PlexPart": "plex_items", "LATEST_VERSION": "schema",
+    "SchemaTooNewError": "schema", "migrate": "schema", "SceneState": "state", "get_state": "state",
+    "get_states": "state", "iter_states": "state", "status_counts": "state", "SyncStore": "store",
+    "write_txn": "txn", "JobQueue": "jobs", "CasAckQueue": "jobs",
+}
 
-from sync_queue.db import connect
-from sync_queue.dead_letters import DeadLetter
-from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
-from sync_queue.entities import EntityRequest, add_entity_request, done_entity_request, pending_entity_requests
-from sync_queue.lease import LeaseInfo
-from sync_queue.meta import claim_if_due, get_meta, set_meta
-from sync_queue.models import Job, SyncOutcome
-from sync_queue.plex_items import PlexItemRecord, PlexPart
-from sync_queue.schema import LATEST_VERSION, SchemaTooNewError, migrate
-from sync_queue.state import SceneState, get_state, get_states, iter_states, status_counts
-from sync_queue.store import SyncStore
-from sync_queue.txn import write_txn
-
-_LAZY = {"JobQueue", "CasAckQueue"}
-
-__all__ = [
-    "LATEST_VERSION",
-    "CasAckQueue",
-    "DeadLetter",
-    "EnqueueRequest",
-    "EnqueueResult",
-    "EntityRequest",
-    "Job",
-    "JobQueue",
-    "LeaseInfo",
-    "PlexItemRecord",
-    "PlexPart",
-    "SceneState",
-    "SchemaTooNewError",
-    "SyncOutcome",
-    "SyncStore",
-    "add_entity_request",
-    "claim_if_due",
-    "connect",
-    "done_entity_request",
-    "enqueue",
-    "get_meta",
-    "get_state",
-    "get_states",
-    "iter_states",
-    "migrate",
-    "pending_entity_requests",
-    "set_meta",
-    "status_counts",
-    "write_txn",
-]
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from sync_queue import jobs
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sync_queue' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(jobs, name)
-    raise AttributeError(f"module 'sync_queue' has no attribute {name!r}")
+    return getattr(import_module(f"sync_queue.{module}"), name)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from sync_queue.schema import QUEUE_TABLE
-from sync_queue.timestamps import try_parse_instant
 from sync_queue.txn import write_txn
 
 STATUS_UNACK = 2  # persist-queue AckStatus.unack: claimed by the drainer
@@ -81,6 +80,8 @@ def _decide(row: Optional[tuple], request: EnqueueRequest) -> str:
         return "coalesce"
     if request.force:
         return "queue"
+    from sync_queue.timestamps import try_parse_instant  # not needed by hooks (force=True)
+
     wanted = try_parse_instant(request.updated_at)
     if wanted is None:
         return "queue"  # cannot prove it is covered, so sync it

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -32,6 +31,8 @@ def ensure_drainer(conn, plugin_input, now: float | None = None) -> bool:
 
 
 def spawn_drainer(plugin_input) -> None:
+    import subprocess  # only when spawning: its import costs a hook more than the rest of its work
+
     server = plugin_input.server
     cookie = {"Name": "session", "Value": server.session_cookie} if server.session_cookie else None
     connection = {"Scheme": server.scheme, "Host": server.host, "Port": server.port, "Dir": server.config_dir,
