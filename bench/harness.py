@@ -23,6 +23,7 @@ PATH_MAP = "/data/stash=/media/plex"
 _TASK = "mutation BenchRunTask($p: ID!, $t: String) { runPluginTask(plugin_id: $p, task_name: $t) }"
 _CONFIGURE = "mutation BenchConfigure($p: ID!, $i: Map!) { configurePlugin(plugin_id: $p, input: $i) }"
 _FIND_JOB = "query BenchFindJob($id: ID!) { findJob(input: {id: $id}) { id status progress error } }"
+FINAL_STATES = ("FINISHED", "CANCELLED", "FAILED")
 _BULK_UPDATE = ("mutation BenchBulkUpdate($i: BulkSceneUpdateInput!) "
                 "{ bulkSceneUpdate(input: $i) { id } }")
 
@@ -119,17 +120,25 @@ class Stash:
         """One bulkSceneUpdate: Stash fires one Scene.Update.Post hook process per scene before answering."""
         self.graphql(_BULK_UPDATE, {"i": {"ids": [str(i) for i in scene_ids], **fields}})
 
+    def start_task(self, task_name: str) -> str:
+        """Queues the task like the UI does; returns Stash's job id."""
+        return self.graphql(_TASK, {"p": PLUGIN_ID, "t": task_name})["runPluginTask"]
+
+    def job(self, job_id: str) -> dict:
+        return self.graphql(_FIND_JOB, {"id": job_id})["findJob"] or {}
+
     def run_task(self, task_name: str, timeout: float = 900.0) -> dict:
-        """Queues the task like the UI does and waits for its job through findJob; returns the run record."""
-        job_id = self.graphql(_TASK, {"p": PLUGIN_ID, "t": task_name})["runPluginTask"]
+        """Runs the task and waits for its job through findJob; returns the run record."""
+        job_id = self.start_task(task_name)
         deadline = time.monotonic() + timeout
-        while True:
-            job = self.graphql(_FIND_JOB, {"id": job_id})["findJob"]
-            if job is not None and job["status"] in ("FINISHED", "CANCELLED", "FAILED"):
-                break
+        while self.job(job_id).get("status") not in FINAL_STATES:
             if time.monotonic() > deadline:
                 raise BenchError(f"task {task_name!r} still running after {timeout:.0f} s")
             time.sleep(0.1)
+        return self.task_record(job_id, task_name)
+
+    def task_record(self, job_id: str, task_name: str) -> dict:
+        """The simulator's record of the plugin process the job ran; raises with its last log lines if it failed."""
         record = next((r for r in reversed(self.runs()) if r.get("job_id") == job_id), None)
         if record is None:
             raise BenchError(f"task {task_name!r} finished without running the plugin")

@@ -1,0 +1,119 @@
+"""The benchmark's answer: every figure beside its DESIGN.md target, as a table and as JSON.
+
+Targets are judged here, in one place, so the table, the JSON and the README can never disagree.
+A figure that was not measured is shown as such; it is never counted as met.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+# DESIGN.md "Performance targets". The hook target is given on a machine where `python -c pass` takes
+# ~12 ms; the ratio travels between machines, the absolute figure is shown too.
+HOOK_MEDIAN_MS = 50.0
+HOOK_RATIO = 50.0 / 12.0
+PLEX_REQUESTS_PER_SCENE = 3.0
+SCENES_PER_S = 150.0
+REQUESTS_PER_CHANGED_SCENE = 1.1
+ENQUEUE_RATIO = 1.5
+DRAIN_RSS_MB = 150.0
+
+
+@dataclass(frozen=True)
+class Row:
+    section: str
+    figure: str
+    value: object
+    target: str
+    met: Optional[bool]  # None: there is no target for this figure
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "NOT MET", None: ""}[self.met]
+
+
+def _get(results: dict, *keys: str) -> object:
+    node: object = results
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _row(section: str, figure: str, value: object, target: str = "", check: Optional[Callable] = None) -> Row:
+    met = None if check is None else (value is not None and bool(check(value)))
+    return Row(section, figure, value, target, met)
+
+
+def rows(results: dict) -> List[Row]:
+    g = lambda *k: _get(results, *k)  # noqa: E731 - a short local reader keeps the table readable
+    per_scene = g("first_sync", "plex_requests_per_scene") or {}
+    return [
+        _row("1 hook", "hook median ms", g("hook_latency", "hook_ms", "median"), f"<= {HOOK_MEDIAN_MS:g}",
+             lambda v: v <= HOOK_MEDIAN_MS),
+        _row("1 hook", "hook p95 ms", g("hook_latency", "hook_ms", "p95")),
+        _row("1 hook", "python -c pass median ms", g("hook_latency", "python_pass_ms", "median")),
+        _row("1 hook", "hook / python -c pass", g("hook_latency", "ratio_median"), f"<= {HOOK_RATIO:.2f}",
+             lambda v: v <= HOOK_RATIO),
+        _row("2 first sync", "wall s", g("first_sync", "wall_s")),
+        _row("2 first sync", "scenes/s", g("first_sync", "scenes_per_s"), f">= {SCENES_PER_S:g}",
+             lambda v: v >= SCENES_PER_S),
+        _row("2 first sync", "Plex requests/scene (all)", per_scene.get("all"), f"<= {PLEX_REQUESTS_PER_SCENE:g}",
+             lambda v: v <= PLEX_REQUESTS_PER_SCENE),
+        *[_row("2 first sync", f"  {label}/scene", value) for label, value in per_scene.items() if label != "all"],
+        _row("2 first sync", "Stash requests", g("first_sync", "stash_requests", "total")),
+        _row("2 first sync", "peak RSS MB", g("first_sync", "peak_rss_mb")),
+        _row("3 change", "Plex requests/changed scene", g("metadata_change", "plex_requests_per_changed_scene"),
+             f"<= {REQUESTS_PER_CHANGED_SCENE:g}", lambda v: v <= REQUESTS_PER_CHANGED_SCENE),
+        _row("3 re-sync", "Plex writes", g("unchanged_resync", "plex_writes"), "0", lambda v: v == 0),
+        _row("3 re-sync", "Plex requests", g("unchanged_resync", "plex_requests_total")),
+        _row("3 re-sync", "Stash requests", g("unchanged_resync", "stash_requests_total")),
+        *[_row("4 enqueue", f"ms/enqueue at {p['completed_rows']:,} rows", p["enqueue_ms"]["median"])
+          for p in g("enqueue_scaling", "points") or []],
+        _row("4 enqueue", "largest / smallest", g("enqueue_scaling", "ratio_largest_smallest"),
+             f"<= {ENQUEUE_RATIO:g}", lambda v: v <= ENQUEUE_RATIO),
+        _row("5 reconcile", "wall s", g("reconcile", "wall_s")),
+        _row("5 reconcile", "Plex requests", g("reconcile", "plex_requests_total")),
+        _row("5 reconcile", "Stash requests", g("reconcile", "stash_requests_total")),
+        _row("5 reconcile", "peak RSS MB", g("reconcile", "peak_rss_mb")),
+        _row("5 drain", f"peak RSS MB, {g('drain_memory', 'basis') or 'not measured'}",
+             g("drain_memory", "rss_mb_at_target"), f"<= {DRAIN_RSS_MB:g}", lambda v: v <= DRAIN_RSS_MB),
+    ]
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "not measured"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(table_rows: List[Row], title: str) -> str:
+    header = ("section", "figure", "value", "target", "")
+    body = [(r.section, r.figure, _fmt(r.value), r.target, r.verdict) for r in table_rows]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in body]
+    return "\n".join(lines)
+
+
+def write(results: dict, out: Path, title: str) -> str:
+    """Writes results.json (figures, targets and verdicts) and report.txt; returns the table text."""
+    table_rows = rows(results)
+    results = {**results, "targets": [asdict(r) | {"verdict": r.verdict} for r in table_rows if r.met is not None]}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    text = table(table_rows, title)
+    notes = results.get("notes") or []
+    if notes:
+        text += "\n\nNotes:\n" + "\n".join(f"- {note}" for note in notes)
+    (out / "report.txt").write_text(text + "\n", encoding="utf-8")
+    return text
