@@ -16,8 +16,8 @@ _EXPORTS = {
     "claim_if_due": "meta", "get_meta": "meta", "set_meta": "meta", "Job": "models", "SyncOutcome": "models",
     "PlexItemRecord": "plex_items", "PlexPart": "plex_items", "LATEST_VERSION": "schema",
     "SchemaTooNewError": "schema", "migrate": "schema", "SceneState": "state", "get_state": "state",
-    "get_states": "state", "iter_states": "state", "status_counts": "state", "SyncStore": "store",
-    "write_txn": "txn", "JobQueue": "jobs", "CasAckQueue": "jobs",
+    "get_states": "state", "iter_states": "state", "status_counts": "state", "write_txn": "txn",
+    "JobQueue": "jobs", "CasAckQueue": "jobs",
 }
 
 __all__ = sorted(_EXPORTS)
