@@ -1,0 +1,56 @@
+"""The benchmark command must keep working: its smoke version runs here as a real process.
+
+Only the shape is checked (every section present, with numbers): smoke sizes are far too small to judge
+the performance targets, which the full `python -m bench` reports.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.harness import PLEX_TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def test_bench_smoke_writes_every_section_with_numbers(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    proc = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+    hook = results["hook_latency"]
+    assert all(_number(hook[k]["median"]) and _number(hook[k]["p95"]) for k in ("hook_ms", "python_pass_ms"))
+    assert hook["jobs_queued_by_hooks"] == hook["jobs_expected"]  # every firing really enqueued
+
+    first = results["first_sync"]
+    assert _number(first["wall_s"]) and _number(first["scenes_per_s"]) and _number(first["peak_rss_mb"])
+    assert set(first["plex_requests_per_scene"]) == {"listing GET", "item GET", "PUT", "poster POST", "all"}
+    assert first["plex_requests"]["edit"] > 0 and first["stash_requests"]["total"] > 0
+
+    change = results["metadata_change"]
+    assert _number(change["plex_requests_per_changed_scene"]) and change["plex_requests"]["edit"] > 0
+    assert _number(results["unchanged_resync"]["plex_writes"])
+
+    scaling = results["enqueue_scaling"]
+    assert len(scaling["points"]) == 2 and _number(scaling["ratio_largest_smallest"])
+    assert (out / scaling["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    reconcile = results["reconcile"]
+    assert _number(reconcile["wall_s"]) and reconcile["plex_requests_total"] > 0
+    assert reconcile["stash_requests_total"] > 0 and _number(reconcile["peak_rss_mb"])
+    assert _number(results["drain_memory"]["rss_mb_at_target"])
+
+    assert {t["figure"] for t in results["targets"]} >= {"hook median ms", "scenes/s", "largest / smallest"}
+    assert "hook median ms" in proc.stdout  # the table is printed
+    for written in (out / "results.json", out / "report.txt"):
+        assert PLEX_TOKEN not in written.read_text(encoding="utf-8")
