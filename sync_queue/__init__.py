@@ -7,11 +7,14 @@ loaded on first access; persist-queue in particular only comes with `JobQueue`/`
 
 from __future__ import annotations
 
-# Public name -> defining module. Importing a submodule (as hooks do: sync_queue.db, sync_queue.enqueue)
-# runs this file, so nothing is imported eagerly: a hook pays only for the modules it uses.
+# What every caller, hooks included, needs; bound eagerly because `enqueue` is also a submodule's name
+# (a lazy lookup would hand out the module once the submodule is imported).
+from sync_queue.db import connect
+from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
+
+# Everything else: public name -> defining module, imported on first access.
 _EXPORTS = {
-    "connect": "db", "DeadLetter": "dead_letters", "EnqueueRequest": "enqueue", "EnqueueResult": "enqueue",
-    "enqueue": "enqueue", "EntityRequest": "entities", "add_entity_request": "entities",
+    "DeadLetter": "dead_letters", "EntityRequest": "entities", "add_entity_request": "entities",
     "done_entity_request": "entities", "pending_entity_requests": "entities", "LeaseInfo": "lease",
     "claim_if_due": "meta", "get_meta": "meta", "set_meta": "meta", "Job": "models", "SyncOutcome": "models",
     "PlexItemRecord": "plex_items", "PlexPart": "plex_items", "LATEST_VERSION": "schema",
@@ -20,7 +23,7 @@ _EXPORTS = {
     "JobQueue": "jobs", "CasAckQueue": "jobs",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["connect", "EnqueueRequest", "EnqueueResult", "enqueue", *sorted(_EXPORTS)]
 
 
 def __getattr__(name: str):
