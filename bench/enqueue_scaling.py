@@ -1,8 +1,8 @@
 """Part 4: the cost of one hook enqueue as the queue's history grows (the target: flat).
 
-Each size is reached by adding acked rows in one transaction (bench/fill.py); then `samples` hook-style
-requests (force=True) for distinct scenes are enqueued one transaction each, as hooks do, and timed one by
-one. The median hides the occasional fsync stall that has nothing to do with the queue's size.
+One database per size, filled with acked rows in one transaction (bench/fill.py); then hook-style requests
+(force=True) are enqueued one transaction each, as hooks do, taking turns between the databases and timed
+one by one. The median hides the occasional fsync stall that has nothing to do with the queue's size.
 """
 
 from __future__ import annotations
@@ -17,30 +17,32 @@ from bench.stats import summary
 from sync_queue.db import connect
 from sync_queue.enqueue import EnqueueRequest, enqueue
 
-WARMUP = 20  # right after a fill the page cache and SQLite's own cache are cold, which is not the queue's size
+WARMUP = 20  # right after a fill SQLite's cache is cold, which has nothing to do with the queue's size
 
 
 def run(sizes: Sequence[int], samples: int, plot_path: Path) -> dict:
-    points: List[Dict] = []
+    sizes = sorted(sizes)
+    walls: Dict[int, List[float]] = {size: [] for size in sizes}
     with tempfile.TemporaryDirectory(prefix="bench-enqueue-") as tmp:
-        conn = connect(Path(tmp) / "queue.sqlite3")
+        conns = {size: connect(Path(tmp) / f"queue-{size}.sqlite3") for size in sizes}
         try:
-            next_scene = 1
-            for size in sorted(sizes):
+            for size, conn in conns.items():
                 fill_completed(conn, size)
-                walls = []
-                for n in range(WARMUP + samples):
-                    request = EnqueueRequest(scene_id=next_scene, reason="edited", force=True)
-                    next_scene = next_scene % LIBRARY_SCENES + 1
+            # Round-robin over the databases: a noisy moment of the machine hits every size alike.
+            for n in range(WARMUP + samples):
+                scene_id = n % LIBRARY_SCENES + 1
+                for size, conn in conns.items():
                     start = time.perf_counter()
-                    result = enqueue(conn, [request])
-                    if n >= WARMUP:
-                        walls.append(time.perf_counter() - start)
+                    result = enqueue(conn, [EnqueueRequest(scene_id=scene_id, reason="edited", force=True)])
+                    wall = time.perf_counter() - start
                     if result.queued != 1:
                         raise RuntimeError(f"enqueue at {size} rows did not queue: {result}")
-                points.append({"completed_rows": size, "enqueue_ms": summary(walls)})
+                    if n >= WARMUP:
+                        walls[size].append(wall)
         finally:
-            conn.close()
+            for conn in conns.values():
+                conn.close()
+    points = [{"completed_rows": size, "enqueue_ms": summary(walls[size])} for size in sizes]
     smallest, largest = points[0]["enqueue_ms"]["median"], points[-1]["enqueue_ms"]["median"]
     _plot(points, plot_path)
     return {
