@@ -3,10 +3,16 @@
 A single row (id = 1) in the database, changed only inside BEGIN IMMEDIATE, so it is atomic across
 processes and portable (no fcntl on Windows). `renew` failing is the fencing signal: someone else
 took over, so the old holder must stop before it acks anything else.
+
+A holder that died on this host (owners are "host:pid:...", see worker.drainer.owner_id) is replaced at
+once instead of after its TTL: a killed drainer can never renew or ack again, and waiting out the TTL would
+leave the queue, and the hooks that trust the lease, idle for a minute.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from dataclasses import dataclass
 from typing import Optional
@@ -25,8 +31,8 @@ class LeaseInfo:
 def acquire(conn: sqlite3.Connection, owner: str, pid: int, ttl: float, now: float) -> bool:
     """Takes the lease when it is free, expired, or already ours."""
     with write_txn(conn):
-        row = conn.execute("SELECT owner, expires_at FROM drainer_lease WHERE id = 1").fetchone()
-        if row is not None and row[0] != owner and row[1] > now:
+        row = conn.execute("SELECT owner, expires_at, pid FROM drainer_lease WHERE id = 1").fetchone()
+        if row is not None and row[0] != owner and row[1] > now and not _died_here(row[0], row[2]):
             return False
         conn.execute(
             "INSERT INTO drainer_lease(id, owner, pid, heartbeat, expires_at) VALUES (1, ?, ?, ?, ?) "
@@ -60,5 +66,26 @@ def holder(conn: sqlite3.Connection) -> Optional[LeaseInfo]:
 
 def is_held(conn: sqlite3.Connection, now: float) -> bool:
     """One read without the write lock: cheap enough for every hook."""
-    row = conn.execute("SELECT 1 FROM drainer_lease WHERE id = 1 AND expires_at > ?", (now,)).fetchone()
-    return row is not None
+    row = conn.execute("SELECT owner, pid FROM drainer_lease WHERE id = 1 AND expires_at > ?", (now,)).fetchone()
+    return row is not None and not _died_here(row[0], row[1])
+
+
+def _died_here(owner: str, pid: Optional[int]) -> bool:
+    """True only when certain: the holder ran on this host and its pid is gone (or a zombie).
+
+    A reused pid looks alive, which only means waiting for the TTL as before. Windows is left to the TTL:
+    there os.kill(pid, 0) would terminate the process rather than probe it.
+    """
+    if not pid or os.name == "nt" or not owner.startswith(socket.gethostname() + ":"):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # e.g. PermissionError: the pid exists, owned by someone else
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
