@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Optional
+
+from plugin.record import Record
 
 # Stash sends its *bind* address; these mean "every interface" and are not reachable as a destination.
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::", "[::]")
@@ -18,17 +18,15 @@ class InputError(ValueError):
     """Stdin is not what Stash sends; the message is one sentence a user can act on."""
 
 
-@dataclass(frozen=True)
-class StashServer:
+class StashServer(Record):
     """Where and how to reach the Stash that started us. Secrets are kept out of repr on purpose."""
 
-    scheme: str
-    host: str
-    port: int
-    session_cookie: Optional[str] = field(default=None, repr=False)
-    api_key: Optional[str] = field(default=None, repr=False)
-    plugin_dir: str = ""
-    config_dir: str = ""
+    __slots__ = ("scheme", "host", "port", "session_cookie", "api_key", "plugin_dir", "config_dir")
+    _hidden = ("session_cookie", "api_key")
+
+    def __init__(self, scheme: str, host: str, port: int, session_cookie: str | None = None,
+                 api_key: str | None = None, plugin_dir: str = "", config_dir: str = "") -> None:
+        self._init(scheme, host, port, session_cookie, api_key, plugin_dir, config_dir)
 
     @property
     def url(self) -> str:
@@ -44,24 +42,23 @@ class StashServer:
         return tuple(s for s in (self.session_cookie, self.api_key) if s)
 
 
-@dataclass(frozen=True)
-class HookContext:
+class HookContext(Record):
     """args.hookContext: which entity changed, how, and which input fields the mutation actually sent."""
 
-    id: Optional[int]
-    type: str
-    input: Any = None
-    input_fields: list = field(default_factory=list)
+    __slots__ = ("id", "type", "input", "input_fields")
+
+    def __init__(self, id: int | None, type: str, input: object = None,
+                 input_fields: list | None = None) -> None:
+        self._init(id, type, input, [] if input_fields is None else input_fields)
 
 
-@dataclass(frozen=True)
-class PluginInput:
+class PluginInput(Record):
     """Everything Stash passes on stdin, validated."""
 
-    server: StashServer
-    args: dict
-    hook: Optional[HookContext]
-    mode: Optional[str]
+    __slots__ = ("server", "args", "hook", "mode")
+
+    def __init__(self, server: StashServer, args: dict, hook: HookContext | None, mode: str | None) -> None:
+        self._init(server, args, hook, mode)
 
 
 def read_input(text: str) -> PluginInput:
@@ -87,7 +84,7 @@ def read_input(text: str) -> PluginInput:
     return PluginInput(server=_server(conn), args=args, hook=hook, mode=mode or None)
 
 
-def write_output(output: Any = None, error: Optional[str] = None) -> None:
+def write_output(output: object = None, error: str | None = None) -> None:
     """Prints the one JSON object Stash reads from stdout; anything else on stdout would corrupt it."""
     sys.stdout.write(json.dumps({"output": output, "error": error}, default=str) + "\n")
     sys.stdout.flush()
@@ -119,7 +116,7 @@ def _server(conn: dict) -> StashServer:
     )
 
 
-def _cookie(raw: Any) -> Optional[str]:
+def _cookie(raw: object) -> str | None:
     """SessionCookie is a marshalled Go *http.Cookie, or null when Stash has no credentials configured."""
     if raw is None:
         return None
@@ -128,7 +125,7 @@ def _cookie(raw: Any) -> Optional[str]:
     return _optional_str(raw.get("Value"), "server_connection.SessionCookie.Value")
 
 
-def _hook(raw: Any) -> Optional[HookContext]:
+def _hook(raw: object) -> HookContext | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -149,7 +146,7 @@ def _hook(raw: Any) -> Optional[HookContext]:
     )
 
 
-def _int(value: Any, name: str) -> Optional[int]:
+def _int(value: object, name: str) -> int | None:
     """Go sends ints as numbers; accept digit strings too (IDs are strings elsewhere in Stash)."""
     if value is None:
         return None
@@ -162,7 +159,7 @@ def _int(value: Any, name: str) -> Optional[int]:
     raise InputError(f"Plugin input '{name}' must be an integer.")
 
 
-def _optional_str(value: Any, name: str) -> Optional[str]:
+def _optional_str(value: object, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):

@@ -7,9 +7,8 @@ with log_to_file(); redaction is the same in both modes.
 
 from __future__ import annotations
 
-import re
 import sys
-import threading
+from _thread import allocate_lock  # threading itself costs a hook ~1 ms and we need nothing but a lock
 
 # Stash stops reading stderr at a 64 KiB line; a UTF-8 char can take 4 bytes, so cap characters well below that.
 MAX_LINE_CHARS = 8000
@@ -17,14 +16,17 @@ FILE_MAX_BYTES = 5 * 1024 * 1024
 MIN_SECRET_LEN = 6
 MASK = "***"
 
-_TOKEN_PATTERNS = (
+_TOKEN_REGEXES = (
     # X-Plex-Token=abc, X-Plex-Token: abc, 'X-Plex-Token': 'abc', ApiKey: abc, apikey=abc, api_key=abc
-    re.compile(r"""(?i)(x-plex-token|api[-_]?key)(["']?\s*[=:]\s*["']?)([^\s&"',;}\]]+)"""),
+    r"""(?i)(x-plex-token|api[-_]?key)(["']?\s*[=:]\s*["']?)([^\s&"',;}\]]+)""",
     # Cookie: session=abc (only the cookie form: "session: started" is ordinary prose)
-    re.compile(r"""(?i)(\bsession)(=)([^\s&"',;}\]]+)"""),
+    r"""(?i)(\bsession)(=)([^\s&"',;}\]]+)""",
 )
+_token_patterns: tuple = ()  # compiled on the first redaction: a hook that logs nothing never compiles them
+# Characters urllib.parse.quote(value, safe="") leaves as they are (its import costs a hook ~4 ms).
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 _secrets: tuple = ()
 _logger = None  # a logging.Logger once something is logged: hooks that log nothing never import logging
 # Stash's levels, as logging's numbers (logging itself is imported only when a line is written).
@@ -37,11 +39,9 @@ def register_secret(value: str | None) -> None:
     global _secrets
     if not value or len(value) < MIN_SECRET_LEN:
         return
-    from urllib.parse import quote
-
     with _lock:
         found = set(_secrets)
-        found.update({value, quote(value, safe="")})
+        found.update({value, _percent_encoded(value)})
         # Longest first, so a secret that contains another is masked whole.
         _secrets = tuple(sorted(found, key=len, reverse=True))
 
@@ -52,9 +52,22 @@ def redact(text: object) -> str:
     for secret in _secrets:
         if secret in out:
             out = out.replace(secret, MASK)
-    for pattern in _TOKEN_PATTERNS:
+    for pattern in _token_patterns or _compile_patterns():
         out = pattern.sub(lambda m: m.group(1) + m.group(2) + MASK, out)
     return out
+
+
+def _percent_encoded(value: str) -> str:
+    """The secret as it appears inside a URL: what urllib.parse.quote(value, safe="") returns."""
+    return "".join(c if c in _UNRESERVED else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in value)
+
+
+def _compile_patterns() -> tuple:
+    global _token_patterns
+    import re
+
+    _token_patterns = tuple(re.compile(regex) for regex in _TOKEN_REGEXES)
+    return _token_patterns
 
 
 def debug(msg: object) -> None:

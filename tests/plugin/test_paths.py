@@ -12,15 +12,17 @@ from plugin import paths
 def test_data_dir_under_plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(paths.ENV_DATA_DIR, raising=False)
     data = paths.data_dir(str(tmp_path / "Stash2Plex"))
-    assert data == tmp_path / "Stash2Plex" / "data"
-    assert data.is_dir()
-    assert paths.db_path(data) == data / "stash2plex.sqlite3"
-    assert paths.drainer_log_path(data) == data / "drainer.log"
+    assert Path(data) == tmp_path / "Stash2Plex" / "data"
+    assert Path(data).is_dir()
+    assert Path(paths.db_path(data)) == Path(data) / "stash2plex.sqlite3"
+    assert Path(paths.drainer_log_path(data)) == Path(data) / "drainer.log"
+    # A Path argument works too (paths are returned as str, which every caller accepts).
+    assert paths.db_path(Path(data)) == paths.db_path(data)
 
 
 def test_env_override_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(paths.ENV_DATA_DIR, str(tmp_path / "elsewhere"))
-    assert paths.data_dir(str(tmp_path / "plugin")) == tmp_path / "elsewhere"
+    assert Path(paths.data_dir(str(tmp_path / "plugin"))) == tmp_path / "elsewhere"
     assert (tmp_path / "elsewhere").is_dir()
     assert not (tmp_path / "plugin").exists()
 
@@ -28,5 +30,5 @@ def test_env_override_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_missing_plugin_dir_falls_back_to_the_package_folder(monkeypatch: pytest.MonkeyPatch,
                                                             tmp_path: Path) -> None:
     monkeypatch.delenv(paths.ENV_DATA_DIR, raising=False)
-    monkeypatch.setattr(paths, "_PACKAGE_ROOT", tmp_path)
-    assert paths.data_dir("") == tmp_path / "data"
+    monkeypatch.setattr(paths, "_PACKAGE_ROOT", str(tmp_path))
+    assert Path(paths.data_dir("")) == tmp_path / "data"
