@@ -40,7 +40,9 @@ def _queue(conn, hook) -> str:
     if hook.type in SCENE_HOOKS:
         if not scene_needs_sync(hook):
             return f"scene {hook.id}: no field Plex shows was changed"
-        result = enqueue(conn, [EnqueueRequest(scene_id=hook.id, reason=SCENE_HOOKS[hook.type], force=True)])
+        # A Scene.Update.Post without inputFields comes from a scan (a new or changed file), not an edit.
+        reason = SCENE_HOOKS[hook.type] if hook.input_fields or hook.type != "Scene.Update.Post" else "scanned"
+        result = enqueue(conn, [EnqueueRequest(scene_id=hook.id, reason=reason, force=True)])
         return f"scene {hook.id} queued for Plex" if result.queued else f"scene {hook.id} already queued"
     kind = entity_kind(hook)
     if kind is None:

@@ -28,6 +28,9 @@ from sync_queue.txn import write_txn
 from worker import retry
 
 POSTER = "poster"
+# Jobs for files a scan just added to Stash, which Plex may also have scanned since our index was built:
+# the only ones worth a targeted lookup (anything else absent from the index is absent from Plex).
+JUST_SCANNED = ("created", "scanned")
 OUR_COLLECTIONS = "_collections"
 
 
@@ -141,7 +144,7 @@ def execute(rt, plan: ScenePlan) -> PushResult:
     """The scene's Plex requests (runs in a pool thread; no database access)."""
     try:
         found = plan.found
-        if found.status == "not_found":
+        if found.status == "not_found" and plan.job is not None and plan.job.reason in JUST_SCANNED:
             found = _targeted_lookup(rt, plan)
         if found.status != "matched":
             return PushResult(status=found.status, detail=found.detail)
@@ -209,11 +212,13 @@ def _cover(rt, plan: ScenePlan):
 
 
 def _targeted_lookup(rt, plan: ScenePlan) -> MatchResult:
-    """Items Plex scanned after our index was built: one `file=` query per file and section."""
+    """A file Plex may have scanned after our index was built: one `file=` query per file, asked only of
+    the libraries whose folders hold the mapped path (of all of them when none does)."""
     keys = []
     for scene_file in plan.meta.files:
         plex_path = rt.path_map.to_plex(scene_file.path)
-        for section in rt.sections:
+        holding = [s for s in rt.sections if any(plex_path.startswith(root.rstrip("/") + "/") for root in s.locations)]
+        for section in holding or rt.sections:
             for part in _timed(rt, find_by_file, rt.plex, section.key, plex_path):
                 keys.append(part.rating_key)
                 plan.sections[part.rating_key] = section.key
