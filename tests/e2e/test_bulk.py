@@ -1,0 +1,243 @@
+"""Bulk behaviour end to end (issue 4): a 5,000-scene Sync All, the auto-reconcile storm that multiplied
+work in the reference plugin, edits saved while a Sync All drains, and a Sync All left with only scenes it
+cannot place. The plugin is spawned by the Stash simulator exactly as Stash spawns it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from simulators import dataset
+
+SYNC_ALL = "Sync All Scenes to Plex"
+# Updates of a performer, tag or studio that rename nothing: Stash fires their hooks, Plex shows no difference.
+_NO_CHANGE = [("Performer", "favorite", True), ("Tag", "description", "no rename"), ("Studio", "details", "same")]
+SUMMARY = re.compile(r"Sync All: (\d+) synced, (\d+) unchanged, (\d+) not in Plex, (\d+) ambiguous, (\d+) failed")
+_SCENES = """query($page: Int) { findScenes(filter: {per_page: 1000, page: $page, sort: "id", direction: ASC}) {
+  count scenes { id title details date rating100 updated_at files { path } studio { name } performers { name }
+  tags { name } } } }"""
+
+
+# --- helpers shared with test_reconcile.py ---------------------------------------------------------------
+
+def summary_counts(run) -> dict:
+    """The five numbers of a Sync All summary; fails the test when the output does not carry them."""
+    found = SUMMARY.search(str(run.output or ""))
+    assert found, f"no Sync All summary in {run.output!r} (error {run.error!r})"
+    return dict(zip(("synced", "unchanged", "not_in_plex", "ambiguous", "failed"), map(int, found.groups())))
+
+
+def all_scenes(env) -> list[dict]:
+    """Every scene as Stash's GraphQL shows it, names resolved (independent of the plugin's client)."""
+    scenes: list[dict] = []
+    page = 1
+    while True:
+        found = env.stash.graphql(_SCENES, {"page": page})["findScenes"]
+        scenes += found["scenes"]
+        if not found["scenes"] or len(scenes) >= found["count"]:
+            return scenes
+        page += 1
+
+
+def expected_date(date: str | None) -> str:
+    date = date or ""
+    if len(date) == 4:
+        return date + "-01-01"
+    if len(date) == 7:
+        return date + "-01"
+    return date
+
+
+def assert_item_shows(scene: dict, item) -> None:
+    """The Plex item shows exactly the scene's Stash metadata (the rules of conftest's Env.assert_in_step)."""
+    label = f"scene {scene['id']}"
+    assert item is not None, f"{label} has no Plex item"
+    if scene["title"]:
+        assert item.title == scene["title"], label
+    assert (item.summary or "") == scene["details"], label
+    assert (item.studio or "") == (scene["studio"] or {}).get("name", ""), label
+    assert sorted(item.genres) == sorted(t["name"] for t in scene["tags"]), label
+    assert sorted(a[0] for a in item.actors) == sorted(p["name"] for p in scene["performers"]), label
+    assert item.user_rating == (None if scene["rating100"] is None else scene["rating100"] / 10), label
+    assert (item.originally_available_at or "") == expected_date(scene["date"]), label
+
+
+def jobs_ever_queued(env) -> int:
+    """Rows ever inserted into the job table (AUTOINCREMENT keeps counting after acked rows are pruned)."""
+    with env.db() as conn:
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'ack_queue_default'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def assert_token_never_written(env) -> None:
+    """The Plex token appears in no plugin output, no Stash server log line, no drainer log, no DB byte."""
+    token = env.plex.token
+    for run in env.stash.runs:
+        texts = [run.stdout, str(run.output), str(run.error), *(msg for _, msg in run.logs)]
+        assert not any(token in t for t in texts), f"token leaked by {run.kind} {run.name}"
+    assert not any(token in msg for _, msg in env.stash.log)
+    assert token not in env.drainer_log()
+    for path in Path(env.data_dir).glob("stash2plex.sqlite3*"):  # the database, its WAL and shm
+        assert token.encode() not in path.read_bytes(), f"token stored in {path.name}"
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout} s")
+
+
+def assert_progress_sane(run) -> None:
+    assert run.progress, "the task reported no progress"
+    assert all(0.0 <= p <= 1.0 for p in run.progress), run.progress
+    assert run.progress == sorted(run.progress), f"progress went backwards: {run.progress}"
+    assert run.progress[-1] == 1.0
+
+
+# --- tests ---------------------------------------------------------------------------------------------
+
+def test_sync_all_5000_scenes_converges_then_writes_nothing(make_env):
+    env = make_env(scenes=5000, batch_size=200)
+    run = env.task(SYNC_ALL, timeout=600)
+    assert run.error is None, run.logs[-5:]
+    assert_progress_sane(run)
+    in_plex = [str(i) for i in range(1, 5001) if dataset.in_plex(str(i))]
+    counts = summary_counts(run)
+    assert counts == {"synced": len(in_plex), "unchanged": 0, "not_in_plex": 5000 - len(in_plex), "ambiguous": 0,
+                      "failed": 0}
+
+    scenes = all_scenes(env)
+    assert len(scenes) == 5000
+    for scene in scenes:
+        item = env.plex.item_for_stash_path(scene["files"][0]["path"])
+        if dataset.in_plex(scene["id"]):
+            assert_item_shows(scene, item)
+        else:
+            assert item is None
+
+    env.plex.reset_counts()
+    second = env.task(SYNC_ALL, timeout=600)
+    assert second.error is None
+    assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0
+    assert summary_counts(second) == {**counts, "synced": 0, "unchanged": len(in_plex)}
+    assert_token_never_written(env)
+
+
+def test_invocations_during_sync_all_never_multiply_work(make_env):
+    """The reference plugin's seed bug: every invocation reconciled and re-queued what had just been synced."""
+    n = 60
+    env = make_env(scenes=n, plex_kwargs={"latency_ms": 15}, reconcile_interval=1)
+    job_id = env.stash.run_task("Stash2Plex", SYNC_ALL, wait=False)
+    wait_for(lambda: env.plex.counts.get("edit", 0) >= 5, timeout=180, what="Sync All pushing")
+    first_claim = _meta(env, "last_auto_reconcile")
+    assert first_claim is not None, "the Sync All invocation did not note a reconcile as due"
+
+    real_edits = {3: "Storm edit three", 17: "Storm edit seventeen", 44: "Storm edit forty-four"}
+
+    def invoke(k: int):
+        if k < len(real_edits):
+            scene_id, title = list(real_edits.items())[k]
+            return env.stash.update_scene(scene_id, title=title)
+        if k < 45:  # a hook for a change Plex does not show: no scene is touched, nothing may be queued
+            kind, field, value = _NO_CHANGE[k % len(_NO_CHANGE)]
+            return env.stash.graphql(f"mutation($i: {kind}UpdateInput!) {{ {kind.lower()}Update(input: $i) {{ id }} }}",
+                                     {"i": {"id": str(1 + k % 8), field: value}})
+        task = "Queue Status" if k % 2 else "Reconcile Library (Recent)"
+        return env.stash.run_task("Stash2Plex", task, wait=False)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        invoked = list(pool.map(invoke, range(50)))
+    assert all(r.error is None for runs in invoked if isinstance(runs, list) for r in runs)
+    hook_runs = [r for r in env.stash.runs if r.kind == "hook"]
+    assert len(hook_runs) == 45, "every update fires exactly one hook of the plugin"
+    task_jobs = [j for j in invoked if isinstance(j, str)]
+    env.stash.jobs.wait(job_id, 180)
+    for task_job in task_jobs:
+        env.stash.jobs.wait(task_job, 180)
+    env.wait_drained(120)
+
+    assert jobs_ever_queued(env) <= n + len(real_edits)
+    # One claim per interval: the Sync All's own; 50 later invocations within the minute claimed nothing.
+    elapsed_intervals = int((time.time() - float(first_claim)) // 60)
+    claims = _meta(env, "last_auto_reconcile")
+    assert claims == first_claim or elapsed_intervals >= 1
+    explicit = sum(1 for j in task_jobs if _run_for(env, j).name == "Reconcile Library (Recent)")
+    reconcile_lines = sum(1 for run in env.stash.runs for _, msg in run.logs if msg.startswith("Reconcile ("))
+    reconcile_lines += env.drainer_log().count("Reconcile (")
+    assert reconcile_lines <= explicit * 2 + 1 + elapsed_intervals  # a task logs its report once and in its output
+    for scene_id in real_edits:
+        env.assert_in_step(scene_id)
+    assert_token_never_written(env)
+
+
+def test_edits_saved_while_sync_all_drains_are_never_lost(make_env):
+    n = 50
+    env = make_env(scenes=n, plex_kwargs={"latency_ms": 60})  # the drain lasts seconds, an edit a fraction
+    job_id = env.stash.run_task("Stash2Plex", SYNC_ALL, wait=False)
+    wait_for(lambda: env.plex.counts.get("edit", 0) >= 3, timeout=180, what="Sync All pushing")
+    # Early scenes (likely synced already), scenes in flight and late ones; some edited twice.
+    edits = [(2, {"title": "First edit of 2"}), (48, {"details": "edited while queued"}),
+             (2, {"title": "Last edit of 2", "rating100": 90}), (20, {"tag_ids": ["1", "2"]}),
+             (31, {"title": "Edited 31"}), (48, {"details": "edited twice while queued"}),
+             (9, {"performer_ids": []}), (31, {"title": "Edited 31 again", "date": "2001-02"})]
+    during = 0
+    for scene_id, fields in edits:
+        during += env.stash.jobs.get(job_id).status == "RUNNING"
+        runs = env.stash.update_scene(scene_id, **fields)
+        assert runs and all(r.error is None for r in runs)
+    assert during >= 1, "the Sync All ended before the first edit: this test tested nothing"
+    run = _run_for(env, job_id, wait=180)
+    assert run.error is None
+    env.wait_drained(120)
+    for scene_id in sorted({s for s, _ in edits}):
+        env.assert_in_step(scene_id)
+    assert env.scene(2)["title"] == "Last edit of 2" == env.plex_item_for_scene(2).title
+    assert env.plex_item_for_scene(31).originally_available_at == "2001-02-01"
+    assert_token_never_written(env)
+
+
+def test_sync_all_ends_by_itself_with_only_unplaceable_scenes_left(make_env):
+    """A path map that misses the Plex folders leaves basename matching: the twins (same name and size in two
+    folders) are ambiguous, scenes Plex lacks are not in Plex. Neither may hold Stash's job queue."""
+    n = 80
+    env = make_env(scenes=n, path_map="/data/stash=/mnt/elsewhere")
+    missing = [i for i in range(1, n + 1) if not dataset.in_plex(str(i))]
+    twins = [40, 80]
+    run = env.task(SYNC_ALL, timeout=120)  # far below the 5-minute not-in-Plex retry: the job must not wait for it
+    assert run.error is None
+    assert_progress_sane(run)
+    assert summary_counts(run) == {"synced": n - len(missing) - len(twins), "unchanged": 0,
+                                   "not_in_plex": len(missing), "ambiguous": len(twins), "failed": 0}
+    assert env.stash.jobs.active() == []
+    with env.db() as conn:
+        retries = conn.execute("SELECT COUNT(*) FROM scene_state WHERE next_attempt_at > ?", (time.time(),)).fetchone()
+    assert retries[0] == len(missing), "not-in-Plex scenes must keep their spaced retries, not be dropped"
+
+    again = env.task(SYNC_ALL, timeout=120)
+    assert again.error is None
+    assert summary_counts(again) == {"synced": 0, "unchanged": n - len(missing) - len(twins),
+                                     "not_in_plex": len(missing), "ambiguous": len(twins), "failed": 0}
+    assert env.stash.jobs.active() == []
+    for scene_id in twins:
+        for path in (f["path"] for f in env.scene(scene_id)["files"]):
+            assert env.plex.edit_count(env.plex.item_for_stash_path(path).rating_key) == 0, "an ambiguous guess"
+    assert_token_never_written(env)
+
+
+def _meta(env, key: str):
+    with env.db() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _run_for(env, job_id: str, wait: float = 0):
+    if wait:
+        env.stash.jobs.wait(job_id, wait)
+    return next(r for r in env.stash.runs if r.kind == "task" and r.job_id == job_id)
+
