@@ -44,10 +44,10 @@ class Settings:
     reconcile_interval: Optional[int] = 3600
     reconcile_scope: str = "recent"
     path_map: Tuple[Tuple[str, str], ...] = ()
-    plex_parallelism: int = 4
+    plex_parallelism: int = 8
     plex_connect_timeout: float = 5.0
     plex_read_timeout: float = 30.0
-    batch_size: int = 50
+    batch_size: int = 100
 
     def missing_required(self) -> List[str]:
         """Sentences naming the settings without which nothing can be pushed to Plex."""

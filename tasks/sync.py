@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from plex.fields import SyncToggles, content_hash, desired_fields, field_hashes
 from plugin import log
+from plugin.errors import PluginError
 from stash.scene import to_metadata
 from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.lease import is_held
@@ -115,8 +116,11 @@ def drain_foreground(rt: Runtime, expected: int) -> str:
         log.progress(ENQUEUE_SHARE + (1 - ENQUEUE_SHARE) * min(1.0, tally.done / expected))
 
     while True:
-        report = drain_with_lease(rt, progress=progress, wait_for_retries=False)
+        report = drain_with_lease(rt, progress=progress, linger=False)
         if report is not None:
+            if report.error:
+                raise PluginError(f"{report.error}. {report.tally.summary()}; {rt.queue.pending_count()} scenes "
+                                  "stay queued and sync once this is fixed (Process Queue, or any edit)")
             if report.stopped_early:
                 log.warning(f"Drain stopped early: {report.stopped_early}")
             return report.tally.summary()

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from plex.errors import PlexError
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.schedule import take_request
@@ -33,6 +34,9 @@ RETRY_HORIZON_S = 120.0
 class DrainReport:
     tally: BatchTally = field(default_factory=BatchTally)
     stopped_early: Optional[str] = None
+    # Set when the stop was a failure (Plex down, token rejected, Stash unreachable), not a handover:
+    # a foreground task must then fail with it rather than report an empty success.
+    error: Optional[str] = None
 
 
 class _StopFlag:
@@ -57,8 +61,12 @@ def owner_id() -> str:
 
 
 def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None = None,
-          stop: _StopFlag | None = None, wait_for_retries: bool = True) -> DrainReport:
-    """Drains until the queue stays empty; the caller must hold the lease as `owner`."""
+          stop: _StopFlag | None = None, linger: bool = True) -> DrainReport:
+    """Drains until the queue stays empty; the caller must hold the lease as `owner`.
+
+    A detached drainer lingers (an idle grace period for hooks still firing, and retries due soon); a
+    task's foreground drain returns as soon as nothing is ready, so Stash's job queue is not held up.
+    """
     stop = stop or _StopFlag()
     report = DrainReport()
     idle_since: float | None = None
@@ -70,7 +78,11 @@ def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None
         rt.expand_entity_requests()
         scope = take_request(rt.conn)
         if scope:
-            rt.reconcile(scope)
+            try:
+                rt.reconcile(scope)
+            except (PluginError, PlexError) as exc:
+                report.stopped_early = report.error = log.redact(getattr(exc, "message", None) or str(exc))
+                break
         rt.queue.release_due_retries(time.time())
         jobs = rt.queue.claim(rt.settings.batch_size)
         if jobs:
@@ -78,7 +90,7 @@ def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None
             try:
                 run_batch(rt, jobs, report.tally)
             except PluginError as exc:
-                report.stopped_early = str(exc)
+                report.stopped_early = report.error = str(exc)
                 break
             if progress:
                 progress(report.tally)
@@ -89,15 +101,14 @@ def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None
         now = time.monotonic()
         idle_since = idle_since or now
         next_retry = rt.queue.next_retry_at()
-        waiting_for_retry = (wait_for_retries and next_retry is not None
-                             and next_retry - time.time() <= RETRY_HORIZON_S)
-        if now - idle_since >= IDLE_GRACE_S and not waiting_for_retry:
+        waiting_for_retry = next_retry is not None and next_retry - time.time() <= RETRY_HORIZON_S
+        if not linger or (now - idle_since >= IDLE_GRACE_S and not waiting_for_retry):
             break
         time.sleep(IDLE_POLL_S)
     return report
 
 
-def drain_with_lease(rt: Runtime, progress=None, wait_for_retries: bool = True) -> DrainReport | None:
+def drain_with_lease(rt: Runtime, progress=None, linger: bool = True) -> DrainReport | None:
     """Takes the lease, drains, releases; None when another process holds the lease."""
     owner = owner_id()
     stop = _StopFlag()
@@ -106,7 +117,7 @@ def drain_with_lease(rt: Runtime, progress=None, wait_for_retries: bool = True) 
     while acquire(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
         rt.queue.recover_after_takeover()
         try:
-            report = drain(rt, owner, progress, stop, wait_for_retries)
+            report = drain(rt, owner, progress, stop, linger)
         finally:
             release(rt.conn, owner)
         # Closes the window where a hook saw our lease, did not spawn, and queued after our last claim.
@@ -124,5 +135,7 @@ def run_detached(plugin_input) -> str:
         rt.close()
     if report is None:
         return "another drainer is running"
+    if report.error:
+        log.error(f"Stash2Plex drainer stopped: {report.error}; the queued scenes wait for the next edit or task")
     log.info(f"Stash2Plex drainer done: {report.tally.summary()}")
     return report.tally.summary()

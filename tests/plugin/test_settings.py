@@ -16,8 +16,8 @@ def test_absent_settings_give_defaults_and_no_notes() -> None:
     defaults = Settings()
     assert (defaults.enabled, defaults.max_retries, defaults.strict_matching, defaults.preserve_plex_edits) == (
         True, 5, True, False)
-    assert (defaults.reconcile_interval, defaults.reconcile_scope, defaults.plex_parallelism) == (3600, "recent", 4)
-    assert (defaults.plex_connect_timeout, defaults.plex_read_timeout, defaults.batch_size) == (5.0, 30.0, 50)
+    assert (defaults.reconcile_interval, defaults.reconcile_scope, defaults.plex_parallelism) == (3600, "recent", 8)
+    assert (defaults.plex_connect_timeout, defaults.plex_read_timeout, defaults.batch_size) == (5.0, 30.0, 100)
     assert defaults.missing_required() == [
         "Setting plex_url is not set; Plex sync is off until it is.",
         "Setting plex_token is not set; Plex sync is off until it is.",
@@ -63,10 +63,10 @@ def test_reconcile_never(word) -> None:
         ("max_retries", 99, "Setting max_retries 99 is outside 0..20; using the default 5."),
         ("max_retries", "lots", "Setting max_retries 'lots' is not a number; using the default 5."),
         ("max_retries", True, "Setting max_retries True is not a number; using the default 5."),
-        ("plex_parallelism", 0, "Setting plex_parallelism 0 is outside 1..16; using the default 4."),
-        ("plex_parallelism", 2.5, "Setting plex_parallelism 2.5 is not a whole number; using the default 4."),
+        ("plex_parallelism", 0, "Setting plex_parallelism 0 is outside 1..16; using the default 8."),
+        ("plex_parallelism", 2.5, "Setting plex_parallelism 2.5 is not a whole number; using the default 8."),
         ("plex_read_timeout", 0, "Setting plex_read_timeout 0 is outside 1..600 seconds; using the default 30.0."),
-        ("batch_size", 1000, "Setting batch_size 1000 is outside 1..500; using the default 50."),
+        ("batch_size", 1000, "Setting batch_size 1000 is outside 1..500; using the default 100."),
         ("reconcile_interval", "fortnightly", "Setting reconcile_interval 'fortnightly' is not a number of minutes "
                                               "or one of never/hourly/daily/weekly; using the default 3600."),
         ("reconcile_interval", 0.5, "Setting reconcile_interval 0.5 is below the 1 minute minimum; "
