@@ -1,0 +1,237 @@
+"""Failure paths end to end: a killed drainer, scenes Plex lacks or cannot tell apart, bad input and bad settings,
+Plex refusing the token or the connection. Each must end in a clear message and lose no queued work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from package_plugin import install
+from simulators import dataset
+from tests.e2e.test_pipeline import assert_token_nowhere
+
+QUEUE = "ack_queue_default"
+CLAIMED = 2
+
+
+def pending(env) -> int:
+    with env.db() as conn:
+        return conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status < 5").fetchone()[0]
+
+
+def poll(condition, timeout: float = 60.0, what: str = "condition"):
+    """Bounded poll; returns the first truthy value of condition()."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout} s")
+
+
+def gone(pid: int) -> bool:
+    """The process no longer runs (absent, or a zombie nobody has reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def in_plex_scenes(first: int, last: int) -> list[int]:
+    return [s for s in range(first, last + 1) if dataset.in_plex(str(s)) and s % dataset.SHARED_NAME_EVERY]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_sigkilled_drainer_mid_batch_loses_nothing(make_env):
+    env = make_env(scenes=40, plex_parallelism=2)
+    edited = in_plex_scenes(1, 16)
+    env.plex.faults.latency_ms = 400  # a batch takes seconds, so the kill lands inside one
+    for scene_id in edited:
+        runs = env.stash.update_scene(scene_id, title=f"Before the crash {scene_id}")
+        assert runs[0].exit_code == 0 and "queued" in runs[0].output
+
+    def drainer_mid_batch():
+        with env.db() as conn:
+            lease = conn.execute("SELECT pid FROM drainer_lease").fetchone()
+            claimed = conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status = {CLAIMED}").fetchone()[0]
+        return lease[0] if lease and claimed else None
+
+    pid = poll(drainer_mid_batch, what="a drainer holding claimed jobs")
+    os.kill(pid, signal.SIGKILL)
+    poll(lambda: gone(pid), what=f"drainer {pid} dead")
+    with env.db() as conn:
+        stuck = conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status = {CLAIMED}").fetchone()[0]
+        assert conn.execute("SELECT pid FROM drainer_lease").fetchone() == (pid,)
+    assert stuck > 0  # the kill really left a batch half-done
+
+    env.plex.faults.latency_ms = 0
+    # The next hook sees the holder is dead (the lease has ~60 s left) and starts a drainer that takes over.
+    runs = env.stash.update_scene(edited[0], title="After the crash")
+    assert runs[0].exit_code == 0
+    env.wait_drained(timeout=90)
+    for scene_id in edited:
+        env.assert_in_step(scene_id)
+    assert env.plex_item_for_scene(edited[0]).title == "After the crash"
+    assert env.plex_item_for_scene(edited[-1]).title == f"Before the crash {edited[-1]}"
+    with env.db() as conn:
+        assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status < 5").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert_token_nowhere(env, env.stash.runs)
+
+
+def test_scene_not_in_plex_ends_not_found_after_spaced_retries(make_env):
+    env = make_env(scenes=30)
+    missing = 25
+    assert not dataset.in_plex(str(missing))
+    env.stash.update_scene(missing, title="Nowhere in Plex")
+    env.wait_drained()
+    attempts_seen = []
+    for _ in range(10):
+        with env.db() as conn:
+            status, attempts, next_at = conn.execute(
+                "SELECT status, attempts, next_attempt_at FROM scene_state WHERE scene_id = ?", (missing,)).fetchone()
+        attempts_seen.append(attempts)
+        if next_at is None:
+            break
+        assert next_at - time.time() > 60  # spaced, not busy-looped
+        with env.db() as conn:
+            conn.execute("UPDATE scene_state SET next_attempt_at = ? WHERE scene_id = ?", (time.time() - 1, missing))
+        run = env.task("Process Queue")
+        assert run.error is None, run.logs
+    assert status == "not_found"
+    assert attempts_seen == [1, 2, 3, 4, 0]
+    with env.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    status_run = env.task("Queue Status")
+    assert "not_found 1" in status_run.output
+    assert "dead letters 0" in status_run.output
+    assert env.plex.counts["edit"] == 0
+    assert any("is not in Plex" in message for run in env.stash.runs for _, message in run.logs)
+
+
+def test_ambiguous_twin_is_reported_not_guessed(make_env):
+    # Scene 80's file is a byte-for-byte copy of scene 40's under the same name; a wrong path_map hides the
+    # full paths, leaving only name + size, which both items share.
+    env = make_env(scenes=80, path_map="/data/stash=/mnt/wrong")
+    env.stash.update_scene(80, title="Which one am I?")
+    env.wait_drained()
+    with env.db() as conn:
+        status, message = conn.execute(
+            "SELECT status, last_error FROM scene_state WHERE scene_id = 80").fetchone()
+    assert status == "ambiguous"
+    assert "not guessed" in message and "share this file name" in message
+    assert "not guessed" in env.drainer_log()
+    assert env.plex.counts["edit"] == 0 and env.plex.counts["poster"] == 0
+    status_run = env.task("Queue Status")
+    assert "ambiguous 1" in status_run.output
+
+
+@pytest.mark.parametrize("stdin", ["this is not json", "", '{"args": 5}', "[1, 2]"])
+def test_malformed_stdin_is_a_clear_error(tmp_path, stdin):
+    plugin = tmp_path / "Stash2Plex"
+    install(plugin)
+    data = tmp_path / "data"
+    env = {**os.environ, "STASH2PLEX_DATA_DIR": str(data)}
+    proc = subprocess.run([sys.executable, str(plugin / "Stash2Plex.py")], input=stdin, capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert proc.returncode == 1
+    answer = json.loads(proc.stdout)
+    assert answer["output"] is None and answer["error"]
+    assert "Traceback" not in proc.stderr
+    assert "\x01e\x02" in proc.stderr and "could not start" in proc.stderr
+    assert not (data / "stash2plex.sqlite3").exists()
+
+
+def test_hook_for_an_unknown_scene_is_dead_lettered_with_a_clear_message(make_env):
+    env = make_env(scenes=20)
+    # Stash fires the hook, then the scene is deleted before the drainer reads it.
+    runs = env.stash.host.run_hooks("Scene.Update.Post", 9999, {"id": "9999", "title": "x"}, ["id", "title"])
+    assert runs[0].exit_code == 0 and runs[0].output == "scene 9999 queued for Plex"
+    env.wait_drained()
+    with env.db() as conn:
+        rows = conn.execute("SELECT scene_id, error_class, message FROM dead_letters").fetchall()
+    assert rows == [(9999, "permanent", "Scene 9999 does not exist in Stash")]
+    listing = env.task("Dead Letters - List")
+    assert listing.error is None and listing.output == "1 dead letters"
+    assert any("scene 9999" in m and "does not exist in Stash" in m for _, m in listing.logs)
+    assert env.plex.counts["edit"] == 0
+
+
+def test_wrong_token_keeps_jobs_queued_until_fixed(make_env):
+    env = make_env(scenes=20, plex_token="not-the-plex-token")
+    edited = in_plex_scenes(1, 4)
+    run = env.task("Sync All Scenes to Plex")
+    assert run.exit_code == 1 and "check the plex_token setting" in (run.error or ""), (run.error, run.output)
+    assert "20 scenes stay queued" in run.error
+    queued = pending(env)
+    assert queued == 20
+    runs = env.stash.update_scene(edited[0], title="Edited while the token was wrong")
+    assert runs[0].exit_code == 0
+    poll(lambda: "drainer stopped" in env.drainer_log(), what="the hook's drainer to give up")
+    poll(lambda: _lease_free(env), what="the hook's drainer to release its lease")
+    assert pending(env) == queued  # the new edit coalesced into the scene's pending job; nothing lost
+    assert "check the plex_token setting" in env.drainer_log()
+
+    env.configure()  # the right token
+    fixed = env.task("Process Queue")
+    assert fixed.error is None, fixed.logs
+    assert pending(env) == 0
+    for scene_id in edited:
+        env.assert_in_step(scene_id)
+    for secret in ("not-the-plex-token", env.plex.token):
+        texts = [r.stdout + (r.error or "") + "".join(m for _, m in r.logs) for r in env.stash.runs]
+        assert not [t for t in texts if secret in t]
+        assert secret not in env.drainer_log()
+        for path in env.data_dir.glob("stash2plex.sqlite3*"):
+            assert secret.encode() not in path.read_bytes()
+
+
+def _lease_free(env) -> bool:
+    with env.db() as conn:
+        lease = conn.execute("SELECT expires_at FROM drainer_lease").fetchone()
+    return lease is None or lease[0] < time.time()
+
+
+def test_plex_down_queues_and_recovers(make_env):
+    env = make_env(scenes=20)
+    edited = in_plex_scenes(1, 5)
+    env.plex.faults.refuse_connections()
+    for scene_id in edited:
+        runs = env.stash.update_scene(scene_id, title=f"Edited while Plex is down {scene_id}")
+        assert runs[0].exit_code == 0 and runs[0].error is None and "queued" in runs[0].output
+    poll(lambda: "drainer stopped" in env.drainer_log(), what="the hook's drainer to give up")
+    poll(lambda: _lease_free(env), what="the hook's drainer to release its lease")
+    assert "Plex is not reachable" in env.drainer_log()
+    run = env.task("Process Queue")
+    assert run.exit_code == 1 and "Plex is not reachable" in (run.error or ""), (run.error, run.output, run.logs)
+    assert f"{len(edited)} scenes stay queued" in run.error
+    assert any(level == "error" and "Plex is not reachable" in message for level, message in run.logs)
+    assert pending(env) == len(edited)
+
+    env.plex.faults.accept_connections()
+    run = env.task("Process Queue")
+    assert run.error is None, run.logs
+    assert pending(env) == 0
+    for scene_id in edited:
+        env.assert_in_step(scene_id)
+    with env.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert_token_nowhere(env, env.stash.runs)
+
+
+def test_missing_plex_url_names_the_setting(make_env):
+    env = make_env(scenes=10, plex_url="")
+    run = env.task("Sync All Scenes to Plex")
+    assert run.exit_code == 1 and run.error is not None and "plex_url" in run.error
+    assert any(level == "error" and "plex_url" in message for level, message in run.logs)
+    assert pending(env) == 10
