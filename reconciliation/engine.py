@@ -22,7 +22,7 @@ from stash.scene import to_metadata
 from sync_queue import plex_items
 from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.meta import get_meta, set_meta
-from sync_queue.state import get_states
+from sync_queue.state import get_states, iter_states
 from sync_queue.timestamps import try_parse_instant
 
 PAGE_SIZE = 500
@@ -64,8 +64,10 @@ def run_reconcile(rt, scope: str, progress: Optional[Callable[[float], None]] = 
     rescanned = float(get_meta(rt.conn, "plex_library_changed_at") or 0) > last_run
     toggles = SyncToggles.from_settings(rt.settings)
     claimed: set[int] = set()
+    seen: set[int] = set()
     for page in rt.stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(rt, scope)):
         states = get_states(rt.conn, [int(s["id"]) for s in page.scenes])
+        seen.update(int(s["id"]) for s in page.scenes)
         requests = []
         for scene in page.scenes:
             request = _gap(rt, report, scene, states.get(int(scene["id"])), toggles, rescanned, claimed)
@@ -77,6 +79,8 @@ def run_reconcile(rt, scope: str, progress: Optional[Callable[[float], None]] = 
             progress(min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     if scope == "all":
         _unclaimed(rt, report, claimed)
+    elif rescanned:
+        _absent_outside_scope(rt, report, seen)
     set_meta(rt.conn, "last_reconcile_run", str(started))
     return report
 
@@ -101,15 +105,16 @@ def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bo
         return EnqueueRequest(scene_id=meta.scene_id, reason=reason, force=force, updated_at=meta.updated_at,
                               content_hash=digest)
 
-    absent = state is not None and (state.status in ("not_found", "ambiguous") or state.error_class == "not_found")
+    absent = _absent(state)
     if state is None or (state.last_synced_epoch is None and not absent):
         report.add("never_synced", label)
         return request("never_synced")
     claimed.update(state.plex_keys)
     if absent:
         report.add("not_in_plex", label if state.status == "not_found" else f"{label} (ambiguous)")
-        # Its own spaced retries go on; otherwise only a rescan of Plex can make it appear.
-        return request("library_rescanned", force=True) if rescanned and state.next_attempt_at is None else None
+        # Only a rescan of Plex can make it appear, and then at once: its spaced retry may be hours away
+        # (the job's completion clears that retry, so the scene is not tried twice).
+        return request("library_rescanned", force=True) if rescanned else None
     if state.content_hash != digest or _newer(meta.updated_at, state.last_synced_epoch):
         report.add("changed", label)
         return request("changed")
@@ -120,6 +125,21 @@ def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bo
         report.add("drifted", label)
         return request("drift", force=True)
     return None
+
+
+def _absent(state) -> bool:
+    return state is not None and (state.status in ("not_found", "ambiguous") or state.error_class == "not_found")
+
+
+def _absent_outside_scope(rt, report: ReconcileReport, seen: set) -> None:
+    """After a rescan, scenes Plex lacked are worth one more try even if Stash did not change them lately."""
+    ids = [s.scene_id for s in iter_states(rt.conn) if s.scene_id not in seen and _absent(s)]
+    for start in range(0, len(ids), PAGE_SIZE):
+        chunk = ids[start:start + PAGE_SIZE]
+        for scene_id in chunk:
+            report.add("not_in_plex", f"scene {scene_id}")
+        requests = [EnqueueRequest(scene_id=i, reason="library_rescanned", force=True) for i in chunk]
+        report.queued += enqueue(rt.conn, requests).queued
 
 
 def _recent(created_at: Optional[str]) -> bool:
