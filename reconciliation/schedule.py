@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 
-from sync_queue.meta import claim_if_due, get_meta, set_meta
+from sync_queue.meta import claim_if_due, get_meta, is_due, set_meta
+from sync_queue.txn import write_txn
 
 DEFAULT_INTERVAL_S = 3600.0
 REQUEST_KEY = "reconcile_requested"
+CLAIM_KEY = "last_auto_reconcile"
 
 
 def note_invocation(conn, now: float | None = None) -> bool:
@@ -20,9 +22,12 @@ def note_invocation(conn, now: float | None = None) -> bool:
     if interval <= 0:
         return False
     now = time.time() if now is None else now
-    if not claim_if_due(conn, "last_auto_reconcile", interval, now):
-        return False
-    set_meta(conn, REQUEST_KEY, get_meta(conn, "reconcile_scope") or "recent")
+    if not is_due(conn, CLAIM_KEY, interval, now):
+        return False  # the common case: one read, no write lock
+    with write_txn(conn):  # the claim and the request commit together: a crash between them loses neither
+        if not claim_if_due(conn, CLAIM_KEY, interval, now):
+            return False
+        set_meta(conn, REQUEST_KEY, get_meta(conn, "reconcile_scope") or "recent")
     return True
 
 

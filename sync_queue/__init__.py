@@ -16,7 +16,8 @@ from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
 _EXPORTS = {
     "DeadLetter": "dead_letters", "EntityRequest": "entities", "add_entity_request": "entities",
     "done_entity_request": "entities", "pending_entity_requests": "entities", "LeaseInfo": "lease",
-    "claim_if_due": "meta", "get_meta": "meta", "set_meta": "meta", "Job": "models", "SyncOutcome": "models",
+    "claim_if_due": "meta", "get_meta": "meta", "is_due": "meta", "set_meta": "meta", "Job": "models",
+    "SyncOutcome": "models",
     "PlexItemRecord": "plex_items", "PlexPart": "plex_items", "LATEST_VERSION": "schema",
     "SchemaTooNewError": "schema", "migrate": "schema", "SceneState": "state", "get_state": "state",
     "get_states": "state", "iter_states": "state", "status_counts": "state", "write_txn": "txn",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Union
 
 from sync_queue.schema import migrate
 from sync_queue.txn import retry_locked, write_txn
@@ -14,18 +13,17 @@ BUSY_TIMEOUT_S = 30.0
 __all__ = ["BUSY_TIMEOUT_S", "connect", "write_txn"]
 
 
-def connect(path: Union[str, os.PathLike[str]], run_migrations: bool = True) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str], run_migrations: bool = True) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit, see `write_txn`).
 
     synchronous=FULL because a lost commit is a lost job; WAL so readers (the UI, hooks checking the
-    lease) never wait for the drainer's writes.
+    lease) never wait for the drainer's writes. `timeout` is SQLite's busy timeout (no extra PRAGMA).
     """
     directory = os.path.dirname(os.fspath(path))
     if directory:
         os.makedirs(directory, exist_ok=True)
     conn = sqlite3.connect(os.fspath(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         # Switching a fresh file to WAL needs a lock that the busy handler does not always wait for.
         retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
         conn.execute("PRAGMA synchronous = FULL")

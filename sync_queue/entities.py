@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
-from typing import List, Optional
 
+from plugin.record import Record
 from sync_queue.txn import write_txn
 
 KINDS = ("performer", "tag", "studio")
 
 
-@dataclass(frozen=True)
-class EntityRequest:
-    kind: str
-    entity_id: int
-    requested_at: float
+class EntityRequest(Record):
+    __slots__ = ("kind", "entity_id", "requested_at")
+
+    def __init__(self, kind: str, entity_id: int, requested_at: float) -> None:
+        self._init(kind, entity_id, requested_at)
 
 
-def add_entity_request(conn: sqlite3.Connection, kind: str, entity_id: int, now: Optional[float] = None) -> None:
+def add_entity_request(conn: sqlite3.Connection, kind: str, entity_id: int, now: float | None = None) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown entity kind {kind!r}; expected one of {', '.join(KINDS)}")
     with write_txn(conn):
@@ -35,7 +34,7 @@ def add_entity_request(conn: sqlite3.Connection, kind: str, entity_id: int, now:
         )
 
 
-def pending_entity_requests(conn: sqlite3.Connection, limit: int = 100) -> List[EntityRequest]:
+def pending_entity_requests(conn: sqlite3.Connection, limit: int = 100) -> list[EntityRequest]:
     rows = conn.execute(
         "SELECT kind, entity_id, requested_at FROM entity_requests ORDER BY requested_at LIMIT ?", (limit,)
     )

@@ -12,20 +12,17 @@ leave the queue, and the hooks that trust the lease, idle for a minute.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
-from dataclasses import dataclass
-from typing import Optional
 
+from plugin.record import Record
 from sync_queue.txn import write_txn
 
 
-@dataclass(frozen=True)
-class LeaseInfo:
-    owner: str
-    pid: Optional[int]
-    heartbeat: float
-    expires_at: float
+class LeaseInfo(Record):
+    __slots__ = ("owner", "pid", "heartbeat", "expires_at")
+
+    def __init__(self, owner: str, pid: int | None, heartbeat: float, expires_at: float) -> None:
+        self._init(owner, pid, heartbeat, expires_at)
 
 
 def acquire(conn: sqlite3.Connection, owner: str, pid: int, ttl: float, now: float) -> bool:
@@ -59,7 +56,7 @@ def release(conn: sqlite3.Connection, owner: str) -> None:
         conn.execute("DELETE FROM drainer_lease WHERE id = 1 AND owner = ?", (owner,))
 
 
-def holder(conn: sqlite3.Connection) -> Optional[LeaseInfo]:
+def holder(conn: sqlite3.Connection) -> LeaseInfo | None:
     row = conn.execute("SELECT owner, pid, heartbeat, expires_at FROM drainer_lease WHERE id = 1").fetchone()
     return LeaseInfo(*row) if row else None
 
@@ -70,13 +67,13 @@ def is_held(conn: sqlite3.Connection, now: float) -> bool:
     return row is not None and not _died_here(row[0], row[1])
 
 
-def _died_here(owner: str, pid: Optional[int]) -> bool:
+def _died_here(owner: str, pid: int | None) -> bool:
     """True only when certain: the holder ran on this host and its pid is gone (or a zombie).
 
     A reused pid looks alive, which only means waiting for the TTL as before. Windows is left to the TTL:
     there os.kill(pid, 0) would terminate the process rather than probe it.
     """
-    if not pid or os.name == "nt" or not owner.startswith(socket.gethostname() + ":"):
+    if not pid or os.name == "nt" or not owner.startswith(_hostname() + ":"):
         return False
     try:
         os.kill(pid, 0)
@@ -89,3 +86,8 @@ def _died_here(owner: str, pid: Optional[int]) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def _hostname() -> str:
+    """socket.gethostname() without importing socket (~3 ms of every hook): on POSIX both are uname's nodename."""
+    return os.uname().nodename

@@ -8,7 +8,6 @@ refused with a clear error: resetting it would silently drop queued jobs and syn
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable, Optional, Sequence
 
 from sync_queue.txn import write_txn
 
@@ -104,12 +103,13 @@ def _v2_plex_index_and_entities(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1_core, _v2_plex_index_and_entities)
+# Each migration takes the connection, inside the one write transaction of `migrate`.
+MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities)
 LATEST_VERSION = len(MIGRATIONS)
 _META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
 
 
-def _read_version(conn: sqlite3.Connection) -> Optional[int]:
+def _read_version(conn: sqlite3.Connection) -> int | None:
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.OperationalError as exc:

@@ -7,13 +7,9 @@ start of every write transaction is retried a few times with a jittered pause be
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
-
-T = TypeVar("T")
+from collections.abc import Callable  # already loaded by json/re; typing would cost a hook ~3 ms
 
 LOCK_RETRIES = 6
 _BASE_PAUSE_S = 0.02
@@ -25,7 +21,7 @@ def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def retry_locked(action: Callable[[], T], retries: int = LOCK_RETRIES) -> T:
+def retry_locked(action: Callable[[], object], retries: int = LOCK_RETRIES) -> object:
     """Runs action, retrying on a busy database; the last failure is re-raised unchanged."""
     for attempt in range(retries):
         try:
@@ -33,32 +29,52 @@ def retry_locked(action: Callable[[], T], retries: int = LOCK_RETRIES) -> T:
         except sqlite3.OperationalError as exc:
             if not is_locked_error(exc) or attempt == retries - 1:
                 raise
+            import random  # only on contention: a hook that never waits does not pay for it
+
             # Jitter keeps many processes that failed together from retrying together.
             time.sleep(_BASE_PAUSE_S * (2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")
 
 
-@contextmanager
-def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def write_txn(conn: sqlite3.Connection) -> _WriteTxn:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error; joins an enclosing transaction if one is open.
 
     IMMEDIATE takes the write lock before the first read, so read-then-write logic (dedup, lease,
     claim_if_due) cannot interleave with another process and never hits an unretryable upgrade.
     Joining lets small helpers compose into one atomic unit without nesting SAVEPOINTs.
+    Use as `with write_txn(conn):` (the value bound by `as` is the connection).
     """
-    if conn.in_transaction:
-        yield conn
-        return
-    retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    try:
-        retry_locked(lambda: conn.execute("COMMIT"))
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    return _WriteTxn(conn)
+
+
+class _WriteTxn:
+    """The context manager behind write_txn; a class because contextlib is one more import for every hook."""
+
+    __slots__ = ("conn", "owner")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.owner = False  # True when this block began the transaction (and so must end it)
+
+    def __enter__(self) -> sqlite3.Connection:
+        conn = self.conn
+        if not conn.in_transaction:
+            retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+            self.owner = True
+        return conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        if not self.owner:
+            return False
+        conn = self.conn
+        if exc_type is not None:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return False
+        try:
+            retry_locked(lambda: conn.execute("COMMIT"))
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return False

@@ -1,0 +1,102 @@
+"""A hook process must stay light: Stash holds the user's Save until it exits (DESIGN.md: median ≤ 50 ms).
+
+Each test runs the real entry point's main() in a fresh interpreter, with a drainer lease held so no drainer is
+spawned, and then lists which heavy modules ended up in sys.modules. Counting modules, not milliseconds, keeps the
+test deterministic on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sync_queue.db import connect
+from sync_queue.lease import acquire
+
+REPO = Path(__file__).resolve().parents[2]
+# Each is several milliseconds of import, or a sign that the hook does a drainer's or a task's work.
+FORBIDDEN = (
+    "logging", "dataclasses", "typing", "inspect", "ast", "subprocess", "requests", "plexapi", "persistqueue",
+    "stashapi", "urllib3", "asyncio", "pathlib", "threading", "socket", "urllib", "random", "contextlib",
+)
+COOKIE = "s3ss10n-c00kie/value"
+
+_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import Stash2Plex
+code = Stash2Plex.main()
+with open(sys.argv[2], "w") as report:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, report)
+"""
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A migrated database whose drainer lease is held by a live holder, as while a drain runs."""
+    data = tmp_path / "data"
+    conn = connect(data / "stash2plex.sqlite3")
+    try:
+        assert acquire(conn, "test-holder", os.getpid(), 3600.0, time.time())
+    finally:
+        conn.close()
+    return data
+
+
+def _stdin(hook_type: str, hook_id: int, fields: list) -> str:
+    return json.dumps({
+        "server_connection": {"Scheme": "http", "Host": "0.0.0.0", "Port": 9, "Dir": "", "PluginDir": "",
+                              "SessionCookie": {"Name": "session", "Value": COOKIE}},
+        "args": {"hookContext": {"id": hook_id, "type": hook_type, "input": {}, "inputFields": fields}},
+    })
+
+
+def _run_hook(data: Path, stdin: str) -> tuple:
+    report = data.parent / "report.json"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "STASH2PLEX_DATA_DIR": str(data),
+           "HOME": str(data.parent)}
+    result = subprocess.run([sys.executable, "-c", _CHILD, str(REPO), str(report)], input=stdin, env=env,
+                            capture_output=True, text=True, timeout=60, cwd=str(data.parent))
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(report.read_text())
+    assert loaded["code"] == 0
+    return json.loads(result.stdout), loaded["modules"], result.stderr
+
+
+def _heavy(modules: list) -> list:
+    return [m for m in modules if m.split(".")[0] in FORBIDDEN]
+
+
+def test_scene_edit_hook_queues_without_heavy_imports(data_dir: Path) -> None:
+    out, modules, stderr = _run_hook(data_dir, _stdin("Scene.Update.Post", 7, ["id", "title"]))
+    assert out == {"output": "scene 7 queued for Plex", "error": None}
+    assert _heavy(modules) == []
+    assert stderr == ""
+    conn = connect(data_dir / "stash2plex.sqlite3")
+    try:
+        assert conn.execute("SELECT scene_id, status FROM scene_state").fetchall() == [(7, "queued")]
+    finally:
+        conn.close()
+
+
+def test_filtered_and_entity_hooks_stay_light_too(data_dir: Path) -> None:
+    out, modules, _ = _run_hook(data_dir, _stdin("Scene.Update.Post", 7, ["id", "play_count"]))
+    assert out["output"] == "scene 7: no field Plex shows was changed"
+    assert _heavy(modules) == []
+    out, modules, _ = _run_hook(data_dir, _stdin("Tag.Update.Post", 3, ["id", "name"]))
+    assert out["output"] == "scenes of tag 3 will be queued for Plex"
+    assert _heavy(modules) == []
+
+
+def test_the_check_sees_a_heavy_import(data_dir: Path) -> None:
+    """Guards the guard: a hook that logs a line does load logging, and the report shows it."""
+    out, modules, stderr = _run_hook(data_dir, _stdin("Scene.Update.Post", None, []))
+    assert out["output"] == "nothing to sync"
+    assert "logging" in _heavy(modules)
+    assert "hook without an id" in stderr
