@@ -14,7 +14,7 @@ from plugin.errors import PluginError
 from stash.scene import to_metadata
 from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.lease import is_held
-from sync_queue.state import get_states
+from sync_queue.state import get_states, status_counts
 from worker.drainer import drain_with_lease
 from worker.runtime import Runtime
 
@@ -119,8 +119,9 @@ def drain_foreground(rt: Runtime, expected: int) -> str:
         report = drain_with_lease(rt, progress=progress, linger=False)
         if report is not None:
             if report.error:
-                raise PluginError(f"{report.error}. {report.tally.summary()}; {rt.queue.pending_count()} scenes "
-                                  "stay queued and sync once this is fixed (Process Queue, or any edit)")
+                waiting = rt.queue.pending_count() + status_counts(rt.conn).get("failed", 0)
+                raise PluginError(f"{report.error}. {report.tally.summary()}; {waiting} scenes stay queued "
+                                  "and sync once this is fixed (Process Queue, or any edit)")
             if report.stopped_early:
                 log.warning(f"Drain stopped early: {report.stopped_early}")
             return report.tally.summary()

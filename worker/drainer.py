@@ -96,6 +96,10 @@ def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None
                 progress(report.tally)
             rt.queue.prune_if_due()
             continue
+        if rt.breaker.is_open and not linger:
+            # A task must not wait out an outage: it reports it; the scenes keep their Plex-down retries.
+            report.stopped_early = report.error = "Plex is not reachable (it stopped answering during this run)"
+            break
         if rt.breaker_wait():
             continue
         now = time.monotonic()

@@ -235,3 +235,28 @@ def test_missing_plex_url_names_the_setting(make_env):
     assert run.exit_code == 1 and run.error is not None and "plex_url" in run.error
     assert any(level == "error" and "plex_url" in message for level, message in run.logs)
     assert pending(env) == 10
+
+
+def test_plex_going_down_mid_task_ends_the_task_with_a_clear_error(make_env):
+    env = make_env(scenes=40, plex_parallelism=2)
+    env.plex.faults.latency_ms = 300  # the pushes take seconds, so Plex can vanish in the middle of them
+    job = env.stash.run_task("Stash2Plex", "Sync All Scenes to Plex", wait=False)
+    poll(lambda: env.plex.counts["edit"] >= 3, what="the first pushes")
+    env.plex.faults.refuse_connections()
+    env.stash.jobs.wait(job, 120)  # before the fix the task waited for Plex forever
+    run = next(r for r in env.stash.runs if r.kind == "task" and r.job_id == job)
+    assert run.exit_code == 1 and "Plex is not reachable" in (run.error or ""), (run.error, run.output)
+    assert "stay queued" in run.error
+    with env.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+        # Plex-down retries are due in a minute; the test moves that minute along.
+        conn.execute("UPDATE scene_state SET next_attempt_at = ? WHERE error_class = 'plex_down'", (time.time() - 1,))
+
+    env.plex.faults.accept_connections()
+    env.plex.faults.latency_ms = 0
+    run = env.task("Process Queue")
+    assert run.error is None, run.logs
+    for scene_id in range(1, 41):
+        if dataset.in_plex(str(scene_id)):
+            env.assert_in_step(scene_id)
+    assert_token_nowhere(env, env.stash.runs)
