@@ -111,7 +111,7 @@ def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bo
         return request("never_synced")
     claimed.update(state.plex_keys)
     if absent:
-        report.add("not_in_plex", label if state.status == "not_found" else f"{label} (ambiguous)")
+        report.add("not_in_plex", f"{label} (ambiguous)" if state.status == "ambiguous" else label)
         # Only a rescan of Plex can make it appear, and then at once: its spaced retry may be hours away
         # (the job's completion clears that retry, so the scene is not tried twice).
         return request("library_rescanned", force=True) if rescanned else None

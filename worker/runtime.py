@@ -100,7 +100,8 @@ class Runtime:
         """Rebuilds the stored index of each section Plex rescanned since the last build (all when forced).
 
         Only a rescan (scannedAt) marks the library as changed: that is what makes a scene absent from
-        Plex worth trying again. Our own edits change contentChangedAt, which is ignored for that reason.
+        Plex worth trying again. Our own edits change contentChangedAt, which is ignored for that reason,
+        and so is the first sight of a section: nothing was tried against an older state of it.
         """
         from plex.index import iter_section_items, list_sections
 
@@ -111,13 +112,15 @@ class Runtime:
             raise PluginError("No Plex movie library found; check the plex_library setting")
         for section in sections:
             key = f"section_scanned:{section.key}"
-            rescanned = get_meta(self.conn, key) != str(section.scanned_at)
+            seen = get_meta(self.conn, key)
+            rescanned = seen != str(section.scanned_at)
             if rescanned or force:
                 count = plex_items.replace_section(self.conn, section.key, iter_section_items(self.plex, section))
                 log.info(f"Indexed Plex library {section.title!r}: {count} items")
             if rescanned:
                 set_meta(self.conn, key, str(section.scanned_at))
-                set_meta(self.conn, "plex_library_changed_at", str(time.time()))
+                if seen is not None:
+                    set_meta(self.conn, "plex_library_changed_at", str(time.time()))
         self._sections = sections
 
     def match(self, meta) -> MatchResult:
@@ -127,7 +130,7 @@ class Runtime:
 
     def forget_index(self) -> None:
         """Makes the next batch rebuild the stored index (an item we matched has vanished from Plex)."""
-        self.conn.execute("DELETE FROM meta WHERE key LIKE 'section_scanned:%'")
+        self.conn.execute("UPDATE meta SET value = '' WHERE key LIKE 'section_scanned:%'")  # seen, now stale
         self._sections = None
 
     def describe(self, text: str) -> str:

@@ -241,3 +241,41 @@ def _run_for(env, job_id: str, wait: float = 0):
         env.stash.jobs.wait(job_id, wait)
     return next(r for r in env.stash.runs if r.kind == "task" and r.job_id == job_id)
 
+
+
+def test_reconcile_due_at_every_invocation_never_requeues_synced_scenes(make_env):
+    """The seed bug head-on: a full reconcile runs after every hook, right behind the drain it feeds."""
+    n = 30
+    env = make_env(scenes=n, reconcile_interval=1, reconcile_scope="all")
+    assert env.task(SYNC_ALL).error is None
+    env.wait_drained()
+    jobs_after_sync = jobs_ever_queued(env)
+    real_edits = {4: "Due edit four", 11: "Due edit eleven"}
+    rounds = 10
+    for k in range(rounds):
+        _set_meta(env, "last_auto_reconcile", "0")  # as if the interval had passed since the last one
+        if k < len(real_edits):
+            scene_id, title = list(real_edits.items())[k]
+            runs = env.stash.update_scene(scene_id, title=title)
+        else:
+            kind, field, value = _NO_CHANGE[k % len(_NO_CHANGE)]
+            before = len(env.stash.runs)
+            env.stash.graphql(f"mutation($i: {kind}UpdateInput!) {{ {kind.lower()}Update(input: $i) {{ id }} }}",
+                              {"i": {"id": str(1 + k % 8), field: value}})
+            runs = env.stash.runs[before:]
+        assert runs and all(r.error is None for r in runs)
+        wait_for(lambda: _meta(env, "reconcile_requested") == "", what="the drainer taking the reconcile request")
+    env.wait_drained()
+
+    reconciles = env.drainer_log().count("Reconcile (all)")
+    assert reconciles == rounds, "every due claim runs exactly one reconcile (else this test tested nothing)"
+    assert jobs_ever_queued(env) <= jobs_after_sync + len(real_edits)
+    for scene_id in real_edits:
+        env.assert_in_step(scene_id)
+    assert_token_never_written(env)
+
+
+def _set_meta(env, key: str, value: str) -> None:
+    with env.db() as conn:
+        conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (key, value))
