@@ -266,6 +266,15 @@ class JobQueue:
             )
         return result.queued
 
+    def expedite_retries(self, error_class: str, now: Optional[float] = None) -> int:
+        """Makes every retry scheduled for `error_class` due now (e.g. Plex-down waits once Plex answers)."""
+        now = time.time() if now is None else now
+        with write_txn(self.conn):
+            return self.conn.execute(
+                "UPDATE scene_state SET next_attempt_at = ? WHERE error_class = ? AND next_attempt_at > ?",
+                (now, error_class, now),
+            ).rowcount
+
     def next_retry_at(self) -> Optional[float]:
         row = self.conn.execute(
             "SELECT MIN(next_attempt_at) FROM scene_state WHERE next_attempt_at IS NOT NULL"

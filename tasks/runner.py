@@ -39,9 +39,9 @@ def run_task(plugin_input) -> str:
     try:
         if not rt.settings.enabled and plugin_input.mode in DRAINING:
             return "Stash2Plex is disabled in its settings (enabled = off); nothing was synced"
-        claimed = note_invocation(rt.conn)
+        note_invocation(rt.conn)
         output = task(rt)
-        if plugin_input.mode not in DRAINING and (claimed or rt.queue.pending_count()):
+        if plugin_input.mode not in DRAINING:
             ensure_drainer(rt.conn, plugin_input)
         log.info(output)
         return output

@@ -21,6 +21,7 @@ from plugin.errors import PluginError
 from reconciliation.schedule import take_request
 from sync_queue.lease import acquire, release, renew
 from worker.batch import BatchTally, run_batch
+from worker.retry import PLEX_DOWN
 from worker.runtime import Runtime, open_runtime
 
 LEASE_TTL_S = 60.0
@@ -120,6 +121,8 @@ def drain_with_lease(rt: Runtime, progress=None, linger: bool = True) -> DrainRe
     report = None
     while acquire(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
         rt.queue.recover_after_takeover()
+        # Scenes that waited out a Plex outage go first; if Plex is still down the breaker opens again.
+        rt.queue.expedite_retries(PLEX_DOWN)
         try:
             report = drain(rt, owner, progress, stop, linger)
         finally:

@@ -27,6 +27,7 @@ from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.entities import done_entity_request, pending_entity_requests
 from sync_queue.jobs import JobQueue
 from sync_queue.meta import get_meta, set_meta
+from worker import retry
 from worker.breaker import CircuitBreaker
 from worker.throttle import AdaptiveLimit
 
@@ -186,6 +187,7 @@ class Runtime:
             return True
         log.info("Plex is reachable again; resuming")
         self.breaker.record_success()
+        self.queue.expedite_retries(retry.PLEX_DOWN)
         return True
 
     # --- queue upkeep ------------------------------------------------------------------------------

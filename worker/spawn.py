@@ -14,6 +14,7 @@ import time
 
 from sync_queue.lease import is_held
 from sync_queue.meta import claim_if_due
+from sync_queue.waiting import work_waiting
 
 ENTRY_POINT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stash2Plex.py")
 # Many hooks can fire within a second of each other (bulk edits, scans): one spawn per window is
@@ -22,9 +23,11 @@ SPAWN_WINDOW_S = 2.0
 
 
 def ensure_drainer(conn, plugin_input, now: float | None = None) -> bool:
-    """Spawns a drainer unless one holds the lease; True when a process was started."""
+    """Spawns a drainer when there is work and none holds the lease; True when a process was started."""
     now = time.time() if now is None else now
-    if is_held(conn, now) or not claim_if_due(conn, "drainer_spawned_at", SPAWN_WINDOW_S, now):
+    if is_held(conn, now) or not work_waiting(conn, now):
+        return False
+    if not claim_if_due(conn, "drainer_spawned_at", SPAWN_WINDOW_S, now):
         return False
     spawn_drainer(plugin_input)
     return True
