@@ -127,7 +127,10 @@ def plan_scene(rt, job: Optional[Job], meta: SceneMetadata, state: Optional[Scen
     hashes = field_hashes(fields)
     found = rt.match(meta)
     same_items = state is not None and sorted(state.plex_keys) == sorted(found.rating_keys)
-    previous = dict(state.field_hashes) if same_items and (job is None or job.reason != "drift") else {}
+    previous = dict(state.field_hashes) if same_items else {}
+    if previous and job is not None and job.reason == "drift":
+        # Plex shows something else than we pushed: push every field again, but not an unchanged poster.
+        previous = {POSTER: previous[POSTER]} if POSTER in previous else {}
     fetch_cover = rt.settings.sync_poster and bool(meta.cover_url) and (
         not previous or state.cover_pending or meta.updated_at != state.last_synced_updated_at
         or POSTER not in previous)

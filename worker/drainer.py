@@ -24,7 +24,9 @@ from worker.batch import BatchTally, run_batch
 from worker.retry import PLEX_DOWN
 from worker.runtime import Runtime, open_runtime
 
-LEASE_TTL_S = 60.0
+# Renewed between batches; a dead holder on this host is replaced at once (sync_queue.lease), so the TTL
+# only has to outlast the slowest batch (100 scenes against a struggling Plex with 30 s timeouts).
+LEASE_TTL_S = 300.0
 IDLE_GRACE_S = 3.0
 IDLE_POLL_S = 0.25
 # A retry due within this horizon is waited for; a later one is left to the next invocation.
