@@ -78,17 +78,6 @@ class PathMap:
             return target
         return normalise_path(target.rstrip("/") + "/" + rest.lstrip("/"))
 
-    def to_plex_native(self, stash_path: str) -> str:
-        """The Plex path as a Windows PMS spells it (backslashes) when the rule's Plex prefix is Windows-style.
-
-        Needed only for PMS's `file=` filter, which matches on its own spelling.
-        """
-        mapped = self.to_plex(stash_path)
-        rule = self._rule_for(normalise_path(stash_path))
-        if rule and ("\\" in rule[1] or _WINDOWS_DRIVE.match(rule[1])):
-            return mapped.replace("/", "\\")
-        return mapped
-
     def same_path(self, a: str, b: str) -> bool:
         a, b = normalise_path(a), normalise_path(b)
         return a.casefold() == b.casefold() if self.case_insensitive else a == b

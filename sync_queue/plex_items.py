@@ -85,13 +85,6 @@ def replace_section(
     return total
 
 
-def upsert_item(conn: sqlite3.Connection, record: PlexItemRecord, now: Optional[float] = None) -> None:
-    """Adds or refreshes one item (a targeted `file=` lookup found something the index lacked)."""
-    with write_txn(conn):
-        _delete_items(conn, [record.rating_key])
-        _insert_chunk(conn, [record], time.time() if now is None else now)
-
-
 def _parts_where(conn: sqlite3.Connection, column: str, values: Iterable[str]) -> Dict[str, List[PlexPart]]:
     wanted = list(dict.fromkeys(values))
     found: Dict[str, List[PlexPart]] = {}

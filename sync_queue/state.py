@@ -11,8 +11,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional
 
-from sync_queue.txn import write_txn
-
 _IN_CHUNK = 500  # stays below SQLite's bound-parameter limit on old builds (999)
 
 
@@ -89,15 +87,3 @@ def iter_states(
 def status_counts(conn: sqlite3.Connection) -> Dict[str, int]:
     return dict(conn.execute("SELECT status, COUNT(*) FROM scene_state GROUP BY status").fetchall())
 
-
-def cover_pending_ids(conn: sqlite3.Connection, limit: int) -> List[int]:
-    """Scenes whose metadata is in Plex but whose cover upload still has to happen."""
-    rows = conn.execute(
-        "SELECT scene_id FROM scene_state WHERE cover_pending = 1 ORDER BY scene_id LIMIT ?", (limit,)
-    )
-    return [row[0] for row in rows]
-
-
-def set_cover_pending(conn: sqlite3.Connection, scene_id: int, pending: bool) -> None:
-    with write_txn(conn):
-        conn.execute("UPDATE scene_state SET cover_pending = ? WHERE scene_id = ?", (int(pending), scene_id))

@@ -36,10 +36,9 @@ def test_windows_stash_and_case_insensitive_option():
     assert PathMap.parse("C:\\Media=/volume1/media").to_plex("c:\\media\\a.mp4") == "c:/media/a.mp4"
 
 
-def test_native_plex_spelling_for_windows_plex():
+def test_windows_plex_prefix():
     pm = PathMap.parse("/data=D:\\Media")
     assert pm.to_plex("/data/a/b.mp4") == "D:/Media/a/b.mp4"
-    assert pm.to_plex_native("/data/a/b.mp4") == "D:\\Media\\a\\b.mp4"
 
 
 @pytest.mark.parametrize("bad", ["/data", "=/x", "/x="])

@@ -15,7 +15,6 @@ from sync_queue.plex_items import (
     iter_items,
     replace_section,
     section_item_count,
-    upsert_item,
 )
 
 ITEMS = 100_000
@@ -63,9 +62,9 @@ def test_item_moving_between_sections_is_not_duplicated(conn) -> None:
     assert by_basenames(conn, ["scene-1.mp4"]) == {"scene-1.mp4": [PlexPart(2, "/media/other/scene-1.mp4", 7)]}
 
 
-def test_upsert_and_iterate(conn) -> None:
-    replace_section(conn, 3, synthetic(3, 25))
-    upsert_item(conn, PlexItemRecord(5, 3, [("C:\\Media\\new.mkv", None)], {"title": "New"}))
+def test_iterate_and_get(conn) -> None:
+    windows_item = PlexItemRecord(5, 3, [("C:\\Media\\new.mkv", None)], {"title": "New"})
+    replace_section(conn, 3, [windows_item if r.rating_key == 5 else r for r in synthetic(3, 25)])
     items = list(iter_items(conn, 3, page_size=7))
     assert [item.rating_key for item in items] == list(range(1, 26))
     assert items[4] == PlexItemRecord(5, 3, [("C:\\Media\\new.mkv", None)], {"title": "New"})

@@ -7,7 +7,7 @@ import pytest
 from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.entities import add_entity_request, done_entity_request, pending_entity_requests
 from sync_queue.models import SyncOutcome
-from sync_queue.state import cover_pending_ids, get_state, get_states, iter_states, set_cover_pending, status_counts
+from sync_queue.state import get_state, get_states, iter_states, status_counts
 from sync_queue.timestamps import parse_instant, try_parse_instant
 
 
@@ -25,9 +25,6 @@ def test_outcome_is_recorded(conn, jq) -> None:
     missing = get_state(conn, 2)
     assert (missing.status, missing.last_synced_updated_at, missing.last_error) == ("not_found", None, "no item")
     assert status_counts(conn) == {"synced": 1, "not_found": 1, "queued": 1}
-    assert cover_pending_ids(conn, 10) == [1]
-    set_cover_pending(conn, 1, False)
-    assert cover_pending_ids(conn, 10) == []
     assert sorted(get_states(conn, [3, 1, 99])) == [1, 3]
     assert get_state(conn, 99) is None
     assert three.scene_id == 3
