@@ -13,6 +13,7 @@ from reconciliation.schedule import note_invocation
 from sync_queue.db import connect
 from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.entities import add_entity_request
+from sync_queue.meta import get_meta
 from worker.spawn import ensure_drainer
 
 SCENE_HOOKS = {"Scene.Update.Post": "edited", "Scene.Create.Post": "created"}
@@ -53,6 +54,4 @@ def _queue(conn, hook) -> str:
 
 def _enabled(conn) -> bool:
     """The drainer caches the settings it read from Stash; before the first drain we assume enabled."""
-    from sync_queue.meta import get_meta
-
     return get_meta(conn, "enabled") != "0"

@@ -52,15 +52,20 @@ class PathMap:
     @classmethod
     def parse(cls, text: str, case_insensitive: bool = False) -> PathMap:
         """Parses `stash_prefix=plex_prefix;...`; raises ValueError naming the bad entry."""
-        rules = []
+        pairs = []
         for entry in (text or "").split(";"):
             if not entry.strip():
                 continue
             stash, sep, plex = entry.partition("=")
             if not sep or not stash.strip() or not plex.strip():
                 raise ValueError(f"path map entry {entry.strip()!r} is not of the form stash_prefix=plex_prefix")
-            rules.append((normalise_path(stash.strip()), plex.strip()))
-        return cls(tuple(rules), case_insensitive)
+            pairs.append((stash.strip(), plex.strip()))
+        return cls.from_pairs(pairs, case_insensitive)
+
+    @classmethod
+    def from_pairs(cls, pairs, case_insensitive: bool = False) -> PathMap:
+        """From (stash_prefix, plex_prefix) pairs already split, e.g. the validated path_map setting."""
+        return cls(tuple((normalise_path(stash), plex) for stash, plex in pairs), case_insensitive)
 
     def __str__(self) -> str:
         return ";".join(f"{s}={p}" for s, p in self.rules)

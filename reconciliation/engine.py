@@ -85,6 +85,15 @@ def run_reconcile(rt, scope: str, progress: Optional[Callable[[float], None]] = 
     return report
 
 
+def scene_request(scene: dict, toggles: SyncToggles, reason: str, force: bool = False) -> EnqueueRequest:
+    """A request carrying what the dedup rule needs to drop an in-step scene: its updated_at and the hash
+    of what Plex should show (which changes without updated_at when a tag or performer is renamed)."""
+    meta = to_metadata(scene)
+    digest = content_hash(field_hashes(desired_fields(meta, toggles)))
+    return EnqueueRequest(scene_id=meta.scene_id, reason=reason, force=force, updated_at=meta.updated_at,
+                          content_hash=digest)
+
+
 def _since(rt, scope: str) -> Optional[datetime]:
     if scope == "all":
         return None
@@ -96,14 +105,12 @@ def _since(rt, scope: str) -> Optional[datetime]:
 
 def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bool,
          claimed: set) -> Optional[EnqueueRequest]:
-    meta = to_metadata(scene)
-    hashes = field_hashes(desired_fields(meta, toggles))
-    digest = content_hash(hashes)
-    label = f"scene {meta.scene_id}"
+    base = scene_request(scene, toggles, "never_synced")
+    label = f"scene {base.scene_id}"
 
     def request(reason: str, force: bool = False) -> EnqueueRequest:
-        return EnqueueRequest(scene_id=meta.scene_id, reason=reason, force=force, updated_at=meta.updated_at,
-                              content_hash=digest)
+        return EnqueueRequest(scene_id=base.scene_id, reason=reason, force=force, updated_at=base.updated_at,
+                              content_hash=base.content_hash)
 
     absent = _absent(state)
     if state is None or (state.last_synced_epoch is None and not absent):
@@ -115,7 +122,7 @@ def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bo
         # Only a rescan of Plex can make it appear, and then at once: its spaced retry may be hours away
         # (the job's completion clears that retry, so the scene is not tried twice).
         return request("library_rescanned", force=True) if rescanned else None
-    if state.content_hash != digest or _newer(meta.updated_at, state.last_synced_epoch):
+    if state.content_hash != base.content_hash or _newer(base.updated_at, state.last_synced_epoch):
         report.add("changed", label)
         return request("changed")
     if state.cover_pending and _recent(scene.get("created_at")):

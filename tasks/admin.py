@@ -13,6 +13,7 @@ from sync_queue import dead_letters
 from sync_queue.lease import holder
 from sync_queue.meta import get_meta
 from sync_queue.state import get_states, status_counts
+from tasks.sync import drain_foreground
 from worker.batch import plan_scene
 from worker.runtime import Runtime
 
@@ -45,8 +46,6 @@ def dead_letters_list(rt: Runtime) -> str:
 
 
 def dead_letters_retry(rt: Runtime) -> str:
-    from tasks.sync import drain_foreground
-
     retried = dead_letters.retry(rt.conn)
     return f"{retried} dead letters queued again; {drain_foreground(rt, retried)}"
 

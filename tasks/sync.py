@@ -8,11 +8,11 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from plex.fields import SyncToggles, content_hash, desired_fields, field_hashes
+from plex.fields import SyncToggles
 from plugin import log
 from plugin.errors import PluginError
-from stash.scene import to_metadata
-from sync_queue.enqueue import EnqueueRequest, enqueue
+from reconciliation.engine import run_reconcile, scene_request
+from sync_queue.enqueue import enqueue
 from sync_queue.lease import is_held
 from sync_queue.state import get_states, status_counts
 from worker.drainer import drain_with_lease
@@ -48,37 +48,27 @@ def reconcile_recent(rt: Runtime) -> str:
 
 
 def _reconcile(rt: Runtime, scope: str) -> str:
-    from reconciliation.engine import run_reconcile
-
     report = run_reconcile(rt, scope, progress=lambda f: log.progress(ENQUEUE_SHARE * f))
     log.info(report.summary())
     drained = drain_foreground(rt, rt.queue.pending_count())
     return f"{report.summary()} Then: {drained}"
 
 
-def content_request(scene: dict, toggles: SyncToggles, reason: str) -> EnqueueRequest:
-    """A bulk request carrying what the dedup rule needs to drop an in-step scene."""
-    meta = to_metadata(scene)
-    digest = content_hash(field_hashes(desired_fields(meta, toggles)))
-    return EnqueueRequest(scene_id=meta.scene_id, reason=reason, force=False, updated_at=meta.updated_at,
-                          content_hash=digest)
-
-
 def _bulk_sync(rt: Runtime, since, name: str) -> str:
     started = time.time()
     toggles = SyncToggles.from_settings(rt.settings)
-    queued_ids: list[int] = []
+    seen_ids: list[int] = []
     unchanged = 0
     for page in rt.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):
-        requests = [content_request(s, toggles, name.lower().replace(" ", "_")) for s in page.scenes]
+        requests = [scene_request(s, toggles, name.lower().replace(" ", "_")) for s in page.scenes]
         result = enqueue(rt.conn, requests)
         unchanged += result.dropped
-        queued_ids += [r.scene_id for r in requests]
+        seen_ids += [r.scene_id for r in requests]
         seen = page.page * PAGE_SIZE
         log.progress(ENQUEUE_SHARE * min(1.0, seen / max(1, page.count)))
-    log.info(f"{name}: {len(queued_ids)} scenes looked at, {unchanged} already in step with Plex")
+    log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
     drain_foreground(rt, rt.queue.pending_count())
-    counts = _outcomes(rt, queued_ids, started)
+    counts = _outcomes(rt, seen_ids, started)
     return (f"{name}: {counts['synced']} synced, {counts['unchanged']} unchanged, {counts['not_found']} not in Plex, "
             f"{counts['ambiguous']} ambiguous, {counts['failed']} failed"
             + (f", {counts['pending']} still queued" if counts["pending"] else ""))

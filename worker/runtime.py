@@ -27,6 +27,7 @@ from sync_queue.enqueue import EnqueueRequest, enqueue
 from sync_queue.entities import done_entity_request, pending_entity_requests
 from sync_queue.jobs import JobQueue
 from sync_queue.meta import get_meta, set_meta
+from sync_queue.txn import write_txn
 from worker import retry
 from worker.breaker import CircuitBreaker
 from worker.throttle import AdaptiveLimit
@@ -145,7 +146,7 @@ class Runtime:
         """The user's map, else one inferred from both libraries (logged with its evidence), else identity."""
         if self._path_map is None:
             if self.settings.path_map:
-                self._path_map = PathMap.parse(";".join(f"{s}={p}" for s, p in self.settings.path_map))
+                self._path_map = PathMap.from_pairs(self.settings.path_map)
             else:
                 self._path_map = self._inferred_path_map()
         return self._path_map
@@ -236,6 +237,7 @@ def open_runtime(plugin_input, log_file: bool = False) -> Runtime:
 
 def cache_settings(conn, settings: Settings) -> None:
     """The few settings hooks need, stored where a hook can read them without a network call."""
-    set_meta(conn, "enabled", "1" if settings.enabled else "0")
-    set_meta(conn, "reconcile_interval_s", str(settings.reconcile_interval or 0))
-    set_meta(conn, "reconcile_scope", settings.reconcile_scope)
+    with write_txn(conn):  # one commit for the three
+        set_meta(conn, "enabled", "1" if settings.enabled else "0")
+        set_meta(conn, "reconcile_interval_s", str(settings.reconcile_interval or 0))
+        set_meta(conn, "reconcile_scope", settings.reconcile_scope)
