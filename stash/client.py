@@ -8,6 +8,7 @@ from status codes and Stash's own error text, then passed through plugin.log.red
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional, Sequence
@@ -137,6 +138,11 @@ class StashClient:
             # Stash fails the whole findScenes(ids:) when one id is gone; findScene answers null instead.
             if isinstance(exc, (StashAuthError, StashUnavailable)) or not _mentions_not_found(exc):
                 raise
+            # The error names the first missing id: ask again without it (one extra query per deleted
+            # scene), else, for a message we cannot read, one scene at a time.
+            missing = _missing_id(exc)
+            if missing is not None and missing in ids:
+                return self.scenes_by_ids([i for i in ids if i != missing])
             return self._scenes_one_by_one(ids)
         return list((data.get("findScenes") or {}).get("scenes") or [])
 
@@ -311,5 +317,17 @@ def _http_error(response: requests.Response) -> StashError:
     return kind(f"Stash answered HTTP {response.status_code} {response.reason or ''}".rstrip() + ".")
 
 
+_MISSING_ID = re.compile(r"\bid (\d+) not found", re.IGNORECASE)
+
+
 def _mentions_not_found(exc: StashError) -> bool:
     return any("not found" in m.lower() for m in exc.messages)
+
+
+def _missing_id(exc: StashError) -> Optional[int]:
+    """The id in Stash's "scene with id N not found", if the message has that shape."""
+    for message in exc.messages:
+        found = _MISSING_ID.search(message)
+        if found:
+            return int(found.group(1))
+    return None

@@ -145,6 +145,10 @@ def find_scenes(store: StashStore, scene_filter: dict | None = None, ids: list |
     if ids is not None:
         wanted = {str(i) for i in ids}
         scenes = [s for s in scenes if s["id"] in wanted]
+        if len(scenes) < len(wanted):
+            # Real Stash loads id lists with FindMany, which fails the whole query on a missing id.
+            missing = sorted(wanted - {s["id"] for s in scenes}, key=lambda i: (len(i), i))[0]
+            raise StoreError(f"scene with id {missing} not found")
     q = find_filter.get("q")
     if q:
         needle = q.lower()

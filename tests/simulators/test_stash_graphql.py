@@ -66,8 +66,12 @@ def test_sort_with_direction(stash_sim):
 
 
 def test_ids_and_deprecated_scene_ids(stash_sim):
-    r = post(stash_sim, "{ findScenes(ids: [\"3\", \"7\", \"999\"]) { count scenes { id } } }")
+    r = post(stash_sim, "{ findScenes(ids: [\"3\", \"7\"]) { count scenes { id } } }")
     assert sorted(ids_of(r)) == ["3", "7"]
+    # As real Stash: one missing id fails the whole query.
+    r = post(stash_sim, "{ findScenes(ids: [\"3\", \"999\"]) { count scenes { id } } }")
+    body = r.json()
+    assert body["data"] is None and "scene with id 999 not found" in body["errors"][0]["message"]
     r = post(stash_sim, "{ findScenes(scene_ids: [4]) { count scenes { id } } }")
     assert ids_of(r) == ["4"]
 

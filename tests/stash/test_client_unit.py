@@ -171,18 +171,31 @@ def test_connection_refused_is_unavailable() -> None:
 
 # -- scenes ----------------------------------------------------------------------------------------------------
 
-def test_ids_query_falls_back_when_a_scene_was_deleted(stub: StubServer) -> None:
+def test_ids_query_asks_again_without_the_deleted_scene(stub: StubServer) -> None:
+    def respond(method, path, headers, body):
+        ids = json.loads(body)["variables"]["ids"]
+        if "2" in ids:  # real Stash fails the whole findScenes(ids:) on one missing id
+            return _json({"errors": [{"message": "scene with id 2 not found"}], "data": None})
+        return _json({"data": {"findScenes": {"scenes": [{"id": i} for i in ids]}}})
+
+    stub.responder = respond
+    assert _client(stub).scenes_by_ids([1, 2, 3]) == [{"id": "1"}, {"id": "3"}]
+    assert len(stub.requests) == 2
+    assert _vars(stub, 0) == {"ids": ["1", "2", "3"], "filter": {"per_page": -1}}
+    assert _vars(stub, 1)["ids"] == ["1", "3"]
+
+
+def test_ids_query_falls_back_to_one_by_one_for_an_unreadable_not_found(stub: StubServer) -> None:
     def respond(method, path, headers, body):
         doc = json.loads(body)
         if "findScenes(ids:" in doc["query"]:
-            return _json({"errors": [{"message": "scene with id 2 not found"}], "data": None})
+            return _json({"errors": [{"message": "record not found"}], "data": None})
         sid = doc["variables"]["id"]
         return _json({"data": {"findScene": None if sid == "2" else {"id": sid}}})
 
     stub.responder = respond
     assert _client(stub).scenes_by_ids([1, 2, 3]) == [{"id": "1"}, {"id": "3"}]
     assert len(stub.requests) == 4
-    assert _vars(stub, 0) == {"ids": ["1", "2", "3"], "filter": {"per_page": -1}}
 
 
 def test_ids_query_other_errors_propagate(stub: StubServer) -> None:
