@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from plugin import log  # noqa: E402
-from plugin.errors import PluginError  # noqa: E402
+from plugin.errors import PluginError, user_message  # noqa: E402
 from plugin.io import InputError, read_input, write_output  # noqa: E402
 
 
@@ -42,14 +42,9 @@ def main() -> int:
         log.register_secret(secret)
     try:
         output = _dispatch(plugin_input)
-    except PluginError as exc:
-        message = log.redact(str(exc))
-        log.error(message)
-        write_output(error=message)
-        return 1
-    except Exception as exc:  # the last line of defence: Stash must get a readable error, not a traceback
-        message = log.redact(f"{type(exc).__name__}: {exc}")
-        log.error(f"Stash2Plex failed: {message}")
+    except Exception as exc:  # PluginError, or the last line of defence: Stash gets a readable error
+        message = user_message(exc)
+        log.error(message if isinstance(exc, PluginError) else f"Stash2Plex failed: {message}")
         write_output(error=message)
         return 1
     write_output(output=output)

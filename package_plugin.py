@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 PLUGIN_FILES = ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "README.md")
-PLUGIN_PACKAGES = ("plugin", "hooks", "sync_queue", "worker", "plex", "stash", "reconciliation", "tasks")
+PLUGIN_PACKAGES = ("plugin", "hooks", "store", "worker", "plex", "stash", "reconciliation", "tasks")
 
 
 def plugin_paths() -> list[Path]:

@@ -14,8 +14,8 @@ from typing import Dict, List, Sequence
 
 from bench.fill import LIBRARY_SCENES, fill_completed
 from bench.stats import summary
-from sync_queue.db import connect
-from sync_queue.enqueue import EnqueueRequest, enqueue
+from store.db import connect
+from store.enqueue import EnqueueRequest, enqueue
 
 WARMUP = 20  # right after a fill SQLite's cache is cold, which has nothing to do with the queue's size
 

@@ -10,8 +10,8 @@ import json
 import sqlite3
 import time
 
-from sync_queue.schema import QUEUE_TABLE
-from sync_queue.txn import write_txn
+from store.schema import QUEUE_TABLE
+from store.txn import write_txn
 
 ACKED = 5  # persist-queue AckStatus.acked
 LIBRARY_SCENES = 100_000  # history is spread over a library this size (several syncs per scene)

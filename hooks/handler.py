@@ -1,7 +1,7 @@
 """Hook handling: the user's Save waits for this process, so it only records what changed and leaves.
 
-A hook never talks to Plex, never fetches the scene, never reconciles: it writes one queue row in one
-short transaction, makes sure a drainer process exists, and notes whether a reconcile is due.
+A hook never talks to Plex, never fetches the scene, never reconciles: it writes one queue row in one short
+transaction, notes whether a reconcile is due, and makes sure a drainer process exists.
 """
 
 from __future__ import annotations
@@ -9,49 +9,47 @@ from __future__ import annotations
 from hooks.filters import entity_kind, scene_needs_sync
 from plugin import log
 from plugin.paths import data_dir, db_path
-from reconciliation.schedule import note_invocation
-from sync_queue.db import connect
-from sync_queue.enqueue import EnqueueRequest, enqueue
-from sync_queue.entities import add_entity_request
-from sync_queue.meta import get_meta
+from reconciliation.schedule import request_reconcile_if_due
+from store import Store
+from store.dedup import EnqueueRequest
+from store.vocab import Reason
 from worker.spawn import ensure_drainer
 
-SCENE_HOOKS = {"Scene.Update.Post": "edited", "Scene.Create.Post": "created"}
+SCENE_HOOKS = ("Scene.Update.Post", "Scene.Create.Post")
 
 
 def handle_hook(plugin_input) -> str:
     """Queues the work a hook stands for; returns the one-line output Stash records."""
-    hook = plugin_input.hook
-    conn = connect(db_path(data_dir(plugin_input.server.plugin_dir)))
-    try:
-        if not _enabled(conn):
+    with Store(db_path(data_dir(plugin_input.server.plugin_dir))) as store:
+        if not store.meta.cached_enabled():
             return "Stash2Plex is disabled in its settings"
-        result = _queue(conn, hook)
-        note_invocation(conn)
-        ensure_drainer(conn, plugin_input)
+        result = _queue(store, plugin_input.hook)
+        request_reconcile_if_due(store)
+        ensure_drainer(store, plugin_input)
         return result
-    finally:
-        conn.close()
 
 
-def _queue(conn, hook) -> str:
+def scene_request(hook) -> EnqueueRequest:
+    """An edit is an edit; a Scene.Update.Post without inputFields comes from a scan (a new or changed file),
+    and so does a created scene: Plex may hold the file under a key our index has not seen yet."""
+    if hook.type == "Scene.Create.Post":
+        return EnqueueRequest(hook.id, Reason.CREATED, file_lookup=True)
+    if not hook.input_fields:
+        return EnqueueRequest(hook.id, Reason.SCANNED, file_lookup=True)
+    return EnqueueRequest(hook.id, Reason.EDITED)
+
+
+def _queue(store: Store, hook) -> str:
     if hook.id is None:
         log.warning(f"{hook.type} hook without an id: nothing to sync")
         return "nothing to sync"
     if hook.type in SCENE_HOOKS:
         if not scene_needs_sync(hook):
             return f"scene {hook.id}: no field Plex shows was changed"
-        # A Scene.Update.Post without inputFields comes from a scan (a new or changed file), not an edit.
-        reason = SCENE_HOOKS[hook.type] if hook.input_fields or hook.type != "Scene.Update.Post" else "scanned"
-        result = enqueue(conn, [EnqueueRequest(scene_id=hook.id, reason=reason, force=True)])
+        result = store.queue.enqueue([scene_request(hook)])
         return f"scene {hook.id} queued for Plex" if result.queued else f"scene {hook.id} already queued"
     kind = entity_kind(hook)
     if kind is None:
         return f"{hook.type}: nothing Plex shows was changed"
-    add_entity_request(conn, kind, hook.id)
+    store.entities.add(kind, hook.id)
     return f"scenes of {kind} {hook.id} will be queued for Plex"
-
-
-def _enabled(conn) -> bool:
-    """The drainer caches the settings it read from Stash; before the first drain we assume enabled."""
-    return get_meta(conn, "enabled") != "0"

@@ -10,51 +10,40 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from plugin.errors import PluginError
+
 _MAX_MESSAGE = 400
 _QUERY = re.compile(r"\?[^\s'\")\]]*")
 _TOKEN_PAIR = re.compile(r"(X-Plex-Token)\s*[=:]\s*['\"]?[^\s&'\",)]+", re.IGNORECASE)
 _STATUS = re.compile(r"^\((\d{3})\)")
 
 
-class PlexError(Exception):
+class PlexError(PluginError):
     """Base of all classified Plex failures; `message` is already scrubbed of secrets."""
-
-    kind = "plex_error"
 
     def __init__(self, message: str, status: Optional[int] = None) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
 
 
 class PlexDown(PlexError):
     """Plex is not reachable or its proxy says so: wait for it, never spend a job's attempts."""
 
-    kind = "plex_down"
-
 
 class PlexUnauthorized(PlexError):
     """The token was rejected: nothing will work until the user fixes the setting."""
-
-    kind = "plex_unauthorized"
 
 
 class PlexNotFound(PlexError):
     """The item or section is gone (deleted, or the library was re-scanned under new keys)."""
 
-    kind = "plex_not_found"
-
 
 class PlexTransient(PlexError):
     """Plex answered badly this time (timeout, 5xx, rate limit, garbled XML): retry with backoff."""
 
-    kind = "plex_transient"
-
 
 class PlexPermanent(PlexError):
     """Plex refused the request itself (bad field, bad value): retrying sends the same refusal."""
-
-    kind = "plex_permanent"
 
 
 def scrub(text: str, token: Optional[str] = None) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
@@ -17,8 +16,6 @@ from typing import Any, Iterable, Mapping, Optional
 TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt")
 LIST_FIELDS = ("genres", "actors", "collections")
 FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
-
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 
 @dataclass(frozen=True)
@@ -62,15 +59,6 @@ def clean_list(values: Iterable[Optional[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def plex_date(value: Optional[str]) -> str:
-    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` -> `YYYY-MM-DD` (first day of a partial period); else empty."""
-    found = _DATE.match(value or "")
-    if not found:
-        return ""
-    year, month, day = found.groups()
-    return f"{year}-{month or '01'}-{day or '01'}"
-
-
 def plex_rating(rating100: Optional[int]) -> Optional[float]:
     """Stash 0..100 -> Plex 0..10; None (unrated) clears the Plex rating."""
     if rating100 is None:
@@ -94,7 +82,7 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
     if toggles.studio:
         fields["studio"] = studio
     if toggles.date:
-        fields["originallyAvailableAt"] = plex_date(scene.date)
+        fields["originallyAvailableAt"] = scene.date or ""  # already a full date (stash.scene.normalise_date)
     if toggles.rating:
         fields["userRating"] = plex_rating(scene.rating100)
     if toggles.tags:

@@ -8,30 +8,19 @@ non-strict mode picks the closest size, then duration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence
-from urllib.parse import quote
+from typing import Iterable, Mapping, Optional, Protocol, Sequence
 
-from plex import wire
-from plex.index import records_from
-from plex.path_map import PathMap, basename, normalise_path
+from plex.path_map import PathMap, normalise_path
+from stash.scene import SceneFile
+from store.index import PlexPart, basename
 
 MATCHED = "matched"
 NOT_FOUND = "not_found"
 AMBIGUOUS = "ambiguous"
 
 
-@dataclass(frozen=True)
-class PlexPart:
-    """One file of a Plex item (path normalised); `sync_queue.plex_items.PlexPart` plus an optional duration."""
-
-    rating_key: int
-    path: str
-    size: Optional[int]
-    duration_ms: Optional[int] = None
-
-
 class PlexLookup(Protocol):
-    """Index queries the matcher needs; the worker passes the database-backed one."""
+    """Index queries the matcher needs (`store.index.PlexIndex` answers them)."""
 
     def by_paths(self, paths: Sequence[str]) -> Mapping[str, list[PlexPart]]: ...
 
@@ -43,11 +32,6 @@ class MatchResult:
     status: str
     rating_keys: tuple[int, ...]
     detail: str
-
-
-def _attr(obj: Any, name: str) -> Any:
-    """Scene files may be dataclasses or the raw GraphQL dicts."""
-    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
 def _pick(candidates: list[PlexPart], size: Optional[int], duration_s: Optional[float], strict: bool) -> list[int]:
@@ -63,28 +47,27 @@ def _pick(candidates: list[PlexPart], size: Optional[int], duration_s: Optional[
         return keys
 
     def duration_gap(c: PlexPart) -> float:
-        duration_ms = getattr(c, "duration_ms", None)  # the database's parts may not carry it
-        return abs(duration_ms / 1000.0 - duration_s) if duration_ms and duration_s else 0.0
+        return abs(c.duration_ms / 1000.0 - duration_s) if c.duration_ms and duration_s else 0.0
 
     best = min(duration_gap(c) for c in candidates)
     return sorted({c.rating_key for c in candidates if duration_gap(c) == best})
 
 
-def _under(path: str, root: str, path_map: PathMap) -> bool:
+def _under(path: str, root: str) -> bool:
     root = normalise_path(root)
-    return bool(root) and (path_map.same_path(path, root) or path_map.same_path(path[: len(root) + 1], root + "/"))
+    return bool(root) and (path == root or path.startswith(root.rstrip("/") + "/"))
 
 
-def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, strict: bool = True,
+def match(scene_files: Iterable[SceneFile], lookup: PlexLookup, path_map: PathMap, strict: bool = True,
           library_roots: Sequence[str] = ()) -> MatchResult:
     """Matches every file of a scene; the scene matches every item holding one of its files.
 
-    `scene_files` items have `path`, `size` and optionally `duration` (seconds), as attributes or keys.
+    `scene_files` are `stash.scene.SceneFile`s (path, size, duration in seconds).
     A mapped path inside one of `library_roots` (the Plex libraries' folders) is authoritative: if Plex has
     no file there, a file of the same name elsewhere is another scene's copy, so the basename fallback,
     meant for paths the mapping cannot explain, is not tried.
     """
-    files = [(normalise_path(_attr(f, "path") or ""), _attr(f, "size"), _attr(f, "duration")) for f in scene_files]
+    files = [(normalise_path(f.path or ""), f.size, f.duration) for f in scene_files]
     files = [f for f in files if f[0]]
     if not files:
         return MatchResult(NOT_FOUND, (), "scene has no files")
@@ -94,10 +77,10 @@ def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, str
     pending = []
     notes = []
     for path, size, duration in files:
-        hits = [p for p in by_path.get(mapped[path], []) if path_map.same_path(p.path, mapped[path])]
+        hits = [p for p in by_path.get(mapped[path], []) if p.path == mapped[path]]
         if hits:
             keys.update(p.rating_key for p in hits)
-        elif any(_under(mapped[path], root, path_map) for root in library_roots):
+        elif any(_under(mapped[path], root) for root in library_roots):
             notes.append(f"{mapped[path]}: no Plex item has this file")
         else:
             pending.append((path, size, duration))
@@ -117,21 +100,3 @@ def match(scene_files: Iterable[Any], lookup: PlexLookup, path_map: PathMap, str
     if keys:
         return MatchResult(MATCHED, tuple(sorted(keys)), "; ".join(notes))
     return MatchResult(AMBIGUOUS if ambiguous else NOT_FOUND, (), "; ".join(notes))
-
-
-def find_by_file(server: Any, section_key: int, path: str, case_insensitive: bool = False) -> list[PlexPart]:
-    """Targeted lookup for a file Plex may have just scanned: PMS's `file=` filter, confirmed client-side.
-
-    The filter is undocumented and not exact (it can return a whole folder), so only Parts whose file equals
-    `path` count. One GET; no results is an empty list, not an error.
-    """
-    want = normalise_path(path)
-    key = f"/library/sections/{int(section_key)}/all?type=1&file={quote(path, safe='')}"
-    root = wire.request_xml(server, "GET", key)
-    found = []
-    for record in records_from(root, int(section_key)):
-        for part_path, size in record.parts:
-            same = part_path.casefold() == want.casefold() if case_insensitive else part_path == want
-            if same:
-                found.append(PlexPart(record.rating_key, part_path, size, record.fields.get("duration")))
-    return found

@@ -29,17 +29,26 @@ def normalise_path(path: str) -> str:
     return lead + body
 
 
-def basename(path: str) -> str:
-    return normalise_path(path).rsplit("/", 1)[-1]
-
-
-def _starts_with(path: str, prefix: str, fold: bool) -> bool:
+def _starts_with(path: str, prefix: str) -> bool:
     """Prefix match on whole path components (`/data/a` is not a prefix of `/data/ab/x`)."""
-    if fold:
-        path, prefix = path.casefold(), prefix.casefold()
     if prefix in ("", "/"):
         return True
     return path == prefix or path.startswith(prefix + "/")
+
+
+def parse_pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The grammar of the path_map setting, `stash_prefix=plex_prefix;...`: the valid pairs, and the bad entries
+    (each to be reported by the caller)."""
+    pairs, bad = [], []
+    for entry in (text or "").split(";"):
+        stash, sep, plex = entry.strip().partition("=")
+        if not entry.strip():
+            continue
+        if not sep or not stash.strip() or not plex.strip():
+            bad.append(entry.strip())
+        else:
+            pairs.append((stash.strip(), plex.strip()))
+    return pairs, bad
 
 
 @dataclass(frozen=True)
@@ -47,25 +56,19 @@ class PathMap:
     """Ordered prefix rules; the longest matching Stash prefix wins. No rules = same paths on both sides."""
 
     rules: tuple[tuple[str, str], ...] = ()
-    case_insensitive: bool = False
 
     @classmethod
-    def parse(cls, text: str, case_insensitive: bool = False) -> PathMap:
+    def parse(cls, text: str) -> PathMap:
         """Parses `stash_prefix=plex_prefix;...`; raises ValueError naming the bad entry."""
-        pairs = []
-        for entry in (text or "").split(";"):
-            if not entry.strip():
-                continue
-            stash, sep, plex = entry.partition("=")
-            if not sep or not stash.strip() or not plex.strip():
-                raise ValueError(f"path map entry {entry.strip()!r} is not of the form stash_prefix=plex_prefix")
-            pairs.append((stash.strip(), plex.strip()))
-        return cls.from_pairs(pairs, case_insensitive)
+        pairs, bad = parse_pairs(text)
+        if bad:
+            raise ValueError(f"path map entry {bad[0]!r} is not of the form stash_prefix=plex_prefix")
+        return cls.from_pairs(pairs)
 
     @classmethod
-    def from_pairs(cls, pairs, case_insensitive: bool = False) -> PathMap:
+    def from_pairs(cls, pairs) -> PathMap:
         """From (stash_prefix, plex_prefix) pairs already split, e.g. the validated path_map setting."""
-        return cls(tuple((normalise_path(stash), plex) for stash, plex in pairs), case_insensitive)
+        return cls(tuple((normalise_path(stash), plex) for stash, plex in pairs))
 
     def __str__(self) -> str:
         return ";".join(f"{s}={p}" for s, p in self.rules)
@@ -83,12 +86,8 @@ class PathMap:
             return target
         return normalise_path(target.rstrip("/") + "/" + rest.lstrip("/"))
 
-    def same_path(self, a: str, b: str) -> bool:
-        a, b = normalise_path(a), normalise_path(b)
-        return a.casefold() == b.casefold() if self.case_insensitive else a == b
-
     def _rule_for(self, path: str) -> Optional[tuple[str, str]]:
-        matching = [r for r in self.rules if _starts_with(path, r[0], self.case_insensitive)]
+        matching = [r for r in self.rules if _starts_with(path, r[0])]
         return max(matching, key=lambda r: len(r[0])) if matching else None
 
 

@@ -12,7 +12,6 @@ but never add.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Iterable, Mapping, Optional, Sequence
 from urllib.parse import quote, urlencode
 
@@ -82,29 +81,19 @@ def encode_params(params: Mapping[str, str]) -> str:
     return urlencode(list(params.items()), quote_via=quote, safe="")
 
 
-def push(server: Any, rating_key: int, section_id: int, params: Mapping[str, str]) -> bool:
-    """Sends the edit as one PUT (no reload, no hidden GET); returns False when there was nothing to send."""
+def edit(server: Any, rating_key: int, section_id: int, params: Mapping[str, str]) -> None:
+    """Sends the edit as one PUT on the item's section, always naming the item (an `id`-less section PUT
+    would apply to the whole section); no reload, no hidden GET."""
     if not params:
-        return False
-    query = encode_params({"type": "1", "id": str(rating_key), **params})
+        raise ValueError("an edit needs at least one field")
+    query = encode_params({"type": "1", "id": str(int(rating_key)), **params})
     wire.request(server, "PUT", f"/library/sections/{int(section_id)}/all?{query}")
-    return True
 
 
-def cover_sha1(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
-
-
-def upload_poster(server: Any, rating_key: int, data: bytes, last_sha1: Optional[str] = None) -> Optional[str]:
-    """POSTs the image bytes unless they hash to `last_sha1`; returns the new sha1, or None when skipped.
-
-    Every upload adds an image to the item's poster bundle in Plex, so an unchanged cover is never resent.
-    """
-    digest = cover_sha1(data)
-    if digest == last_sha1:
-        return None
+def upload_poster(server: Any, rating_key: int, data: bytes) -> None:
+    """POSTs the image bytes. Every upload adds an image to the item's poster bundle in Plex, so the caller
+    sends a cover only when its hash differs from the last one uploaded."""
     wire.request(server, "POST", f"/library/metadata/{int(rating_key)}/posters", data=data)
-    return digest
 
 
 def read_item(server: Any, rating_key: int) -> dict:

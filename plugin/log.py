@@ -32,6 +32,7 @@ _logger = None  # a logging.Logger once something is logged: hooks that log noth
 # Stash's levels, as logging's numbers (logging itself is imported only when a line is written).
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 _to_file = False
+_hide_paths = False
 
 
 def register_secret(value: str | None) -> None:
@@ -70,8 +71,18 @@ def _compile_patterns() -> tuple:
     return _token_patterns
 
 
-def debug(msg: object) -> None:
-    _emit(DEBUG, msg)
+def hide_paths(enabled: bool) -> None:
+    """The obfuscate_paths setting: from now on every file path in a log line is replaced by a short hash."""
+    global _hide_paths
+    _hide_paths = bool(enabled)
+
+
+def _hash_paths(text: str) -> str:
+    import hashlib
+    import re
+
+    return re.sub(r"(?:[A-Za-z]:)?[/\\][^\s,;()]+",
+                  lambda m: "path#" + hashlib.sha1(m.group(0).encode("utf-8")).hexdigest()[:10], text)
 
 
 def info(msg: object) -> None:
@@ -126,7 +137,8 @@ def log_to_file(path) -> None:
 
 def _emit(level: int, msg: object) -> None:
     logger = _get_logger()
-    for line in redact(msg).split("\n"):
+    text = redact(msg)
+    for line in (_hash_paths(text) if _hide_paths else text).split("\n"):
         logger.log(level, line.rstrip("\r")[:MAX_LINE_CHARS])
 
 

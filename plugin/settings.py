@@ -198,19 +198,13 @@ def _scope(value: Any, _notes: List[str]) -> str:
 
 
 def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:
-    """'stash_prefix=plex_prefix;...'; a bad pair is reported and skipped, the good ones are kept."""
+    """A bad pair is reported and skipped, the good ones are kept (grammar: `plex.path_map.parse_pairs`)."""
     if not isinstance(value, str):
         raise _Invalid("is not text of the form stash_prefix=plex_prefix;...")
-    pairs = []
-    for chunk in value.split(";"):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        stash, sep, plex = chunk.partition("=")
-        if not sep or not stash.strip() or not plex.strip():
-            notes.append(f"Setting path_map entry {chunk!r} is not of the form stash_prefix=plex_prefix; skipped.")
-            continue
-        pairs.append((stash.strip(), plex.strip()))
+    from plex.path_map import parse_pairs
+
+    pairs, bad = parse_pairs(value)
+    notes += [f"Setting path_map entry {e!r} is not of the form stash_prefix=plex_prefix; skipped." for e in bad]
     return tuple(pairs)
 
 

@@ -10,7 +10,6 @@ library was rescanned); Plex items no scene claims (reported, for a full reconci
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,18 +17,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
 from plex.fields import SyncToggles, content_hash, desired_fields, edited_in_plex, field_hashes
+from plex.library import PlexLibrary
+from plugin.settings import Settings
 from stash.scene import to_metadata
-from sync_queue import plex_items
-from sync_queue.enqueue import EnqueueRequest, enqueue
-from sync_queue.meta import get_meta, set_meta
-from sync_queue.state import get_states, iter_states
-from sync_queue.timestamps import try_parse_instant
+from store import Store, meta
+from store.dedup import EnqueueRequest
+from store.scenes import SceneState
+from store.timestamps import try_parse_instant
+from store.vocab import ErrorClass, Reason, SceneStatus
 
 PAGE_SIZE = 500
 EXAMPLES = 3
 RECENT_FALLBACK = timedelta(hours=24)
-# Stash compares its local-time text: look back a little further than the last run.
-RECENT_MARGIN = timedelta(hours=1)
 COVER_WAIT = timedelta(days=7)
 GAPS = ("never_synced", "changed", "drifted", "not_in_plex", "unclaimed_in_plex")
 
@@ -55,98 +54,105 @@ class ReconcileReport:
                 + (f" Examples — {examples}" if examples else ""))
 
 
-def run_reconcile(rt, scope: str, progress: Optional[Callable[[float], None]] = None) -> ReconcileReport:
+@dataclass
+class _Walk:
+    """One reconcile's inputs and running results."""
+
+    settings: Settings
+    store: Store
+    toggles: SyncToggles
+    rescanned: bool
+    report: ReconcileReport
+    claimed: set = field(default_factory=set)
+
+
+def run_reconcile(settings: Settings, store: Store, stash, library: PlexLibrary, scope: str,
+                  progress: Optional[Callable[[float], None]] = None) -> ReconcileReport:
+    """Finds every gap in `scope` ("all" or "recent": changed since the last reconcile) and enqueues it."""
     started = time.time()
-    report = ReconcileReport(scope=scope)
     # Re-read the listings (cheap: one request per 1,000 items) so drift is judged on what Plex shows now.
-    rt.refresh_index(force=True)
-    last_run = float(get_meta(rt.conn, "last_reconcile_run") or 0)
-    rescanned = float(get_meta(rt.conn, "plex_library_changed_at") or 0) > last_run
-    toggles = SyncToggles.from_settings(rt.settings)
-    claimed: set[int] = set()
+    library.refresh(force=True)
+    last_run = store.meta.get_float(meta.LAST_RECONCILE_RUN)
+    walk = _Walk(settings, store, SyncToggles.from_settings(settings),
+                 store.meta.get_float(meta.PLEX_LIBRARY_CHANGED_AT) > last_run, ReconcileReport(scope=scope))
     seen: set[int] = set()
-    for page in rt.stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(rt, scope)):
-        states = get_states(rt.conn, [int(s["id"]) for s in page.scenes])
+    for page in stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(last_run, scope)):
+        states = store.scenes.get_many(int(s["id"]) for s in page.scenes)
         seen.update(int(s["id"]) for s in page.scenes)
-        requests = []
-        for scene in page.scenes:
-            request = _gap(rt, report, scene, states.get(int(scene["id"])), toggles, rescanned, claimed)
-            if request is not None:
-                requests.append(request)
-        report.scenes += len(page.scenes)
-        report.queued += enqueue(rt.conn, requests).queued
+        requests = [r for r in (gap_request(walk, s, states.get(int(s["id"]))) for s in page.scenes) if r]
+        walk.report.scenes += len(page.scenes)
+        walk.report.queued += store.queue.enqueue(requests).queued
         if progress:
             progress(min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     if scope == "all":
-        _unclaimed(rt, report, claimed)
-    elif rescanned:
-        _absent_outside_scope(rt, report, seen)
-    set_meta(rt.conn, "last_reconcile_run", str(started))
-    return report
+        _unclaimed(walk, library)
+    elif walk.rescanned:
+        _absent_outside_scope(walk, seen)
+    store.meta.set(meta.LAST_RECONCILE_RUN, str(started))
+    return walk.report
 
 
-def scene_request(scene: dict, toggles: SyncToggles, reason: str, force: bool = False) -> EnqueueRequest:
+def scene_request(scene: dict, toggles: SyncToggles, reason: Reason, force: bool = False) -> EnqueueRequest:
     """A request carrying what the dedup rule needs to drop an in-step scene: its updated_at and the hash
     of what Plex should show (which changes without updated_at when a tag or performer is renamed)."""
-    meta = to_metadata(scene)
-    digest = content_hash(field_hashes(desired_fields(meta, toggles)))
-    return EnqueueRequest(scene_id=meta.scene_id, reason=reason, force=force, updated_at=meta.updated_at,
-                          content_hash=digest)
+    metadata = to_metadata(scene)
+    digest = content_hash(field_hashes(desired_fields(metadata, toggles)))
+    return EnqueueRequest(metadata.scene_id, reason, force, metadata.updated_at, digest)
 
 
-def _since(rt, scope: str) -> Optional[datetime]:
+def _since(last_run: float, scope: str) -> Optional[datetime]:
+    """Start of the "recent" window (the client widens it by its own margin for Stash's local-time text)."""
     if scope == "all":
         return None
-    last = get_meta(rt.conn, "last_reconcile_run")
-    if last:
-        return datetime.fromtimestamp(float(last), timezone.utc) - RECENT_MARGIN
+    if last_run:
+        return datetime.fromtimestamp(last_run, timezone.utc)
     return datetime.now(timezone.utc) - RECENT_FALLBACK
 
 
-def _gap(rt, report: ReconcileReport, scene: dict, state, toggles, rescanned: bool,
-         claimed: set) -> Optional[EnqueueRequest]:
-    base = scene_request(scene, toggles, "never_synced")
-    label = f"scene {base.scene_id}"
+def gap_request(walk: _Walk, scene: dict, state: Optional[SceneState]) -> Optional[EnqueueRequest]:
+    """The request for the scene's gap, if it has one (counted in the report), else None."""
+    base = scene_request(scene, walk.toggles, Reason.NEVER_SYNCED)
+    label, report = f"scene {base.scene_id}", walk.report
 
-    def request(reason: str, force: bool = False) -> EnqueueRequest:
-        return EnqueueRequest(scene_id=base.scene_id, reason=reason, force=force, updated_at=base.updated_at,
-                              content_hash=base.content_hash)
+    def request(reason: Reason, force: bool = False, full_push: bool = False) -> EnqueueRequest:
+        return EnqueueRequest(base.scene_id, reason, force, base.updated_at, base.content_hash, full_push)
 
     absent = _absent(state)
     if state is None or (state.last_synced_epoch is None and not absent):
         report.add("never_synced", label)
-        return request("never_synced")
-    claimed.update(state.plex_keys)
+        return request(Reason.NEVER_SYNCED)
+    walk.claimed.update(state.plex_keys)
     if absent:
-        report.add("not_in_plex", f"{label} (ambiguous)" if state.status == "ambiguous" else label)
+        report.add("not_in_plex", f"{label} (ambiguous)" if state.status == SceneStatus.AMBIGUOUS else label)
         # Only a rescan of Plex can make it appear, and then at once: its spaced retry may be hours away
         # (the job's completion clears that retry, so the scene is not tried twice).
-        return request("library_rescanned", force=True) if rescanned else None
+        return request(Reason.LIBRARY_RESCANNED, force=True) if walk.rescanned else None
     if state.content_hash != base.content_hash or _newer(base.updated_at, state.last_synced_epoch):
         report.add("changed", label)
-        return request("changed")
+        return request(Reason.CHANGED)
     if state.cover_pending and _recent(scene.get("created_at")):
         report.add("changed", f"{label} (cover)")
-        return request("cover_pending", force=True)
-    if not rt.settings.preserve_plex_edits and _drifted(rt, state):
+        return request(Reason.COVER_PENDING, force=True)
+    if not walk.settings.preserve_plex_edits and _drifted(walk.store, state):
         report.add("drifted", label)
-        return request("drift", force=True)
+        return request(Reason.DRIFT, force=True, full_push=True)
     return None
 
 
-def _absent(state) -> bool:
-    return state is not None and (state.status in ("not_found", "ambiguous") or state.error_class == "not_found")
+def _absent(state: Optional[SceneState]) -> bool:
+    return state is not None and (state.status in (SceneStatus.NOT_FOUND, SceneStatus.AMBIGUOUS)
+                                  or state.error_class == ErrorClass.NOT_FOUND)
 
 
-def _absent_outside_scope(rt, report: ReconcileReport, seen: set) -> None:
+def _absent_outside_scope(walk: _Walk, seen: set) -> None:
     """After a rescan, scenes Plex lacked are worth one more try even if Stash did not change them lately."""
-    ids = [s.scene_id for s in iter_states(rt.conn) if s.scene_id not in seen and _absent(s)]
+    ids = [s.scene_id for s in walk.store.scenes.iter_all() if s.scene_id not in seen and _absent(s)]
     for start in range(0, len(ids), PAGE_SIZE):
         chunk = ids[start:start + PAGE_SIZE]
         for scene_id in chunk:
-            report.add("not_in_plex", f"scene {scene_id}")
-        requests = [EnqueueRequest(scene_id=i, reason="library_rescanned", force=True) for i in chunk]
-        report.queued += enqueue(rt.conn, requests).queued
+            walk.report.add("not_in_plex", f"scene {scene_id}")
+        requests = [EnqueueRequest(i, Reason.LIBRARY_RESCANNED) for i in chunk]
+        walk.report.queued += walk.store.queue.enqueue(requests).queued
 
 
 def _recent(created_at: Optional[str]) -> bool:
@@ -160,19 +166,15 @@ def _newer(updated_at: Optional[str], synced_epoch: Optional[float]) -> bool:
     return epoch is not None and (synced_epoch is None or epoch > synced_epoch)
 
 
-def _drifted(rt, state) -> bool:
+def _drifted(store: Store, state: SceneState) -> bool:
     """Whether a scalar field of any matched item differs, in the stored listing, from what we pushed."""
-    ours = json.loads(state.field_hashes.get("_collections", "[]"))
-    for rating_key in state.plex_keys:
-        item = plex_items.get_item(rt.conn, rating_key)
-        if item is not None and edited_in_plex(item.fields, state.field_hashes, ours):
-            return True
-    return False
+    items = store.index.items(state.plex_keys).values()
+    return any(edited_in_plex(item.fields, state.field_hashes, state.our_collections) for item in items)
 
 
-def _unclaimed(rt, report: ReconcileReport, claimed: set) -> None:
-    for section in rt.sections:
-        for item in plex_items.iter_items(rt.conn, section.key):
-            if item.rating_key not in claimed:
+def _unclaimed(walk: _Walk, library: PlexLibrary) -> None:
+    for section in library.sections:
+        for item in walk.store.index.iter_section(section.key):
+            if item.rating_key not in walk.claimed:
                 path = item.parts[0][0] if item.parts else "?"
-                report.add("unclaimed_in_plex", f"{item.rating_key} {rt.describe(path)}")
+                walk.report.add("unclaimed_in_plex", f"{item.rating_key} {path}")

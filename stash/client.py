@@ -20,6 +20,7 @@ from plugin import log
 from plugin.errors import PluginError
 from plugin.io import StashServer
 from stash import queries
+from store.timestamps import try_parse_instant
 
 # Stash compares updated_at as text in its own local time; this margin absorbs DST shifts and clock skew.
 RECENT_MARGIN = timedelta(hours=1)
@@ -27,8 +28,7 @@ _MAX_ERROR_CHARS = 400
 _ENTITY_FILTERS = {
     "performer": lambda ids: {"performers": {"value": ids, "modifier": "INCLUDES"}},
     "tag": lambda ids: {"tags": {"value": ids, "modifier": "INCLUDES", "depth": 0}},
-    # depth 1: a parent studio's name is synced on its children's scenes too.
-    "studio": lambda ids: {"studios": {"value": ids, "modifier": "INCLUDES", "depth": 1}},
+    "studio": lambda ids: {"studios": {"value": ids, "modifier": "INCLUDES", "depth": 0}},
 }
 
 
@@ -125,9 +125,6 @@ class StashClient:
                 return value or {}
         return {}
 
-    def version(self) -> str:
-        return ((self.query(queries.VERSION).get("version") or {}).get("version")) or ""
-
     def scenes_by_ids(self, ids: Sequence[int]) -> List[dict]:
         """The scenes that still exist among ids (one query; the caller batches). Deleted ids are simply absent."""
         if not ids:
@@ -157,51 +154,42 @@ class StashClient:
     def scene_pages(self, per_page: int = 250, updated_since: Optional[datetime] = None) -> Iterator[ScenePage]:
         """Every scene (or those updated after updated_since) in pages of per_page, each scene exactly once.
 
-        Pages are keyed on the last id seen (id > last, sorted by id) rather than page numbers, so scenes created or
-        deleted while we page neither shift a scene out of the walk nor repeat one. `count` is the total of the
-        first answer, for progress.
+        `count` is the total of the first answer, for progress.
         """
-        if per_page < 1:
-            raise ValueError("per_page must be positive: Stash treats -1 as 'everything in one answer'")
-        last_id = 0
-        page = 0
-        seen = 0
-        total: Optional[int] = None
-        while True:
-            page += 1
-            data = self.query(queries.FIND_SCENES_PAGE, page_variables(per_page, last_id, updated_since))
-            result = data.get("findScenes") or {}
-            scenes = list(result.get("scenes") or [])
-            if total is None:
-                total = int(result.get("count") or 0)
-            if not scenes:
-                return
-            seen += len(scenes)
-            last_id = max(int(s["id"]) for s in scenes)
+        for scenes, total, page in self._keyset_walk(queries.FIND_SCENES_PAGE, per_page, updated_since, {}):
             yield ScenePage(scenes=_updated_after(scenes, updated_since), count=total, page=page)
-            if _walk_done(len(scenes), per_page, seen, total):
-                return
 
     def scene_ids_for(self, kind: str, entity_id: int, per_page: int = 1000) -> Iterator[int]:
         """Ids of the scenes whose synced fields show this performer, tag or studio (paged, ascending)."""
         if kind not in _ENTITY_FILTERS:
             raise ValueError(f"kind must be one of {sorted(_ENTITY_FILTERS)}, not {kind!r}")
-        last_id = 0
-        seen = 0
+        extra = _ENTITY_FILTERS[kind]([str(entity_id)])
+        for scenes, _, _ in self._keyset_walk(queries.FIND_SCENE_IDS, per_page, None, extra):
+            yield from (int(s["id"]) for s in scenes)
+
+    def _keyset_walk(self, document: str, per_page: int, updated_since: Optional[datetime],
+                     extra_filter: Dict[str, Any]) -> Iterator[tuple[List[dict], int, int]]:
+        """(scenes, first count, page number) per page. Pages are keyed on the last id seen (id > last, sorted by
+        id) rather than page numbers, so scenes created or deleted while we page neither shift a scene out of the
+        walk nor repeat one. A short page ends the walk only once the first count is reached: a server may cap
+        per_page below ours."""
+        if per_page < 1:
+            raise ValueError("per_page must be positive: Stash treats -1 as 'everything in one answer'")
+        last_id = seen = page = 0
         total: Optional[int] = None
         while True:
-            variables = page_variables(per_page, last_id, None)
-            variables["scene_filter"].update(_ENTITY_FILTERS[kind]([str(entity_id)]))
-            result = self.query(queries.FIND_SCENE_IDS, variables).get("findScenes") or {}
-            ids = [int(s["id"]) for s in result.get("scenes") or []]
-            if total is None:
-                total = int(result.get("count") or 0)
-            if not ids:
+            page += 1
+            variables = page_variables(per_page, last_id, updated_since)
+            variables["scene_filter"].update(extra_filter)
+            result = self.query(document, variables).get("findScenes") or {}
+            scenes = list(result.get("scenes") or [])
+            total = int(result.get("count") or 0) if total is None else total
+            if not scenes:
                 return
-            yield from ids
-            seen += len(ids)
-            last_id = max(ids)
-            if _walk_done(len(ids), per_page, seen, total):
+            seen += len(scenes)
+            last_id = max(int(s["id"]) for s in scenes)
+            yield scenes, total, page
+            if len(scenes) < per_page and seen >= total:
                 return
 
     def cover_url(self, screenshot_url: str) -> str:
@@ -251,34 +239,17 @@ def stash_local_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _walk_done(got: int, per_page: int, seen: int, total: int) -> bool:
-    """A short page ends the walk only once the first count is reached: a server may cap per_page below ours."""
-    return got < per_page and seen >= total
-
-
 def _updated_after(scenes: List[dict], since: Optional[datetime]) -> List[dict]:
     """The precise filter the server-side text comparison cannot do (zones, margin)."""
     if since is None:
         return scenes
-    if since.tzinfo is None:
-        since = since.astimezone()
+    cutoff = (since if since.tzinfo is not None else since.astimezone()).timestamp()
     kept = []
     for scene in scenes:
-        stamp = _parse_time(scene.get("updated_at"))
-        if stamp is None or stamp > since:
+        stamp = try_parse_instant(scene.get("updated_at") if isinstance(scene.get("updated_at"), str) else None)
+        if stamp is None or stamp > cutoff:
             kept.append(scene)
     return kept
-
-
-def _parse_time(value: Any) -> Optional[datetime]:
-    if not isinstance(value, str) or not value:
-        return None
-    text = value[:-1] + "+00:00" if value.endswith("Z") else value
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.astimezone()
 
 
 def _graphql_data(response: requests.Response) -> dict:

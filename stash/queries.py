@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Dict
 
 # Inlined rather than a named fragment: every server we talk to (Stash, the simulator, proxies) handles it.
-SCENE_FIELDS = """id title details date rating100 organized urls updated_at created_at
-      files { path basename size duration }
+SCENE_FIELDS = """id title details date rating100 updated_at created_at
+      files { path size duration }
       paths { screenshot }
-      studio { id name parent_studio { name } }
+      studio { id name }
       performers { id name }
       tags { id name }"""
 
@@ -61,17 +61,10 @@ query PluginConfiguration($include: [ID!]) {
 }
 """
 
-VERSION = """
-query Version {
-  version { version }
-}
-"""
-
 ALL_DOCUMENTS: Dict[str, str] = {
     "FindScenesByIds": FIND_SCENES_BY_IDS,
     "FindScene": FIND_SCENE,
     "FindScenesPage": FIND_SCENES_PAGE,
     "FindSceneIds": FIND_SCENE_IDS,
     "PluginConfiguration": PLUGIN_CONFIGURATION,
-    "Version": VERSION,
 }

@@ -14,7 +14,6 @@ from typing import Any, Optional, Tuple
 @dataclass(frozen=True)
 class SceneFile:
     path: str
-    basename: str
     size: Optional[int]
     duration: Optional[float]
 
@@ -25,7 +24,6 @@ class SceneMetadata:
     title: str
     details: str
     studio: Optional[str]
-    studio_parent: Optional[str]
     performers: Tuple[str, ...]
     tags: Tuple[str, ...]
     date: Optional[str]
@@ -33,20 +31,17 @@ class SceneMetadata:
     updated_at: str
     files: Tuple[SceneFile, ...]
     cover_url: Optional[str]
-    urls: Tuple[str, ...]
 
 
 def to_metadata(scene: dict) -> SceneMetadata:
     """Builds SceneMetadata from a findScene(s) result; unknown or missing fields get neutral values."""
     studio = scene.get("studio") or {}
-    parent = studio.get("parent_studio") or {}
     paths = scene.get("paths") or {}
     return SceneMetadata(
         scene_id=int(scene["id"]),
         title=scene.get("title") or "",
         details=scene.get("details") or "",
         studio=studio.get("name") or None,
-        studio_parent=parent.get("name") or None,
         performers=_names(scene.get("performers")),
         tags=_names(scene.get("tags")),
         date=normalise_date(scene.get("date")),
@@ -54,7 +49,6 @@ def to_metadata(scene: dict) -> SceneMetadata:
         updated_at=scene.get("updated_at") or "",
         files=tuple(_file(f) for f in scene.get("files") or () if isinstance(f, dict) and f.get("path")),
         cover_url=paths.get("screenshot") or None,
-        urls=_urls(scene),
     )
 
 
@@ -82,21 +76,11 @@ def _rating(value: Any) -> Optional[int]:
     return int(value) if 1 <= value <= 100 else None
 
 
-def _urls(scene: dict) -> Tuple[str, ...]:
-    """`urls` since v0.22; older or trimmed answers only carry the deprecated single `url`."""
-    urls = scene.get("urls")
-    if isinstance(urls, list):
-        return tuple(u for u in urls if isinstance(u, str) and u)
-    url = scene.get("url")
-    return (url,) if isinstance(url, str) and url else ()
-
-
 def _file(raw: dict) -> SceneFile:
     size = raw.get("size")
     duration = raw.get("duration")
     return SceneFile(
         path=raw["path"],
-        basename=raw.get("basename") or raw["path"].replace("\\", "/").rsplit("/", 1)[-1],
         size=int(size) if isinstance(size, (int, float)) and not isinstance(size, bool) else None,
         duration=float(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
     )

@@ -6,104 +6,100 @@ import time
 from collections import Counter
 
 from plex.errors import PlexError
+from plex.fields import SyncToggles
 from plugin import log
 from plugin.errors import PluginError
 from stash.scene import to_metadata
-from sync_queue import dead_letters
-from sync_queue.lease import holder
-from sync_queue.meta import get_meta
-from sync_queue.state import get_states, status_counts
+from store import meta
 from tasks.sync import drain_foreground
 from worker.batch import plan_scene
-from worker.runtime import Runtime
+from worker.context import Context
 
 EXAMPLES = 5
+PAGE_SIZE = 500
 
 
-def queue_status(rt: Runtime) -> str:
-    counts = status_counts(rt.conn)
-    lease = holder(rt.conn)
-    next_retry = rt.queue.next_retry_at()
-    last = get_meta(rt.conn, "last_auto_reconcile")
+def queue_status(ctx: Context) -> str:
+    store = ctx.store
+    counts = store.scenes.status_counts()
+    lease = store.lease.holder()
+    last = store.meta.get_float(meta.LAST_AUTO_RECONCILE)
     lines = [
-        f"queued {rt.queue.pending_count()}, in progress {rt.queue.claimed_count()}",
+        f"queued {store.queue.pending_count()}, in progress {store.queue.claimed_count()}",
         "scenes: " + (", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "none yet"),
-        f"dead letters {dead_letters.count(rt.conn)}",
-        f"next retry {_when(next_retry)}",
-        f"drainer {'running (pid ' + str(lease.pid) + ')' if lease and lease.expires_at > time.time() else 'idle'}",
-        f"last auto-reconcile {_when(float(last)) if last else 'never'}",
+        f"dead letters {store.dead_letters.count()}",
+        f"next retry {_when(store.queue.next_retry_at())}",
+        f"drainer {'running (pid ' + str(lease.pid) + ')' if lease else 'idle'}",
+        f"last auto-reconcile {_when(last) if last else 'never'}",
     ]
     return "Queue status: " + "; ".join(lines)
 
 
-def dead_letters_list(rt: Runtime) -> str:
-    letters = dead_letters.list_dead_letters(rt.conn, limit=50)
+def dead_letters_list(ctx: Context) -> str:
+    letters = ctx.store.dead_letters.newest(limit=50)
     for letter in letters:
         log.info(f"dead letter: scene {letter.scene_id} [{letter.error_class}] after {letter.attempts} attempts, "
                  f"{_when(letter.failed_at)}: {letter.message}")
-    total = dead_letters.count(rt.conn)
+    total = ctx.store.dead_letters.count()
     return f"{total} dead letters" + (f" (listed the newest {len(letters)})" if total > len(letters) else "")
 
 
-def dead_letters_retry(rt: Runtime) -> str:
-    retried = dead_letters.retry(rt.conn)
-    return f"{retried} dead letters queued again; {drain_foreground(rt, retried)}"
+def dead_letters_retry(ctx: Context) -> str:
+    retried = ctx.store.dead_letters.retry_all()
+    return f"{retried} dead letters queued again; {drain_foreground(ctx, retried)}"
 
 
-def dead_letters_clear(rt: Runtime) -> str:
-    return f"{dead_letters.clear(rt.conn)} dead letters cleared"
+def dead_letters_clear(ctx: Context) -> str:
+    return f"{ctx.store.dead_letters.clear_all()} dead letters cleared"
 
 
-def health_check(rt: Runtime) -> str:
+def health_check(ctx: Context) -> str:
     """Plex reachable, token valid, libraries found, and how a sample of scenes maps onto Plex."""
     try:
-        server = rt.plex
-        sections = rt.sections
+        library = ctx.library()
     except PlexError as exc:
         raise PluginError(f"Health check failed: {exc.message}") from None
-    log.info(f"Plex {getattr(server, 'friendlyName', '?')} (version {getattr(server, 'version', '?')}) is reachable "
-             "and accepts the token")
-    items = rt.conn.execute("SELECT COUNT(*) FROM plex_items").fetchone()[0]
-    log.info("Libraries: " + ", ".join(f"{s.title!r} ({', '.join(s.locations)})" for s in sections)
-             + f"; {items} items indexed")
-    log.info(f"Path mapping: {rt.path_map or 'none (paths compared as they are)'}")
-    page = next(iter(rt.stash.scene_pages(per_page=20)), None)
-    outcomes: Counter = Counter()
-    for scene in page.scenes if page else []:
-        meta = to_metadata(scene)
-        found = rt.match(meta)
-        outcomes[found.status] += 1
-        if outcomes[found.status] <= 2 and meta.files:
-            log.info(f"sample: scene {meta.scene_id} {rt.describe(meta.files[0].path)} -> {found.status} "
-                     f"{list(found.rating_keys) or ''} {rt.describe(found.detail)}")
-    sample = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(outcomes.items()))
-    return f"Health check passed: Plex reachable, token valid, {len(sections)} libraries, sample of scenes: {sample}"
+    log.info(f"Plex {getattr(library.api, 'name', 'server')} is reachable and accepts the token")
+    log.info("Libraries: " + ", ".join(f"{s.title!r} ({', '.join(s.locations)})" for s in library.sections)
+             + f"; {ctx.store.index.item_count()} items indexed")
+    log.info(f"Path mapping: {library.path_map or 'none (paths compared as they are)'}")
+    page = next(iter(ctx.stash.scene_pages(per_page=20)), None)
+    found_as: Counter = Counter()
+    for scene in map(to_metadata, page.scenes if page else []):
+        found = library.match(scene)
+        found_as[found.status] += 1
+        if found_as[found.status] <= 2 and scene.files:
+            log.info(f"sample: scene {scene.scene_id} {scene.files[0].path} -> {found.status} "
+                     f"{list(found.rating_keys) or ''} {found.detail}")
+    sample = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(found_as.items()))
+    return (f"Health check passed: Plex reachable, token valid, {len(library.sections)} libraries, "
+            f"sample of scenes: {sample}")
 
 
-def dry_run(rt: Runtime) -> str:
+def dry_run(ctx: Context) -> str:
     """What a Sync All would change, field by field, computed from the stored index: nothing is written."""
     fields: Counter = Counter()
-    outcomes: Counter = Counter()
+    found_as: Counter = Counter()
     examples: list[str] = []
-    rt.sections  # noqa: B018 - the index the plan reads
-    for page in rt.stash.scene_pages(per_page=500):
-        states = get_states(rt.conn, [int(s["id"]) for s in page.scenes])
-        for scene in page.scenes:
-            meta = to_metadata(scene)
-            plan = plan_scene(rt, None, meta, states.get(meta.scene_id))
+    library = ctx.library()
+    toggles = SyncToggles.from_settings(ctx.settings)
+    for page in ctx.stash.scene_pages(per_page=PAGE_SIZE):
+        states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)
+        for scene in map(to_metadata, page.scenes):
+            plan = plan_scene(ctx, library, toggles, scene, states.get(scene.scene_id))
             if plan.found.status != "matched":
-                outcomes[plan.found.status] += 1
+                found_as[plan.found.status] += 1
                 continue
             changed = sorted(plan.changed)
-            outcomes["would change" if changed else "unchanged"] += 1
+            found_as["would change" if changed else "unchanged"] += 1
             fields.update(changed)
             if changed and len(examples) < EXAMPLES:
-                examples.append(f"scene {meta.scene_id} -> Plex {list(plan.found.rating_keys)}: {', '.join(changed)}")
-        log.progress(min(1.0, page.page * 500 / max(1, page.count)))
+                examples.append(f"scene {scene.scene_id} -> Plex {list(plan.found.rating_keys)}: {', '.join(changed)}")
+        log.progress(min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     for example in examples:
         log.info(f"dry run: {example}")
     per_field = ", ".join(f"{name} {n}" for name, n in fields.most_common()) or "none"
-    summary = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(outcomes.items()))
+    summary = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(found_as.items()))
     return f"Dry run (nothing written): {summary}; fields that would change: {per_field}"
 
 

@@ -1,5 +1,5 @@
-"""Sync All, Sync Recent, Process Queue and the Reconcile tasks: enqueue through the dedup rule, then
-drain in the foreground with progress — or follow the drainer that already runs instead of competing.
+"""Sync All, Sync Recent, Process Queue and the Reconcile tasks: enqueue through the dedup rule, then drain in
+the foreground with progress — or follow the drainer that already runs instead of competing.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from plex.fields import SyncToggles
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
-from sync_queue.enqueue import enqueue
-from sync_queue.lease import is_held
-from sync_queue.state import get_states, status_counts
-from worker.drainer import drain_with_lease
-from worker.runtime import Runtime
+from store.vocab import ErrorClass, Reason, SceneStatus
+from worker.batch import Tally
+from worker.context import Context
+from worker.drainer import Drainer
 
 PAGE_SIZE = 500
 RECENT = timedelta(hours=24)
@@ -25,107 +24,104 @@ ENQUEUE_SHARE = 0.1
 FOLLOW_POLL_S = 1.0
 
 
-def sync_all(rt: Runtime) -> str:
-    return _bulk_sync(rt, None, "Sync All")
+def sync_all(ctx: Context) -> str:
+    return _bulk_sync(ctx, None, "Sync All", Reason.SYNC_ALL)
 
 
-def sync_recent(rt: Runtime) -> str:
-    return _bulk_sync(rt, datetime.now(timezone.utc) - RECENT, "Sync Recent")
+def sync_recent(ctx: Context) -> str:
+    return _bulk_sync(ctx, datetime.now(timezone.utc) - RECENT, "Sync Recent", Reason.SYNC_RECENT)
 
 
-def process_queue(rt: Runtime) -> str:
-    pending = rt.queue.pending_count()
-    drained = drain_foreground(rt, pending)
-    return f"Process Queue: {drained}"
+def process_queue(ctx: Context) -> str:
+    return f"Process Queue: {drain_foreground(ctx, ctx.store.queue.pending_count())}"
 
 
-def reconcile_all(rt: Runtime) -> str:
-    return _reconcile(rt, "all")
+def reconcile_all(ctx: Context) -> str:
+    return _reconcile(ctx, "all")
 
 
-def reconcile_recent(rt: Runtime) -> str:
-    return _reconcile(rt, "recent")
+def reconcile_recent(ctx: Context) -> str:
+    return _reconcile(ctx, "recent")
 
 
-def _reconcile(rt: Runtime, scope: str) -> str:
-    report = run_reconcile(rt, scope, progress=lambda f: log.progress(ENQUEUE_SHARE * f))
+def _reconcile(ctx: Context, scope: str) -> str:
+    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope,
+                           progress=lambda f: log.progress(ENQUEUE_SHARE * f))
     log.info(report.summary())
-    drained = drain_foreground(rt, rt.queue.pending_count())
-    return f"{report.summary()} Then: {drained}"
+    return f"{report.summary()} Then: {drain_foreground(ctx, ctx.store.queue.pending_count())}"
 
 
-def _bulk_sync(rt: Runtime, since, name: str) -> str:
+def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     started = time.time()
-    toggles = SyncToggles.from_settings(rt.settings)
+    toggles = SyncToggles.from_settings(ctx.settings)
     seen_ids: list[int] = []
     unchanged = 0
-    for page in rt.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):
-        requests = [scene_request(s, toggles, name.lower().replace(" ", "_")) for s in page.scenes]
-        result = enqueue(rt.conn, requests)
-        unchanged += result.dropped
+    for page in ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):
+        requests = [scene_request(s, toggles, reason) for s in page.scenes]
+        unchanged += ctx.store.queue.enqueue(requests).dropped
         seen_ids += [r.scene_id for r in requests]
-        seen = page.page * PAGE_SIZE
-        log.progress(ENQUEUE_SHARE * min(1.0, seen / max(1, page.count)))
+        log.progress(ENQUEUE_SHARE * min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
-    drain_foreground(rt, rt.queue.pending_count())
-    counts = _outcomes(rt, seen_ids, started)
+    drain_foreground(ctx, ctx.store.queue.pending_count())
+    counts = outcomes(ctx, seen_ids, started)
     return (f"{name}: {counts['synced']} synced, {counts['unchanged']} unchanged, {counts['not_found']} not in Plex, "
             f"{counts['ambiguous']} ambiguous, {counts['failed']} failed"
             + (f", {counts['pending']} still queued" if counts["pending"] else ""))
 
 
-def _outcomes(rt: Runtime, scene_ids: list[int], started: float) -> Counter:
+def outcomes(ctx: Context, scene_ids: list[int], started: float) -> Counter:
     """Where each scene of the run stands now, read from the sync state (whoever drained it).
 
-    A scene counts as synced only if something was written to Plex during this run; one already in
-    step (dropped at enqueue, or pushed with nothing to change) counts as unchanged.
+    A scene counts as synced only if something was written to Plex during this run; one already in step
+    (dropped at enqueue, or pushed with nothing to change) counts as unchanged. Dead-lettered scenes count as
+    failed; scenes Plex lacks as not found even while their spaced retries go on in the background.
     """
     counts: Counter = Counter()
-    for start in range(0, len(scene_ids), 900):
-        states = get_states(rt.conn, scene_ids[start:start + 900])
-        for scene_id in scene_ids[start:start + 900]:
-            state = states.get(scene_id)
-            status = state.status if state else "pending"
-            if status == "synced" and (state.synced_at or 0) < started:
-                status = "unchanged"
-            elif status == "dead":
-                status = "failed"
-            elif state and state.error_class == "not_found":
-                status = "not_found"  # its spaced retries go on in the background
-            elif status in ("failed", "queued"):
-                status = "pending"
-            counts[status] += 1
+    states = ctx.store.scenes.get_many(scene_ids)
+    for scene_id in scene_ids:
+        state = states.get(scene_id)
+        if state is None or state.status in (SceneStatus.QUEUED, SceneStatus.RETRYING):
+            status = "not_found" if state and state.error_class == ErrorClass.NOT_FOUND else "pending"
+        elif state.status == SceneStatus.DEAD:
+            status = "failed"
+        elif state.status == SceneStatus.SYNCED and (state.synced_at or 0) < started:
+            status = "unchanged"
+        else:
+            status = str(state.status)
+        counts[status] += 1
     return counts
 
 
-def drain_foreground(rt: Runtime, expected: int) -> str:
+def drain_foreground(ctx: Context, expected: int) -> str:
     """Drains with Stash progress; if another process holds the lease, follows its progress instead."""
     expected = max(1, expected)
 
-    def progress(tally) -> None:
+    def progress(tally: Tally) -> None:
         log.progress(ENQUEUE_SHARE + (1 - ENQUEUE_SHARE) * min(1.0, tally.done / expected))
 
     while True:
-        report = drain_with_lease(rt, progress=progress, linger=False)
+        report = Drainer(ctx, linger=False, progress=progress).run()
         if report is not None:
             if report.error:
-                waiting = rt.queue.pending_count() + status_counts(rt.conn).get("failed", 0)
+                waiting = ctx.store.queue.pending_count() + ctx.store.scenes.status_counts().get(
+                    SceneStatus.RETRYING, 0)
                 raise PluginError(f"{report.error}. {report.tally.summary()}; {waiting} scenes stay queued "
                                   "and sync once this is fixed (Process Queue, or any edit)")
             if report.stopped_early:
                 log.warning(f"Drain stopped early: {report.stopped_early}")
             return report.tally.summary()
-        if not _follow(rt, expected):
+        if not _follow(ctx, expected):
             return "the queue was drained by the background drainer"
 
 
-def _follow(rt: Runtime, expected: int) -> bool:
+def _follow(ctx: Context, expected: int) -> bool:
     """Reports another drainer's progress until it is done; True if its lease ended with work left."""
     log.info("Another Stash2Plex drainer is running; following its progress")
-    while is_held(rt.conn, time.time()):
-        pending = rt.queue.pending_count() + rt.queue.claimed_count()
+    queue = ctx.store.queue
+    while ctx.store.lease.is_held():
+        pending = queue.pending_count() + queue.claimed_count()
         if pending == 0:
             return False
         log.progress(ENQUEUE_SHARE + (1 - ENQUEUE_SHARE) * max(0.0, 1 - pending / expected))
         time.sleep(FOLLOW_POLL_S)
-    return rt.queue.pending_count() > 0
+    return queue.pending_count() > 0

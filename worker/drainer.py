@@ -1,147 +1,194 @@
-"""The drainer: the one process that empties the queue into Plex, detached (hooks) or in a task.
+"""The drainer: the one process that empties the queue into Plex, detached (started by hooks) or in a task.
 
-It holds the lease for as long as it works (renewed between batches, taken over by the next drainer
-when it dies), claims jobs in batches, and leaves when the queue has been empty for a grace period.
-Before leaving it releases the lease and looks once more, so a job queued by a hook that saw the
-lease still held is never stranded.
+Two threads. The worker thread drains: it expands renames, runs a requested reconcile, releases due retries,
+claims and runs batches, and leaves when the queue has stayed empty for a grace period. The main thread holds
+the lease: it renews it every few seconds however long a batch takes against a slow Plex, turns SIGTERM/SIGINT
+into a stop request (the worker finishes its batch, or releases it, and stops), and in a task reports progress
+to Stash. Before leaving, the lease is released and the queue looked at once more, so a job queued by a hook
+that saw the lease still held is never stranded. A process that dies loses its lease at once to the next
+drainer on the same host (`store.lease`), elsewhere at expiry.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
+import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from plex.errors import PlexError
 from plugin import log
-from plugin.errors import PluginError
-from reconciliation.schedule import take_request
-from sync_queue.lease import acquire, release, renew
-from worker.batch import BatchTally, run_batch
-from worker.retry import PLEX_DOWN
-from worker.runtime import Runtime, open_runtime
+from plugin.errors import PluginError, user_message
+from reconciliation.engine import run_reconcile
+from store import Store, meta
+from store.dedup import EnqueueRequest
+from store.lease import owner_id
+from store.vocab import ErrorClass, Reason
+from worker.batch import Tally, run_batch
+from worker.context import Context, open_context
 
-# Renewed between batches; a dead holder on this host is replaced at once (sync_queue.lease), so the TTL
-# only has to outlast the slowest batch (100 scenes against a struggling Plex with 30 s timeouts).
-LEASE_TTL_S = 300.0
-IDLE_GRACE_S = 3.0
-IDLE_POLL_S = 0.25
-# A retry due within this horizon is waited for; a later one is left to the next invocation.
-RETRY_HORIZON_S = 120.0
+PRUNE_INTERVAL_S = 3600.0  # acked rows are history only (dedup lives in scene_state)
+RENAME_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Every wait of a drain, as parameters (tests shorten them; `STASH2PLEX_IDLE_GRACE_S` sets the grace)."""
+
+    heartbeat_s: float = 5.0  # lease renewal period, independent of batch length
+    lease_ttl_s: float = 60.0  # a holder that stops renewing (hung, or dead on another host) loses it after this
+    idle_grace_s: float = 3.0  # an empty queue is watched this long for hooks still firing before leaving
+    idle_poll_s: float = 0.25
+    retry_horizon_s: float = 120.0  # a retry due within this is waited for; a later one is left to a later drain
+    max_probe_wait_s: float = 5.0  # longest sleep between checks while Plex is down
+
+    @classmethod
+    def from_env(cls) -> Timings:
+        grace = os.environ.get("STASH2PLEX_IDLE_GRACE_S", "").strip()
+        return cls(idle_grace_s=float(grace)) if grace else cls()
 
 
 @dataclass
 class DrainReport:
-    tally: BatchTally = field(default_factory=BatchTally)
+    tally: Tally = field(default_factory=Tally)
     stopped_early: Optional[str] = None
-    # Set when the stop was a failure (Plex down, token rejected, Stash unreachable), not a handover:
-    # a foreground task must then fail with it rather than report an empty success.
+    # Set when the stop was a failure (Plex down, token rejected, Stash unreachable), not a handover: a
+    # foreground task must then fail with it rather than report an empty success.
     error: Optional[str] = None
 
-
-class _StopFlag:
-    """Set by SIGTERM/SIGINT: the current batch finishes or is released, then the lease goes."""
-
-    def __init__(self) -> None:
-        self.stop = False
-
-    def install(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread (tests driving drain() directly)
-                return
-
-    def _handle(self, signum, frame) -> None:
-        self.stop = True
+    def fail(self, message: str) -> None:
+        self.stopped_early = self.error = message
 
 
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}"
+class Drainer:
+    """Drains with the lease held. `linger`: a detached drainer waits out the idle grace and near retries; a
+    task's foreground drain returns as soon as nothing is ready, so Stash's job queue is not held up."""
 
+    def __init__(self, ctx: Context, linger: bool, progress: Optional[Callable[[Tally], None]] = None,
+                 timings: Optional[Timings] = None) -> None:
+        self.ctx = ctx
+        self.linger = linger
+        self.progress = progress
+        self.timings = timings or Timings.from_env()
+        self.stop = threading.Event()
 
-def drain(rt: Runtime, owner: str, progress: Callable[[BatchTally], None] | None = None,
-          stop: _StopFlag | None = None, linger: bool = True) -> DrainReport:
-    """Drains until the queue stays empty; the caller must hold the lease as `owner`.
+    def run(self) -> Optional[DrainReport]:
+        """Takes the lease, drains, releases; None when another live process holds the lease."""
+        self._install_signals()
+        owner, ttl = owner_id(), self.timings.lease_ttl_s
+        report = None
+        with Store(self.ctx.store.path) as heartbeat:  # the main thread's own connection
+            while heartbeat.lease.acquire(owner, ttl):
+                self.ctx.store.queue.recover_after_takeover()
+                # Scenes that waited out a Plex outage go first; if Plex is still down the breaker opens again.
+                self.ctx.store.queue.expedite_retries(ErrorClass.PLEX_DOWN)
+                try:
+                    report = self._drain_holding(heartbeat, owner)
+                finally:
+                    heartbeat.lease.release(owner)
+                # Closes the window where a hook saw our lease, did not spawn, and queued after our last claim.
+                if self.stop.is_set() or report.stopped_early or self.ctx.store.queue.pending_count() == 0:
+                    break
+        return report
 
-    A detached drainer lingers (an idle grace period for hooks still firing, and retries due soon); a
-    task's foreground drain returns as soon as nothing is ready, so Stash's job queue is not held up.
-    """
-    stop = stop or _StopFlag()
-    report = DrainReport()
-    idle_since: float | None = None
-    while not stop.stop:
-        if not renew(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
-            report.stopped_early = "another drainer took the lease over"
-            log.warning("Stash2Plex drainer lost its lease; stopping")
-            break
-        rt.expand_entity_requests()
-        scope = take_request(rt.conn)
-        if scope:
-            try:
-                rt.reconcile(scope)
-            except (PluginError, PlexError) as exc:
-                report.stopped_early = report.error = log.redact(getattr(exc, "message", None) or str(exc))
-                break
-        rt.queue.release_due_retries(time.time())
-        jobs = rt.queue.claim(rt.settings.batch_size)
-        if jobs:
-            idle_since = None
-            try:
-                run_batch(rt, jobs, report.tally)
-            except PluginError as exc:
-                report.stopped_early = report.error = str(exc)
-                break
-            if progress:
-                progress(report.tally)
-            rt.queue.prune_if_due()
-            continue
-        if rt.breaker.is_open and not linger:
-            # A task must not wait out an outage: it reports it; the scenes keep their Plex-down retries.
-            report.stopped_early = report.error = "Plex is not reachable (it stopped answering during this run)"
-            break
-        if rt.breaker_wait():
-            continue
-        now = time.monotonic()
-        idle_since = idle_since or now
-        next_retry = rt.queue.next_retry_at()
-        waiting_for_retry = next_retry is not None and next_retry - time.time() <= RETRY_HORIZON_S
-        if not linger or (now - idle_since >= IDLE_GRACE_S and not waiting_for_retry):
-            break
-        time.sleep(IDLE_POLL_S)
-    return report
+    def _drain_holding(self, heartbeat: Store, owner: str) -> DrainReport:
+        report = DrainReport()
+        worker = threading.Thread(target=self._work, args=(report,), name="stash2plex-worker", daemon=True)
+        worker.start()
+        next_beat = time.monotonic() + self.timings.heartbeat_s
+        while worker.is_alive():
+            worker.join(min(1.0, self.timings.heartbeat_s))
+            if self.progress:
+                self.progress(report.tally)
+            if time.monotonic() >= next_beat and worker.is_alive():
+                next_beat = time.monotonic() + self.timings.heartbeat_s
+                if not heartbeat.lease.renew(owner, self.timings.lease_ttl_s):
+                    log.warning("Stash2Plex drainer lost its lease; stopping after the current batch")
+                    report.stopped_early = "another drainer took the lease over"
+                    self.stop.set()
+        return report
 
-
-def drain_with_lease(rt: Runtime, progress=None, linger: bool = True) -> DrainReport | None:
-    """Takes the lease, drains, releases; None when another process holds the lease."""
-    owner = owner_id()
-    stop = _StopFlag()
-    stop.install()
-    report = None
-    while acquire(rt.conn, owner, os.getpid(), LEASE_TTL_S, time.time()):
-        rt.queue.recover_after_takeover()
-        # Scenes that waited out a Plex outage go first; if Plex is still down the breaker opens again.
-        rt.queue.expedite_retries(PLEX_DOWN)
+    def _work(self, report: DrainReport) -> None:
+        """The worker thread: never dies silently; every failure ends up in the report."""
         try:
-            report = drain(rt, owner, progress, stop, linger)
-        finally:
-            release(rt.conn, owner)
-        # Closes the window where a hook saw our lease, did not spawn, and queued after our last claim.
-        if stop.stop or report.stopped_early or rt.queue.pending_count() == 0:
-            break
-    return report
+            self._drain(report)
+        except PluginError as exc:
+            report.fail(user_message(exc))
+        except Exception as exc:  # a bug: keep the traceback for the log, give the user one line
+            log.error(traceback.format_exc())
+            report.fail(user_message(exc))
+
+    def _drain(self, report: DrainReport) -> None:
+        ctx, timings = self.ctx, self.timings
+        idle_since: Optional[float] = None
+        while not self.stop.is_set():
+            self._expand_renames()
+            scope = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
+            if scope:
+                log.info(run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope).summary())
+            ctx.store.queue.release_due_retries()
+            jobs = ctx.store.queue.claim(ctx.settings.batch_size)
+            if jobs:
+                idle_since = None
+                run_batch(ctx, jobs, report.tally)
+                if ctx.store.meta.claim_if_due(meta.LAST_QUEUE_PRUNE, PRUNE_INTERVAL_S, time.time()):
+                    ctx.store.queue.prune()
+                continue
+            if ctx.breaker.is_open:
+                if not self.linger:
+                    # A task does not wait out an outage: it reports it; the scenes keep their Plex-down retries.
+                    report.fail("Plex is not reachable (it stopped answering during this run)")
+                    return
+                self._wait_for_plex()
+                continue
+            idle_since = idle_since or time.monotonic()
+            next_retry = ctx.store.queue.next_retry_at()
+            retry_soon = next_retry is not None and next_retry - time.time() <= timings.retry_horizon_s
+            if not self.linger or (time.monotonic() - idle_since >= timings.idle_grace_s and not retry_soon):
+                return
+            self.stop.wait(timings.idle_poll_s)
+
+    def _expand_renames(self) -> None:
+        """Queues the scenes of renamed performers, tags and studios (hooks only noted the rename)."""
+        store = self.ctx.store
+        for request in store.entities.pending():
+            ids = list(self.ctx.stash.scene_ids_for(request.kind, request.entity_id))
+            for start in range(0, len(ids), RENAME_CHUNK):
+                store.queue.enqueue([EnqueueRequest(i, Reason.RENAMED) for i in ids[start:start + RENAME_CHUNK]])
+            store.entities.done(request)
+
+    def _wait_for_plex(self) -> None:
+        """While the breaker is open: sleeps until the next probe is due (or a stop), then probes once."""
+        breaker = self.ctx.breaker
+        self.stop.wait(min(breaker.seconds_until_probe(), self.timings.max_probe_wait_s))
+        if breaker.seconds_until_probe() > 0 or self.stop.is_set():
+            return
+        try:
+            self.ctx.ping_plex()
+        except PluginError:
+            breaker.probe_failed()
+            return
+        log.info("Plex is reachable again; resuming")
+        breaker.record_success()
+        self.ctx.store.queue.expedite_retries(ErrorClass.PLEX_DOWN)
+
+    def _install_signals(self) -> None:
+        """SIGTERM/SIGINT ask the worker to stop after (or releasing) its batch; the lease is then released."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda signum, frame: self.stop.set())
 
 
 def run_detached(plugin_input) -> str:
-    """Entry of the process spawned by hooks: logs to a file, since nobody reads its stderr."""
-    rt = open_runtime(plugin_input, log_file=True)
+    """Entry of the process spawned by hooks and tasks: logs to a file, since nobody reads its stderr."""
+    ctx = open_context(plugin_input, log_file=True)
     try:
-        report = drain_with_lease(rt)
+        report = Drainer(ctx, linger=True).run()
     finally:
-        rt.close()
+        ctx.close()
     if report is None:
         return "another drainer is running"
     if report.error:

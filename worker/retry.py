@@ -10,11 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-PLEX_DOWN = "plex_down"
-NOT_FOUND = "not_found"
-AMBIGUOUS = "ambiguous"
-TRANSIENT = "transient"
-PERMANENT = "permanent"
+from store.vocab import ErrorClass
 
 NOT_FOUND_DELAYS_S = (300.0, 1800.0, 7200.0, 21600.0)
 TRANSIENT_BASE_S = 5.0
@@ -30,16 +26,16 @@ class RetryDecision:
     counts_attempt: bool
 
 
-def decide(error_class: str, attempts: int, max_retries: int, rng: random.Random | None = None) -> RetryDecision:
+def decide(error_class: ErrorClass, attempts: int, max_retries: int, rng: random.Random | None = None) -> RetryDecision:
     """attempts = failures so far, including this one."""
     rng = rng or random
-    if error_class == PLEX_DOWN:
+    if error_class == ErrorClass.PLEX_DOWN:
         return RetryDecision(PLEX_DOWN_DELAY_S, counts_attempt=False)
-    if error_class == NOT_FOUND:
+    if error_class == ErrorClass.NOT_FOUND:
         if attempts > len(NOT_FOUND_DELAYS_S):
             return RetryDecision(None, counts_attempt=True)
         return RetryDecision(NOT_FOUND_DELAYS_S[attempts - 1], counts_attempt=True)
-    if error_class == TRANSIENT and attempts < max_retries:
+    if error_class == ErrorClass.TRANSIENT and attempts < max_retries:
         ceiling = min(TRANSIENT_CAP_S, TRANSIENT_BASE_S * 2 ** (attempts - 1))
         return RetryDecision(rng.uniform(ceiling / 2, ceiling), counts_attempt=True)
     return RetryDecision(None, counts_attempt=True)

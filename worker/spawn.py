@@ -1,8 +1,8 @@
 """Starting the detached drainer from a hook or a task, at most one at a time.
 
-The child must not inherit our stdout/stderr: Stash waits for stdout to close before the user's Save
-returns, and closes stderr when we exit. So it gets /dev/null, its own session, and the Stash
-connection through a stdin pipe (never argv, where `ps` would show the session cookie).
+The child must not inherit our stdout/stderr: Stash waits for stdout to close before the user's Save returns,
+and closes stderr when we exit. So it gets /dev/null, its own session, and the Stash connection through a stdin
+pipe (never argv, where `ps` would show the session cookie).
 """
 
 from __future__ import annotations
@@ -12,22 +12,27 @@ import os
 import sys
 import time
 
-from sync_queue.lease import is_held
-from sync_queue.meta import claim_if_due
-from sync_queue.waiting import work_waiting
+from store import Store, meta
 
 ENTRY_POINT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stash2Plex.py")
-# Many hooks can fire within a second of each other (bulk edits, scans): one spawn per window is
-# enough, because the drainer keeps draining until the queue is empty.
+# Many hooks can fire within a second of each other (bulk edits, scans): one spawn per window is enough,
+# because the drainer keeps draining until the queue is empty.
 SPAWN_WINDOW_S = 2.0
 
 
-def ensure_drainer(conn, plugin_input, now: float | None = None) -> bool:
-    """Spawns a drainer when there is work and none holds the lease; True when a process was started."""
-    now = time.time() if now is None else now
-    if is_held(conn, now) or not work_waiting(conn, now):
+def drainer_needed(store: Store, now: float) -> bool:
+    """Work waits (ready jobs, due retries, renames to expand, a reconcile request) and no live drainer holds
+    the lease. Indexed reads only, no lock."""
+    if store.lease.is_held(now):
         return False
-    if not claim_if_due(conn, "drainer_spawned_at", SPAWN_WINDOW_S, now):
+    return (store.queue.work_waiting(now) or store.entities.any_pending()
+            or bool(store.meta.get(meta.RECONCILE_REQUESTED)))
+
+
+def ensure_drainer(store: Store, plugin_input, now: float | None = None) -> bool:
+    """Spawns a drainer when one is needed and none was spawned this window; True when a process was started."""
+    now = time.time() if now is None else now
+    if not drainer_needed(store, now) or not store.meta.claim_if_due(meta.DRAINER_SPAWNED_AT, SPAWN_WINDOW_S, now):
         return False
     spawn_drainer(plugin_input)
     return True

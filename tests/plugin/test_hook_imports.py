@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sync_queue.db import connect
-from sync_queue.lease import acquire
+from store.db import connect
+from store.lease import acquire
 
 REPO = Path(__file__).resolve().parents[2]
 # Each is several milliseconds of import, or a sign that the hook does a drainer's or a task's work.

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from sync_queue.db import connect
-from sync_queue.enqueue import EnqueueRequest, enqueue
-from sync_queue.meta import get_meta
-from sync_queue.schema import LATEST_VERSION, SchemaTooNewError, migrate
+from store.db import connect
+from store.enqueue import EnqueueRequest, enqueue
+from store.meta import get_meta
+from store.schema import LATEST_VERSION, SchemaTooNewError, migrate
 
 
 def _tables(conn) -> set:

@@ -7,17 +7,11 @@ refused with a clear error: resetting it would silently drop queued jobs and syn
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
-from sync_queue.txn import write_txn
-
-QUEUE_TABLE = "ack_queue_default"
-# persist-queue 1.1.0's exact DDL (sqlackqueue.SQLiteAckQueue._SQL_CREATE): hooks write rows into it
-# without importing persist-queue, and the drainer reads them back through persist-queue.
-QUEUE_DDL = (
-    f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} ("
-    "_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT, status INTEGER)"
-)
+from store import ackqueue
+from store.txn import write_txn
 
 
 class SchemaTooNewError(RuntimeError):
@@ -25,9 +19,8 @@ class SchemaTooNewError(RuntimeError):
 
 
 def _v1_core(conn: sqlite3.Connection) -> None:
-    conn.execute(QUEUE_DDL)
-    # Matches persist-queue's literal `status < 2`, so its claim SELECT stays O(log n) behind acked rows.
-    conn.execute(f"CREATE INDEX IF NOT EXISTS ix_ack_open ON {QUEUE_TABLE}(_id) WHERE status < 2")
+    conn.execute(ackqueue.DDL)
+    conn.execute(ackqueue.OPEN_INDEX)
     conn.execute(
         """CREATE TABLE IF NOT EXISTS scene_state (
             scene_id INTEGER PRIMARY KEY,
@@ -103,8 +96,30 @@ def _v2_plex_index_and_entities(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_one_meaning_per_column(conn: sqlite3.Connection) -> None:
+    """'failed' meant "a retry is scheduled": now 'retrying'. The poster's sha1 and the collections we added hid
+    in field_hashes under 'poster' and '_collections': now columns. Parts carry the duration for tie-breaks.
+    Pending jobs get the explicit decisions their reason used to imply."""
+    conn.execute("UPDATE scene_state SET status = 'retrying' WHERE status = 'failed'")
+    conn.execute("ALTER TABLE scene_state ADD COLUMN poster_sha1 TEXT")
+    conn.execute("ALTER TABLE scene_state ADD COLUMN our_collections TEXT")
+    conn.execute("ALTER TABLE plex_parts ADD COLUMN duration INTEGER")
+    rows = conn.execute("SELECT scene_id, field_hashes FROM scene_state WHERE field_hashes LIKE '%\"poster\"%' "
+                        "OR field_hashes LIKE '%\"_collections\"%'").fetchall()
+    for scene_id, text in rows:
+        hashes = json.loads(text)
+        poster, collections = hashes.pop("poster", None), hashes.pop("_collections", None)
+        conn.execute("UPDATE scene_state SET field_hashes = ?, poster_sha1 = ?, our_collections = ? WHERE scene_id = ?",
+                     (json.dumps(hashes, sort_keys=True), poster, collections, scene_id))
+    implied = {"drift": "full_push", "created": "file_lookup", "scanned": "file_lookup"}
+    for row_id, data in conn.execute(f"SELECT _id, data FROM {ackqueue.TABLE} WHERE status < 2").fetchall():
+        payload = ackqueue.decode(data)
+        if payload is not None and payload.get("reason") in implied:
+            ackqueue.rewrite(conn, row_id, {**payload, implied[payload["reason"]]: True})
+
+
 # Each migration takes the connection, inside the one write transaction of `migrate`.
-MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities)
+MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column)
 LATEST_VERSION = len(MIGRATIONS)
 _META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
 

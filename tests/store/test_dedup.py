@@ -7,10 +7,10 @@ from typing import Callable, Optional
 
 import pytest
 
-from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
-from sync_queue.models import SyncOutcome
-from sync_queue.schema import QUEUE_TABLE
-from sync_queue.state import get_state
+from store.enqueue import EnqueueRequest, EnqueueResult, enqueue
+from store.models import SyncOutcome
+from store.schema import QUEUE_TABLE
+from store.state import get_state
 
 SCENE = 7
 T0 = "2024-05-01T10:00:00+02:00"  # 08:00Z

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from sync_queue.db import connect
-from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
-from sync_queue.jobs import JobQueue
-from sync_queue.models import SyncOutcome
-from sync_queue.schema import QUEUE_TABLE
+from store.db import connect
+from store.enqueue import EnqueueRequest, EnqueueResult, enqueue
+from store.jobs import JobQueue
+from store.models import SyncOutcome
+from store.schema import QUEUE_TABLE
 
 N = 40
 ROUNDS = 15

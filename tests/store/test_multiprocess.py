@@ -10,13 +10,13 @@ from collections import Counter
 
 import pytest
 
-from sync_queue import lease
-from sync_queue.db import connect
-from sync_queue.enqueue import EnqueueRequest, enqueue
-from sync_queue.jobs import JobQueue
-from sync_queue.models import SyncOutcome
-from sync_queue.schema import QUEUE_TABLE
-from sync_queue.state import get_state
+from store import lease
+from store.db import connect
+from store.enqueue import EnqueueRequest, enqueue
+from store.jobs import JobQueue
+from store.models import SyncOutcome
+from store.schema import QUEUE_TABLE
+from store.state import get_state
 
 from .conftest import finish, spawn_python
 
@@ -26,7 +26,7 @@ UPDATED_AT = "2024-05-01T08:00:00Z"
 
 _HOOK_CODE = """
 import json
-from sync_queue import connect, enqueue, EnqueueRequest
+from store import connect, enqueue, EnqueueRequest
 index, path = int(sys.argv[1]), sys.argv[2]
 conn = connect(path)
 totals = [0, 0, 0]
@@ -86,8 +86,8 @@ def test_200_concurrent_hook_processes_keep_one_pending_job_per_scene(db_path, c
 
 
 _CLAIMER_CODE = """
-from sync_queue.jobs import JobQueue
-from sync_queue.models import SyncOutcome
+from store.jobs import JobQueue
+from store.models import SyncOutcome
 queue = JobQueue(sys.argv[1])
 claimed = []
 while True:
@@ -113,8 +113,8 @@ def test_four_claimer_processes_claim_each_of_2000_jobs_once(db_path, conn, jq) 
 
 _DRAINER_CODE = """
 import os, time
-from sync_queue import connect, lease
-from sync_queue.jobs import JobQueue
+from store import connect, lease
+from store.jobs import JobQueue
 path = sys.argv[1]
 conn = connect(path)
 assert lease.acquire(conn, "drainer-a", os.getpid(), 60.0, time.time())
@@ -150,7 +150,7 @@ def test_sigkilled_drainer_job_is_recovered_by_the_next_lease_holder(db_path, co
 
 _CLAIM_IF_DUE_CODE = """
 import os, time
-from sync_queue import connect, claim_if_due
+from store import connect, claim_if_due
 path, go = sys.argv[1], sys.argv[2]
 conn = connect(path)
 while not os.path.exists(go):

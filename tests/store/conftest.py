@@ -1,4 +1,4 @@
-"""Fixtures for sync_queue tests: every test gets its own real SQLite file under tmp_path."""
+"""Fixtures for store tests: every test gets its own real SQLite file under tmp_path."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import List
 
 import pytest
 
-from sync_queue.db import connect
-from sync_queue.jobs import JobQueue
+from store.db import connect
+from store.jobs import JobQueue
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sync_queue import dead_letters
-from sync_queue.enqueue import EnqueueRequest, EnqueueResult, enqueue
-from sync_queue.models import SyncOutcome
-from sync_queue.state import get_state, status_counts
+from store import dead_letters
+from store.enqueue import EnqueueRequest, EnqueueResult, enqueue
+from store.models import SyncOutcome
+from store.state import get_state, status_counts
 
 T0 = "2024-05-01T08:00:00Z"
 

@@ -1,4 +1,4 @@
-"""The library index: which Plex item holds which file, read from paged section listings.
+"""Plex's movie sections and their listings: what the stored index is built from, and `file=` lookups.
 
 One pass of ceil(N / page_size) GETs per section instead of a lookup per scene; records are yielded page by
 page so a 100k-item library never sits in memory at once (the caller stores them).
@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
+from urllib.parse import quote
 
 from plex import wire
 from plex.parse import to_int, video_fields, video_parts
-from sync_queue.plex_items import PlexItemRecord
+from plex.path_map import normalise_path
+from store.index import PlexItemRecord, PlexPart
 
 
 @dataclass(frozen=True)
 class SectionInfo:
-    """A movie section; `scanned_at`/`content_changed_at` tell the caller whether its stored index is stale."""
+    """A movie section; `scanned_at` tells the caller whether its stored index is stale."""
 
     key: int
     title: str
     scanned_at: Optional[int]
-    content_changed_at: Optional[int] = None
     locations: tuple[str, ...] = ()
 
 
@@ -42,7 +43,6 @@ def list_sections(server: Any, wanted_titles: Iterable[str] = ()) -> tuple[list[
             key=int(directory.get("key", "0")),
             title=title,
             scanned_at=to_int(directory.get("scannedAt")),
-            content_changed_at=to_int(directory.get("contentChangedAt")),
             locations=tuple(loc.get("path") or "" for loc in directory.iterfind("Location")),
         ))
     found = {s.title.casefold() for s in sections}
@@ -73,3 +73,17 @@ def iter_section_items(server: Any, section: SectionInfo, page_size: int = 1000)
         # Without totalSize a short page is the last one; an empty page always is (guards a shrinking library).
         if count == 0 or (total is not None and start >= total) or (total is None and count < page_size):
             return
+
+
+def find_by_file(server: Any, section_key: int, path: str) -> list[PlexPart]:
+    """Targeted lookup for a file Plex may have just scanned: PMS's `file=` filter, confirmed client-side.
+
+    The filter is undocumented and not exact (it can return a whole folder), so only Parts whose file equals
+    `path` count. One GET; no results is an empty list, not an error.
+    """
+    want = normalise_path(path)
+    key = f"/library/sections/{int(section_key)}/all?type=1&file={quote(path, safe='')}"
+    root = wire.request_xml(server, "GET", key)
+    return [PlexPart(record.rating_key, part_path, size, record.duration_ms)
+            for record in records_from(root, int(section_key)) for part_path, size in record.parts
+            if part_path == want]

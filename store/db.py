@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from sync_queue.schema import migrate
-from sync_queue.txn import retry_locked, write_txn
+from store.schema import migrate
+from store.txn import retry_locked, write_txn
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -22,7 +22,9 @@ def connect(path: str | os.PathLike[str], run_migrations: bool = True) -> sqlite
     directory = os.path.dirname(os.fspath(path))
     if directory:
         os.makedirs(directory, exist_ok=True)
-    conn = sqlite3.connect(os.fspath(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    # check_same_thread=False: a drain opens the store in the main thread and its worker thread uses it (one
+    # thread at a time, as `Store` requires).
+    conn = sqlite3.connect(os.fspath(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
         # Switching a fresh file to WAL needs a lock that the busy handler does not always wait for.
         retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())

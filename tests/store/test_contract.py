@@ -10,10 +10,10 @@ import pytest
 from persistqueue import SQLiteAckQueue
 from persistqueue.exceptions import Empty
 
-from sync_queue.db import connect
-from sync_queue.enqueue import EnqueueRequest, enqueue
-from sync_queue.jobs import CasAckQueue, open_ack_queue
-from sync_queue.schema import QUEUE_TABLE
+from store.db import connect
+from store.enqueue import EnqueueRequest, enqueue
+from store.jobs import CasAckQueue, open_ack_queue
+from store.schema import QUEUE_TABLE
 
 from .conftest import finish, spawn_python
 
@@ -136,7 +136,7 @@ def test_unreadable_row_is_set_aside_not_crash_looped(conn, db_path) -> None:
 
 def test_hook_path_does_not_import_persist_queue(db_path) -> None:
     code = (
-        "from sync_queue import connect, enqueue, EnqueueRequest\n"
+        "from store import connect, enqueue, EnqueueRequest\n"
         f"conn = connect({str(db_path)!r})\n"
         "print(enqueue(conn, [EnqueueRequest(1, 'edited', True)]).queued)\n"
         "print(sorted(m for m in ('persistqueue', 'asyncio', 'requests', 'plexapi') if m in sys.modules))\n"

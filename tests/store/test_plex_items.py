@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 from typing import Iterator
 
-from sync_queue.plex_items import (
+from store.plex_items import (
     PlexItemRecord,
     PlexPart,
     basename,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sync_queue import lease
-from sync_queue.meta import claim_if_due, get_meta, set_meta
+from store import lease
+from store.meta import claim_if_due, get_meta, set_meta
 
 
 def test_lease_is_exclusive_until_it_expires(conn) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sync_queue.enqueue import EnqueueRequest, enqueue
-from sync_queue.entities import add_entity_request, done_entity_request, pending_entity_requests
-from sync_queue.models import SyncOutcome
-from sync_queue.state import get_state, get_states, iter_states, status_counts
-from sync_queue.timestamps import parse_instant, try_parse_instant
+from store.enqueue import EnqueueRequest, enqueue
+from store.entities import add_entity_request, done_entity_request, pending_entity_requests
+from store.models import SyncOutcome
+from store.state import get_state, get_states, iter_states, status_counts
+from store.timestamps import parse_instant, try_parse_instant
 
 
 def test_outcome_is_recorded(conn, jq) -> None:

@@ -1,0 +1,108 @@
+"""One Plex server, as the worker uses it: the plugin's Plex requests, each one method (`PlexApi`).
+
+plexapi supplies the connection (session, token, client identifier headers); every request then goes through
+`plex.wire` so the status code is seen and every failure is a classified `PlexError`. plexapi takes a single
+`timeout` and hands it to `requests` on every call (server.py `query`), so a (connect, read) tuple gives both
+limits. The client identifier is stored by the caller: a new one per process would make Plex list a new device
+on every run.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from typing import Any, Iterator, Protocol, Sequence
+from urllib.parse import urlsplit
+
+from plex import push, sections, wire
+from plex.errors import classify
+from plex.sections import SectionInfo
+from store.index import PlexItemRecord, PlexPart
+
+PRODUCT = "Stash2Plex"
+
+
+class PlexApi(Protocol):
+    """Every kind of request the plugin sends to Plex (tests substitute an in-memory server)."""
+
+    def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]: ...
+
+    def section_items(self, section: SectionInfo) -> Iterator[PlexItemRecord]: ...
+
+    def find_by_file(self, section_key: int, path: str) -> list[PlexPart]: ...
+
+    def read_item(self, rating_key: int) -> dict: ...
+
+    def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None: ...
+
+    def upload_poster(self, rating_key: int, data: bytes) -> None: ...
+
+    def ping(self) -> None: ...
+
+
+class PlexClient:
+    """`PlexApi` over a connected plexapi PlexServer."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+
+    @property
+    def name(self) -> str:
+        return f"{getattr(self.server, 'friendlyName', '?')} (version {getattr(self.server, 'version', '?')})"
+
+    def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]:
+        return sections.list_sections(self.server, wanted_titles)
+
+    def section_items(self, section: SectionInfo) -> Iterator[PlexItemRecord]:
+        return sections.iter_section_items(self.server, section)
+
+    def find_by_file(self, section_key: int, path: str) -> list[PlexPart]:
+        return sections.find_by_file(self.server, section_key, path)
+
+    def read_item(self, rating_key: int) -> dict:
+        return push.read_item(self.server, rating_key)
+
+    def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None:
+        push.edit(self.server, rating_key, section_id, params)
+
+    def upload_poster(self, rating_key: int, data: bytes) -> None:
+        push.upload_poster(self.server, rating_key, data)
+
+    def ping(self) -> None:
+        wire.request(self.server, "GET", "/identity")
+
+
+def new_client_id() -> str:
+    """A fresh identifier, generated once and kept in the database by the caller."""
+    return f"stash2plex-{uuid.uuid4().hex}"
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL names this machine (then proxy environment variables must not apply)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def connect(url: str, token: str, connect_timeout: float, read_timeout: float, client_id: str) -> PlexClient:
+    """A connected client (one `GET /`); raises a classified PlexError."""
+    import plexapi
+    import requests
+
+    # server.py bound BASE_HEADERS at import: only an in-place update reaches its requests.
+    plexapi.BASE_HEADERS["X-Plex-Client-Identifier"] = client_id
+    plexapi.BASE_HEADERS["X-Plex-Product"] = PRODUCT
+    from plexapi.server import PlexServer
+
+    session = requests.Session()
+    if is_loopback(url):
+        session.trust_env = False
+    try:
+        return PlexClient(PlexServer(url.rstrip("/"), token, session=session, timeout=(connect_timeout, read_timeout)))
+    except Exception as exc:
+        session.close()
+        raise classify(exc, token) from None

@@ -1,0 +1,92 @@
+"""Small key/value metadata in table `meta`; every key the plugin uses is named here, once.
+
+The drainer caches the few settings hooks need (hooks make no network call, so cannot ask Stash): `enabled`,
+the reconcile interval and scope. Times are epoch seconds as text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from store.txn import write_txn
+
+ENABLED = "enabled"  # "1"/"0": settings cache for hooks
+RECONCILE_INTERVAL_S = "reconcile_interval_s"  # settings cache for hooks ("0": never)
+RECONCILE_SCOPE = "reconcile_scope"  # settings cache for hooks
+RECONCILE_REQUESTED = "reconcile_requested"  # scope of a reconcile an invocation claimed, for the drainer
+LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
+LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
+PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
+PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installation
+INFERRED_PATH_MAP = "inferred_path_map"
+INFERRED_PATH_MAP_AT = "inferred_path_map_at"  # the PLEX_LIBRARY_CHANGED_AT it was inferred at
+DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
+LAST_QUEUE_PRUNE = "last_queue_prune"
+SCHEMA_VERSION = "schema_version"
+
+_UPSERT = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+
+
+class Meta:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row and row[0] is not None else default
+
+    def get_float(self, key: str, default: float = 0.0) -> float:
+        """A stored number; an unreadable value counts as `default`."""
+        try:
+            return float(self.get(key) or default)
+        except ValueError:
+            return default
+
+    def set(self, key: str, value: str | None) -> None:
+        with write_txn(self._conn):
+            self._conn.execute(_UPSERT, (key, value))
+
+    def is_due(self, key: str, interval_s: float, now: float) -> bool:
+        """Whether `claim_if_due` could succeed now: one read, no lock (callers skip a write transaction)."""
+        value = self.get(key)
+        try:
+            last = float(value) if value else None
+        except ValueError:
+            last = None
+        return last is None or last > now or now - last >= interval_s
+
+    def claim_if_due(self, key: str, interval_s: float, now: float) -> bool:
+        """True for exactly one caller per interval, however many processes ask at once.
+
+        A plain read first: when it already shows the interval running (the common case for every hook), the
+        answer is False without taking the write lock, which the drainer may be holding. Otherwise the read and
+        the write share one IMMEDIATE transaction, so the second caller sees the first caller's timestamp. An
+        unreadable or future value (clock moved back) counts as due so a bad value cannot block the work forever.
+        """
+        if not self.is_due(key, interval_s, now):
+            return False
+        with write_txn(self._conn):
+            if not self.is_due(key, interval_s, now):
+                return False
+            self._conn.execute(_UPSERT, (key, repr(float(now))))
+            return True
+
+    def take(self, key: str) -> str | None:
+        """Reads and clears a value in one transaction, so only one caller gets it."""
+        if not self.get(key):
+            return None
+        with write_txn(self._conn):
+            value = self.get(key)
+            self._conn.execute(_UPSERT, (key, ""))
+            return value or None
+
+    def cache_settings(self, enabled: bool, reconcile_interval_s: float | None, reconcile_scope: str) -> None:
+        """What hooks need of the settings, in one commit."""
+        with write_txn(self._conn):
+            self._conn.executemany(_UPSERT, [(ENABLED, "1" if enabled else "0"),
+                                             (RECONCILE_INTERVAL_S, str(reconcile_interval_s or 0)),
+                                             (RECONCILE_SCOPE, reconcile_scope)])
+
+    def cached_enabled(self) -> bool:
+        """Before the first drain cached the settings, a hook assumes enabled."""
+        return self.get(ENABLED) != "0"

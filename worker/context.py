@@ -1,0 +1,122 @@
+"""What a drain or a task holds, opened once: settings, the store, Stash, Plex (connected on first need).
+
+Settings are read from Stash at every start (and the few hooks need are cached in the store, since hooks make
+no network call). Each consumer states what it needs by the `Context` fields it reads; the boundaries are
+Protocols (`StashSource` here, `plex.client.PlexApi`), so tests run the same code on in-memory servers.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterator, Optional, Protocol, Sequence
+
+from plex.client import PlexApi
+from plex.library import PlexLibrary
+from plugin import log
+from plugin.errors import PluginError
+from plugin.paths import data_dir, db_path, drainer_log_path
+from plugin.settings import Settings, load_settings
+from stash.client import Cover, ScenePage
+from store import Store, meta
+from worker.breaker import CircuitBreaker
+from worker.throttle import AdaptiveLimit
+
+PLUGIN_ID = "Stash2Plex"
+INFER_SCENES = 200  # Stash scenes whose paths are sampled to infer the path map
+
+
+class StashSource(Protocol):
+    """What the worker asks of Stash (`stash.client.StashClient`; tests substitute an in-memory one)."""
+
+    def scenes_by_ids(self, ids: Sequence[int]) -> list[dict]: ...
+
+    def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]: ...
+
+    def scene_ids_for(self, kind: str, entity_id: int) -> Iterator[int]: ...
+
+    def fetch_cover(self, url: str) -> Optional[Cover]: ...
+
+    def clone(self) -> StashSource: ...
+
+    def close(self) -> None: ...
+
+
+class Context:
+    """One drain's or task's resources. Used from one thread at a time, except `thread_stash` and the
+    library's request methods, which pool threads use."""
+
+    def __init__(self, settings: Settings, store: Store, stash: StashSource,
+                 connect_plex: Callable[[], PlexApi]) -> None:
+        self.settings = settings
+        self.store = store
+        self.stash = stash
+        self.limiter = AdaptiveLimit(settings.plex_parallelism)
+        self.breaker = CircuitBreaker()
+        self._connect_plex = connect_plex
+        self._library: Optional[PlexLibrary] = None
+        self._thread_stash = threading.local()
+
+    def library(self) -> PlexLibrary:
+        """Plex, connected and with the stored index refreshed where Plex rescanned; raises PlexError."""
+        if self._library is None:
+            self._library = PlexLibrary(self.settings, self.store, self._connect_plex(), self._stash_paths)
+        self._library.ensure_fresh()
+        return self._library
+
+    def ping_plex(self) -> None:
+        """One cheap request that succeeds only when Plex answers (connects first if never connected)."""
+        if self._library is None:
+            self.library()
+        else:
+            self._library.api.ping()
+
+    def thread_stash(self) -> StashSource:
+        """A Stash client per pool thread: a requests.Session is not meant to be shared across threads."""
+        client = getattr(self._thread_stash, "client", None)
+        if client is None:
+            client = self._thread_stash.client = self.stash.clone()
+        return client
+
+    def _stash_paths(self) -> list[str]:
+        page = next(iter(self.stash.scene_pages(per_page=INFER_SCENES)), None)
+        return [f["path"] for scene in (page.scenes if page else []) for f in scene.get("files") or []]
+
+    def close(self) -> None:
+        self.stash.close()
+        self.store.close()
+
+
+def open_context(plugin_input, log_file: bool = False) -> Context:
+    """Opens the store, reads the settings from Stash and caches what hooks need of them."""
+    from stash.client import StashClient
+
+    data = data_dir(plugin_input.server.plugin_dir)
+    if log_file:
+        log.log_to_file(drainer_log_path(data))
+    store = Store(db_path(data))
+    stash = StashClient(plugin_input.server)
+    try:
+        settings, notes = load_settings(stash.plugin_settings(PLUGIN_ID))
+    except PluginError:
+        stash.close()
+        store.close()
+        raise
+    for note in notes:
+        log.warning(note)
+    log.hide_paths(settings.obfuscate_paths)
+    store.meta.cache_settings(settings.enabled, settings.reconcile_interval, settings.reconcile_scope)
+    return Context(settings, store, stash, lambda: _connect(settings, store))
+
+
+def _connect(settings: Settings, store: Store) -> PlexApi:
+    from plex.client import connect, new_client_id
+
+    missing = settings.missing_required()
+    if missing:
+        raise PluginError(" ".join(missing))
+    client_id = store.meta.get(meta.PLEX_CLIENT_ID)
+    if not client_id:
+        client_id = new_client_id()
+        store.meta.set(meta.PLEX_CLIENT_ID, client_id)
+    return connect(settings.plex_url, settings.plex_token, settings.plex_connect_timeout,
+                   settings.plex_read_timeout, client_id)
