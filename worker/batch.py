@@ -101,9 +101,9 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally) -> None:
         raise
     for job in jobs:
         if job.scene_id not in scenes:
-            message = f"Scene {job.scene_id} does not exist in Stash; nothing to sync"
+            message = f"Scene {job.scene_id} does not exist in Stash"
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
-            log.warning(message)
+            log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
     with ThreadPoolExecutor(max_workers=ctx.settings.plex_parallelism) as pool:
         results = list(pool.map(lambda plan: push_scene(ctx, library, plan), plans))
