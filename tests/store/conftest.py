@@ -9,29 +9,31 @@ from typing import List
 
 import pytest
 
-from store.db import connect
-from store.jobs import JobQueue
+from store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "stash2plex.db"
+    return tmp_path / "data" / "stash2plex.sqlite3"
 
 
 @pytest.fixture
-def conn(db_path: Path):
-    connection = connect(db_path)
-    yield connection
-    connection.close()
+def store(db_path: Path):
+    opened = Store(db_path)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
-def jq(db_path: Path, conn):
-    queue = JobQueue(db_path)
-    yield queue
-    queue.close()
+def conn(store: Store):
+    """The store's own connection, for tests that inspect rows directly."""
+    return store._conn
+
+
+def state_of(store: Store, scene_id: int):
+    return store.scenes.get_many([scene_id]).get(scene_id)
 
 
 def spawn_python(code: str, *args: str, isolated: bool = False) -> subprocess.Popen:

@@ -7,10 +7,11 @@ from typing import Callable, Optional
 
 import pytest
 
-from store.enqueue import EnqueueRequest, EnqueueResult, enqueue
-from store.models import SyncOutcome
-from store.schema import QUEUE_TABLE
-from store.state import get_state
+from store.ackqueue import TABLE as QUEUE_TABLE
+from store.dedup import EnqueueRequest, EnqueueResult
+from store.queue import SyncOutcome
+
+from .conftest import state_of
 
 SCENE = 7
 T0 = "2024-05-01T10:00:00+02:00"  # 08:00Z
@@ -28,39 +29,39 @@ def bulk(updated_at: Optional[str], content_hash: Optional[str] = None) -> Enque
     return EnqueueRequest(SCENE, "reconcile", force=False, updated_at=updated_at, content_hash=content_hash)
 
 
-def nothing(conn, jq) -> None:
+def nothing(store, conn) -> None:
     pass
 
 
-def pending(conn, jq) -> None:
-    enqueue(conn, [hook()])
+def pending(store, conn) -> None:
+    store.queue.enqueue([hook()])
 
 
-def in_progress(conn, jq) -> None:
-    enqueue(conn, [hook()])
-    assert len(jq.claim(1)) == 1
+def in_progress(store, conn) -> None:
+    store.queue.enqueue([hook()])
+    assert len(store.queue.claim(1)) == 1
 
 
-def in_progress_fetched(conn, jq) -> None:
-    in_progress(conn, jq)
-    jq.record_fetched(SCENE, T0)
+def in_progress_fetched(store, conn) -> None:
+    in_progress(store, conn)
+    store.queue.record_fetched([(SCENE, T0)])
 
 
-def synced(conn, jq, status: str = "synced", content_hash: Optional[str] = "h1") -> None:
-    enqueue(conn, [hook()])
-    (job,) = jq.claim(1)
-    jq.record_fetched(SCENE, T0)
-    jq.complete(job, SyncOutcome(status, updated_at=T0, content_hash=content_hash))
+def synced(store, conn, status: str = "synced", content_hash: Optional[str] = "h1") -> None:
+    store.queue.enqueue([hook()])
+    (job,) = store.queue.claim(1)
+    store.queue.record_fetched([(SCENE, T0)])
+    store.queue.complete(job, SyncOutcome(status, updated_at=T0, content_hash=content_hash))
 
 
-def synced_and_pruned(conn, jq) -> None:
-    synced(conn, jq)
-    jq.prune()
+def synced_and_pruned(store, conn) -> None:
+    synced(store, conn)
+    store.queue.prune()
     assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").fetchone()[0] == 0
 
 
-def not_found(conn, jq) -> None:
-    synced(conn, jq, status="not_found")
+def not_found(store, conn) -> None:
+    synced(store, conn, status="not_found")
 
 
 CASES = [
@@ -89,50 +90,60 @@ CASES = [
 
 
 @pytest.mark.parametrize("setup, request_, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_dedup_rule(conn, jq, setup: Callable, request_: EnqueueRequest, expected: str) -> None:
-    setup(conn, jq)
-    result = enqueue(conn, [request_])
+def test_dedup_rule(store, conn, setup: Callable, request_: EnqueueRequest, expected: str) -> None:
+    setup(store, conn)
+    result = store.queue.enqueue([request_])
     assert result == EnqueueResult(**{expected: 1})
     open_rows = conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE} WHERE status < 2").fetchone()[0]
     assert open_rows == (1 if expected in ("queued", "coalesced") else 0)
 
 
-def test_hook_while_running_creates_exactly_one_new_pending_job(conn, jq) -> None:
-    in_progress(conn, jq)
-    result = enqueue(conn, [hook(), hook(), bulk(T_NEWER), hook()])
+def test_hook_while_running_creates_exactly_one_new_pending_job(store, conn) -> None:
+    in_progress(store, conn)
+    result = store.queue.enqueue([hook(), hook(), bulk(T_NEWER), hook()])
     assert result == EnqueueResult(queued=1, coalesced=3)
     statuses = [row[0] for row in conn.execute(f"SELECT status FROM {QUEUE_TABLE} ORDER BY _id")]
     assert statuses == [2, 0]
-    assert get_state(conn, SCENE).job_id == 2
+    assert state_of(store, SCENE).job_id == 2
 
 
-def test_completing_the_old_job_keeps_the_new_one_pending(conn, jq) -> None:
-    enqueue(conn, [hook()])
-    (running,) = jq.claim(1)
-    enqueue(conn, [hook()])
-    jq.complete(running, SyncOutcome("synced", updated_at=T0))
-    state = get_state(conn, SCENE)
+def test_completing_the_old_job_keeps_the_new_one_pending(store, conn) -> None:
+    store.queue.enqueue([hook()])
+    (running,) = store.queue.claim(1)
+    store.queue.enqueue([hook()])
+    store.queue.complete(running, SyncOutcome("synced", updated_at=T0))
+    state = state_of(store, SCENE)
     assert state.status == "queued" and state.last_synced_updated_at == T0
-    assert enqueue(conn, [hook()]) == EnqueueResult(coalesced=1)
-    (next_job,) = jq.claim(5)
+    assert store.queue.enqueue([hook()]) == EnqueueResult(coalesced=1)
+    (next_job,) = store.queue.claim(5)
     assert next_job.job_id == state.job_id != running.job_id
 
 
-def test_many_requests_are_one_transaction(conn) -> None:
+def test_many_requests_are_one_transaction(store, conn) -> None:
     statements = []
     conn.set_trace_callback(statements.append)
-    result = enqueue(conn, [EnqueueRequest(i % 550, "sync_all", force=False, updated_at=T0) for i in range(600)])
+    result = store.queue.enqueue([EnqueueRequest(i % 550, "sync_all", force=False, updated_at=T0) for i in range(600)])
     conn.set_trace_callback(None)
     assert result == EnqueueResult(queued=550, coalesced=50)
     assert sum(1 for s in statements if s.strip().upper().startswith("BEGIN")) == 1
     assert sum(1 for s in statements if s.strip().upper() == "COMMIT") == 1
 
 
-def test_payload_is_persist_queue_json_with_no_snapshot(conn) -> None:
-    enqueue(conn, [EnqueueRequest(42, "edited", force=True, updated_at=T0, content_hash="secret-ish")])
+def test_payload_is_persist_queue_json_with_no_snapshot(store, conn) -> None:
+    store.queue.enqueue([EnqueueRequest(42, "edited", force=True, updated_at=T0, content_hash="secret-ish")])
     data, timestamp, status = conn.execute(f"SELECT data, timestamp, status FROM {QUEUE_TABLE}").fetchone()
     payload = json.loads(bytes(data).decode("utf-8"))
-    assert sorted(payload) == ["enqueued_at", "reason", "scene_id"]
+    assert sorted(payload) == ["enqueued_at", "reason", "scene_id"]  # no decision flags when none apply
     assert bytes(data) == json.dumps(payload).encode("utf-8")
     assert (payload["scene_id"], payload["reason"], status) == (42, "edited", 0)
     assert isinstance(timestamp, float)
+
+
+def test_decisions_are_stored_and_merged_when_requests_coalesce(store, conn) -> None:
+    store.queue.enqueue([EnqueueRequest(5, "edited")])
+    store.queue.enqueue([EnqueueRequest(5, "drift", full_push=True), EnqueueRequest(5, "scanned", file_lookup=True)])
+    (job,) = store.queue.claim(5)
+    assert (job.reason, job.full_push, job.file_lookup) == ("edited", True, True)
+    store.queue.enqueue([EnqueueRequest(6, "created", file_lookup=True)])
+    (job,) = store.queue.claim(5)
+    assert (job.scene_id, job.full_push, job.file_lookup) == (6, False, True)

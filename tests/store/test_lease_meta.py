@@ -2,47 +2,61 @@
 
 from __future__ import annotations
 
-from store import lease
-from store.meta import claim_if_due, get_meta, set_meta
+import os
+
+from store.lease import LeaseInfo
 
 
-def test_lease_is_exclusive_until_it_expires(conn) -> None:
-    assert lease.holder(conn) is None and not lease.is_held(conn, 0.0)
-    assert lease.acquire(conn, "a", 101, ttl=30, now=100.0)
-    assert lease.acquire(conn, "a", 101, ttl=30, now=110.0)  # already mine: extends
-    assert lease.holder(conn) == lease.LeaseInfo("a", 101, 110.0, 140.0)
-    assert not lease.acquire(conn, "b", 202, ttl=30, now=139.9)
-    assert lease.is_held(conn, 139.9) and not lease.is_held(conn, 140.0)
-    assert lease.acquire(conn, "b", 202, ttl=30, now=140.0)
-    assert lease.holder(conn).owner == "b"
+def test_lease_is_exclusive_until_it_expires(store) -> None:
+    lease = store.lease
+    assert lease.holder(0.0) is None and not lease.is_held(0.0)
+    assert lease.acquire("a", ttl=30, now=100.0)
+    assert lease.acquire("a", ttl=30, now=110.0)  # already mine: extends
+    assert lease.holder(110.0) == LeaseInfo("a", os.getpid(), 110.0, 140.0)
+    assert not lease.acquire("b", ttl=30, now=139.9)
+    assert lease.is_held(139.9) and not lease.is_held(140.0)
+    assert lease.acquire("b", ttl=30, now=140.0)
+    assert lease.holder(140.0).owner == "b"
 
 
-def test_renew_fails_for_a_non_holder(conn) -> None:
-    assert lease.acquire(conn, "a", 1, ttl=10, now=0.0)
-    assert lease.renew(conn, "a", 1, ttl=10, now=5.0)
-    assert lease.holder(conn).expires_at == 15.0
-    assert not lease.renew(conn, "b", 2, ttl=10, now=6.0)
-    assert lease.acquire(conn, "b", 2, ttl=10, now=16.0)
-    assert not lease.renew(conn, "a", 1, ttl=10, now=17.0)  # fenced: a lost the lease
-    lease.release(conn, "a")  # not a's to release
-    assert lease.holder(conn).owner == "b"
-    lease.release(conn, "b")
-    assert lease.holder(conn) is None
+def test_renew_fails_for_a_non_holder(store) -> None:
+    lease = store.lease
+    assert lease.acquire("a", ttl=10, now=0.0)
+    assert lease.renew("a", ttl=10, now=5.0)
+    assert lease.holder(5.0).expires_at == 15.0
+    assert not lease.renew("b", ttl=10, now=6.0)
+    assert lease.acquire("b", ttl=10, now=16.0)
+    assert not lease.renew("a", ttl=10, now=17.0)  # fenced: a lost the lease
+    lease.release("a")  # not a's to release
+    assert lease.holder(17.0).owner == "b"
+    lease.release("b")
+    assert lease.holder(17.0) is None
 
 
-def test_meta_get_set(conn) -> None:
-    assert get_meta(conn, "enabled") is None
-    assert get_meta(conn, "enabled", "1") == "1"
-    set_meta(conn, "enabled", "0")
-    set_meta(conn, "enabled", "1")
-    assert get_meta(conn, "enabled") == "1"
+def test_meta_get_set_take(store) -> None:
+    meta = store.meta
+    assert meta.get("enabled") is None
+    assert meta.get("enabled", "1") == "1"
+    meta.set("enabled", "0")
+    meta.set("enabled", "1")
+    assert meta.get("enabled") == "1"
+    meta.set("k", "recent")
+    assert meta.take("k") == "recent" and meta.take("k") is None
 
 
-def test_claim_if_due_once_per_interval(conn) -> None:
-    assert claim_if_due(conn, "k", 60, now=1000.0)
-    assert not claim_if_due(conn, "k", 60, now=1059.0)
-    assert claim_if_due(conn, "k", 60, now=1060.0)
-    assert claim_if_due(conn, "other", 60, now=1060.0)
-    assert claim_if_due(conn, "k", 60, now=500.0)  # clock went back: not blocked for good
-    set_meta(conn, "k", "garbage")
-    assert claim_if_due(conn, "k", 60, now=600.0)
+def test_claim_if_due_once_per_interval(store) -> None:
+    meta = store.meta
+    assert meta.claim_if_due("k", 60, now=1000.0)
+    assert not meta.claim_if_due("k", 60, now=1059.0)
+    assert meta.claim_if_due("k", 60, now=1060.0)
+    assert meta.claim_if_due("other", 60, now=1060.0)
+    assert meta.claim_if_due("k", 60, now=500.0)  # clock went back: not blocked for good
+    meta.set("k", "garbage")
+    assert meta.claim_if_due("k", 60, now=600.0)
+
+
+def test_settings_cache_for_hooks(store) -> None:
+    assert store.meta.cached_enabled()  # before the first drain: enabled
+    store.meta.cache_settings(False, None, "all")
+    assert not store.meta.cached_enabled()
+    assert (store.meta.get("reconcile_interval_s"), store.meta.get("reconcile_scope")) == ("0", "all")

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
+from store import Store
 from store.db import connect
-from store.enqueue import EnqueueRequest, enqueue
-from store.meta import get_meta
+from store.dedup import EnqueueRequest, apply
 from store.schema import LATEST_VERSION, SchemaTooNewError, migrate
 
 
@@ -17,7 +17,7 @@ def _tables(conn) -> set:
 
 
 def test_fresh_database_is_at_latest_version(conn) -> None:
-    assert get_meta(conn, "schema_version") == str(LATEST_VERSION)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(LATEST_VERSION)
     assert {"ack_queue_default", "scene_state", "drainer_lease", "dead_letters", "meta", "plex_items"} <= _tables(conn)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
@@ -28,21 +28,30 @@ def test_v1_database_opens_and_upgrades_keeping_its_data(db_path) -> None:
     old = connect(db_path, run_migrations=False)
     assert migrate(old, target=1) == 1
     assert "plex_items" not in _tables(old)
-    enqueue(old, [EnqueueRequest(9, "edited", True)])
+    apply(old, [EnqueueRequest(9, "drift", True)])
+    old.execute("INSERT INTO scene_state(scene_id, status, field_hashes) VALUES "
+                "(10, 'failed', '{\"title\": \"t1\", \"poster\": \"p1\", \"_collections\": \"[\\\"S\\\"]\"}')")
     old.close()
 
     upgraded = connect(db_path)
     try:
-        assert get_meta(upgraded, "schema_version") == str(LATEST_VERSION)
+        version = upgraded.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert version == str(LATEST_VERSION)
         assert "plex_items" in _tables(upgraded)
         assert upgraded.execute("SELECT status FROM ack_queue_default").fetchall() == [(0,)]
-        assert upgraded.execute("SELECT scene_id, status FROM scene_state").fetchall() == [(9, "queued")]
+        assert upgraded.execute("SELECT scene_id, status FROM scene_state").fetchall() == [(9, "queued"),
+                                                                                            (10, "retrying")]
     finally:
         upgraded.close()
+    with Store(db_path) as store:
+        moved = store.scenes.get_many([10])[10]
+        assert (moved.field_hashes, moved.poster_sha1, moved.our_collections) == ({"title": "t1"}, "p1", ["S"])
+        (job,) = store.queue.claim(1)
+        assert (job.scene_id, job.full_push) == (9, True)
 
 
-def test_newer_database_is_refused_with_a_clear_error(db_path, conn) -> None:
-    enqueue(conn, [EnqueueRequest(1, "edited", True)])
+def test_newer_database_is_refused_with_a_clear_error(db_path, store, conn) -> None:
+    store.queue.enqueue([EnqueueRequest(1, "edited", True)])
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(SchemaTooNewError, match=r"schema version 99, newer than this plugin's \d+.*update the plugin"):
         connect(db_path)

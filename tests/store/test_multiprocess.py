@@ -10,15 +10,12 @@ from collections import Counter
 
 import pytest
 
-from store import lease
-from store.db import connect
-from store.enqueue import EnqueueRequest, enqueue
-from store.jobs import JobQueue
-from store.models import SyncOutcome
-from store.schema import QUEUE_TABLE
-from store.state import get_state
+from store import Store
+from store.ackqueue import TABLE as QUEUE_TABLE
+from store.dedup import EnqueueRequest
+from store.queue import SyncOutcome
 
-from .conftest import finish, spawn_python
+from .conftest import finish, spawn_python, state_of
 
 HOOKS = 200
 SCENES = 50
@@ -26,15 +23,16 @@ UPDATED_AT = "2024-05-01T08:00:00Z"
 
 _HOOK_CODE = """
 import json
-from store import connect, enqueue, EnqueueRequest
+from store import Store
+from store.dedup import EnqueueRequest
 index, path = int(sys.argv[1]), sys.argv[2]
-conn = connect(path)
+store = Store(path)
 totals = [0, 0, 0]
 for k in range(5):
     scene = (index * 7 + k) % 50
     force = (index + k) % 3 != 0
     request = EnqueueRequest(scene, "edited" if force else "reconcile", force, updated_at=UPDATED_AT_TEXT)
-    result = enqueue(conn, [request])
+    result = store.queue.enqueue([request])
     totals = [totals[0] + result.queued, totals[1] + result.coalesced, totals[2] + result.dropped]
 print(json.dumps(totals))
 """.replace("UPDATED_AT_TEXT", repr(UPDATED_AT))
@@ -45,27 +43,26 @@ _DUPLICATE_PENDING = (
 )
 
 
-def test_200_concurrent_hook_processes_keep_one_pending_job_per_scene(db_path, conn, jq) -> None:
+def test_200_concurrent_hook_processes_keep_one_pending_job_per_scene(db_path, store, conn) -> None:
     violations, completed, errors = [], [], []
     polls = [0]
     stop = threading.Event()
 
     def watch_and_drain() -> None:
         # Drains while hooks run, so the "job in progress" branch is exercised too.
-        watcher_conn, watcher_jq = connect(db_path), JobQueue(db_path)
+        watcher = Store(db_path)
         try:
             while not stop.is_set():
-                violations.extend(watcher_conn.execute(_DUPLICATE_PENDING).fetchall())
+                violations.extend(watcher._conn.execute(_DUPLICATE_PENDING).fetchall())
                 polls[0] += 1
-                for job in watcher_jq.claim(3):
-                    watcher_jq.record_fetched(job.scene_id, UPDATED_AT)
-                    watcher_jq.complete(job, SyncOutcome("synced", updated_at=UPDATED_AT))
+                for job in watcher.queue.claim(3):
+                    watcher.queue.record_fetched([(job.scene_id, UPDATED_AT)])
+                    watcher.queue.complete(job, SyncOutcome("synced", updated_at=UPDATED_AT))
                     completed.append(job.job_id)
         except BaseException as exc:  # surfaced by the assertions below
             errors.append(exc)
         finally:
-            watcher_jq.close()
-            watcher_conn.close()
+            watcher.close()
 
     processes = [spawn_python(_HOOK_CODE, str(i), str(db_path), isolated=True) for i in range(HOOKS)]
     watcher = threading.Thread(target=watch_and_drain)
@@ -81,14 +78,14 @@ def test_200_concurrent_hook_processes_keep_one_pending_job_per_scene(db_path, c
     queued, coalesced, dropped = (sum(column) for column in zip(*(json.loads(o) for o in outputs)))
     assert queued + coalesced + dropped == HOOKS * 5
     assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").fetchone()[0] == queued
-    assert jq.pending_count() + len(completed) == queued
-    assert jq.pending_count() <= SCENES
+    assert store.queue.pending_count() + len(completed) == queued
+    assert store.queue.pending_count() <= SCENES
 
 
 _CLAIMER_CODE = """
-from store.jobs import JobQueue
-from store.models import SyncOutcome
-queue = JobQueue(sys.argv[1])
+from store import Store
+from store.queue import SyncOutcome
+queue = Store(sys.argv[1]).queue
 claimed = []
 while True:
     jobs = queue.claim(4)
@@ -101,32 +98,30 @@ print(" ".join(map(str, claimed)))
 """
 
 
-def test_four_claimer_processes_claim_each_of_2000_jobs_once(db_path, conn, jq) -> None:
-    assert enqueue(conn, [EnqueueRequest(i, "sync_all", True) for i in range(2000)]).queued == 2000
+def test_four_claimer_processes_claim_each_of_2000_jobs_once(db_path, store, conn) -> None:
+    assert store.queue.enqueue([EnqueueRequest(i, "sync_all", True) for i in range(2000)]).queued == 2000
     outputs = [finish(p) for p in [spawn_python(_CLAIMER_CODE, str(db_path)) for _ in range(4)]]
     claimed = [int(x) for out in outputs for x in out.split()]
     duplicates = [job_id for job_id, n in Counter(claimed).items() if n > 1]
     assert duplicates == []
     assert sorted(claimed) == list(range(1, 2001))
-    assert jq.pending_count() == 0 and jq.claimed_count() == 0
+    assert store.queue.pending_count() == 0 and store.queue.claimed_count() == 0
 
 
 _DRAINER_CODE = """
-import os, time
-from store import connect, lease
-from store.jobs import JobQueue
-path = sys.argv[1]
-conn = connect(path)
-assert lease.acquire(conn, "drainer-a", os.getpid(), 60.0, time.time())
-(job,) = JobQueue(path).claim(1)
+import time
+from store import Store
+store = Store(sys.argv[1])
+assert store.lease.acquire("drainer-a", 60.0, time.time())
+(job,) = store.queue.claim(1)
 print(job.job_id, flush=True)
 time.sleep(600)
 """
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
-def test_sigkilled_drainer_job_is_recovered_by_the_next_lease_holder(db_path, conn, jq) -> None:
-    enqueue(conn, [EnqueueRequest(11, "edited", True)])
+def test_sigkilled_drainer_job_is_recovered_by_the_next_lease_holder(db_path, store, conn) -> None:
+    store.queue.enqueue([EnqueueRequest(11, "edited", True)])
     drainer = spawn_python(_DRAINER_CODE, str(db_path))
     try:
         job_id = int(drainer.stdout.readline())
@@ -134,28 +129,29 @@ def test_sigkilled_drainer_job_is_recovered_by_the_next_lease_holder(db_path, co
         os.kill(drainer.pid, signal.SIGKILL)
         drainer.communicate()
     assert drainer.returncode == -signal.SIGKILL
-    held = lease.holder(conn)
+    held = store.lease.holder(0.0)
     assert held.owner == "drainer-a" and held.pid == drainer.pid
-    assert not lease.acquire(conn, "drainer-b", os.getpid(), 60.0, held.heartbeat + 1)
-    assert jq.claim(5) == []  # the dead drainer's row is still claimed
-    assert lease.acquire(conn, "drainer-b", os.getpid(), 60.0, held.expires_at + 1)
-    assert jq.recover_after_takeover() == 1
-    (job,) = jq.claim(5)
+    # "drainer-a" names no host, so its death cannot be proven: the TTL applies.
+    assert not store.lease.acquire("drainer-b", 60.0, held.heartbeat + 1)
+    assert store.queue.claim(5) == []  # the dead drainer's row is still claimed
+    assert store.lease.acquire("drainer-b", 60.0, held.expires_at + 1)
+    assert store.queue.recover_after_takeover() == 1
+    (job,) = store.queue.claim(5)
     assert job.job_id == job_id and job.scene_id == 11
-    jq.complete(job, SyncOutcome("synced", updated_at=UPDATED_AT))
-    assert jq.claim(5) == []
+    store.queue.complete(job, SyncOutcome("synced", updated_at=UPDATED_AT))
+    assert store.queue.claim(5) == []
     assert conn.execute(f"SELECT _id, status FROM {QUEUE_TABLE}").fetchall() == [(job_id, 5)]
-    assert get_state(conn, 11).status == "synced"
+    assert state_of(store, 11).status == "synced"
 
 
 _CLAIM_IF_DUE_CODE = """
 import os, time
-from store import connect, claim_if_due
+from store import Store
 path, go = sys.argv[1], sys.argv[2]
-conn = connect(path)
+store = Store(path)
 while not os.path.exists(go):
     time.sleep(0.005)
-print(claim_if_due(conn, "last_auto_reconcile", 3600.0, 1000.0))
+print(store.meta.claim_if_due("last_auto_reconcile", 3600.0, 1000.0))
 """
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from store.db import connect
-from store.enqueue import EnqueueRequest, EnqueueResult, enqueue
-from store.jobs import JobQueue
-from store.models import SyncOutcome
-from store.schema import QUEUE_TABLE
+from store import Store
+from store.ackqueue import TABLE as QUEUE_TABLE
+from store.dedup import EnqueueRequest, EnqueueResult
+from store.queue import SyncOutcome
 
 N = 40
 ROUNDS = 15
@@ -22,7 +21,7 @@ def bulk_pass(content_hash=None):
     return [EnqueueRequest(s, "reconcile", False, updated_at(s), content_hash) for s in range(N)]
 
 
-def test_bulk_passes_during_a_drain_complete_each_scene_once(db_path, conn, jq) -> None:
+def test_bulk_passes_during_a_drain_complete_each_scene_once(db_path, store, conn) -> None:
     # The drainer's claim+fetch step is atomic with respect to bulk passes here: a pass that lands
     # between claim and fetch legitimately queues one more job (tested in test_dedup), and would
     # make the total depend on scheduling.
@@ -31,24 +30,25 @@ def test_bulk_passes_during_a_drain_complete_each_scene_once(db_path, conn, jq) 
     enqueuing_done = threading.Event()
 
     def enqueuer() -> None:
-        own = connect(db_path)
+        own = Store(db_path)
         try:
             for _ in range(ROUNDS):
                 with step:
-                    enqueue(own, bulk_pass())
+                    own.queue.enqueue(bulk_pass())
         except BaseException as exc:
             errors.append(exc)
         finally:
             own.close()
 
     def drainer() -> None:
-        queue = JobQueue(db_path)
+        own = Store(db_path)
+        queue = own.queue
         try:
             while True:
                 with step:
                     jobs = queue.claim(5)
                     for job in jobs:
-                        queue.record_fetched(job.scene_id, updated_at(job.scene_id))
+                        queue.record_fetched([(job.scene_id, updated_at(job.scene_id))])
                 if not jobs and enqueuing_done.is_set() and queue.pending_count() == 0:
                     return
                 for job in jobs:
@@ -57,7 +57,7 @@ def test_bulk_passes_during_a_drain_complete_each_scene_once(db_path, conn, jq) 
         except BaseException as exc:
             errors.append(exc)
         finally:
-            queue.close()
+            own.close()
 
     enqueuers = [threading.Thread(target=enqueuer) for _ in range(2)]
     drain = threading.Thread(target=drainer)
@@ -70,8 +70,8 @@ def test_bulk_passes_during_a_drain_complete_each_scene_once(db_path, conn, jq) 
     assert errors == []
     assert sorted(completed) == list(range(N))
 
-    jq.prune()
+    store.queue.prune()
     assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").fetchone()[0] == 0
-    assert enqueue(conn, bulk_pass()) == EnqueueResult(dropped=N)
-    assert enqueue(conn, bulk_pass(content_hash="h")) == EnqueueResult(dropped=N)
-    assert enqueue(conn, bulk_pass(content_hash="changed")) == EnqueueResult(queued=N)
+    assert store.queue.enqueue(bulk_pass()) == EnqueueResult(dropped=N)
+    assert store.queue.enqueue(bulk_pass(content_hash="h")) == EnqueueResult(dropped=N)
+    assert store.queue.enqueue(bulk_pass(content_hash="changed")) == EnqueueResult(queued=N)

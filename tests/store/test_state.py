@@ -4,48 +4,46 @@ from __future__ import annotations
 
 import pytest
 
-from store.enqueue import EnqueueRequest, enqueue
-from store.entities import add_entity_request, done_entity_request, pending_entity_requests
-from store.models import SyncOutcome
-from store.state import get_state, get_states, iter_states, status_counts
+from store.dedup import EnqueueRequest
+from store.queue import SyncOutcome
 from store.timestamps import parse_instant, try_parse_instant
 
+from .conftest import state_of
 
-def test_outcome_is_recorded(conn, jq) -> None:
-    enqueue(conn, [EnqueueRequest(s, "edited", True) for s in (1, 2, 3)])
-    one, two, three = jq.claim(3)
-    jq.record_fetched(1, "2024-01-01T00:00:00Z")
-    jq.complete(one, SyncOutcome("synced", content_hash="c", field_hashes={"title": "t"}, plex_keys=[10, 11],
+
+def test_outcome_is_recorded(store, conn) -> None:
+    store.queue.enqueue([EnqueueRequest(s, "edited", True) for s in (1, 2, 3)])
+    one, two, three = store.queue.claim(3)
+    store.queue.record_fetched([(1, "2024-01-01T00:00:00Z")])
+    store.queue.complete(one, SyncOutcome("synced", content_hash="c", field_hashes={"title": "t"}, plex_keys=[10, 11],
                                  cover_pending=True))
-    jq.complete(two, SyncOutcome("not_found", updated_at="2024-01-01T00:00:00Z", message="no item"))
-    state = get_state(conn, 1)
+    store.queue.complete(two, SyncOutcome("not_found", updated_at="2024-01-01T00:00:00Z", message="no item"))
+    state = state_of(store, 1)
     assert state.last_synced_updated_at == "2024-01-01T00:00:00Z"  # what was fetched, not "now"
     assert (state.content_hash, state.field_hashes, state.plex_keys) == ("c", {"title": "t"}, [10, 11])
     assert state.synced_at is not None and state.cover_pending
-    missing = get_state(conn, 2)
+    missing = state_of(store, 2)
     assert (missing.status, missing.last_synced_updated_at, missing.last_error) == ("not_found", None, "no item")
-    assert status_counts(conn) == {"synced": 1, "not_found": 1, "queued": 1}
-    assert sorted(get_states(conn, [3, 1, 99])) == [1, 3]
-    assert get_state(conn, 99) is None
+    assert store.scenes.status_counts() == {"synced": 1, "not_found": 1, "queued": 1}
+    assert sorted(store.scenes.get_many([3, 1, 99])) == [1, 3]
+    assert state_of(store, 99) is None
     assert three.scene_id == 3
 
 
-def test_older_job_cannot_roll_the_synced_point_back(conn, jq) -> None:
-    enqueue(conn, [EnqueueRequest(1, "edited", True)])
-    (old,) = jq.claim(1)
-    enqueue(conn, [EnqueueRequest(1, "edited", True)])
-    (new,) = jq.claim(1)
-    jq.complete(new, SyncOutcome("synced", updated_at="2024-01-02T00:00:00Z", content_hash="new"))
-    jq.complete(old, SyncOutcome("synced", updated_at="2024-01-01T00:00:00Z", content_hash="old"))
-    state = get_state(conn, 1)
+def test_older_job_cannot_roll_the_synced_point_back(store, conn) -> None:
+    store.queue.enqueue([EnqueueRequest(1, "edited", True)])
+    (old,) = store.queue.claim(1)
+    store.queue.enqueue([EnqueueRequest(1, "edited", True)])
+    (new,) = store.queue.claim(1)
+    store.queue.complete(new, SyncOutcome("synced", updated_at="2024-01-02T00:00:00Z", content_hash="new"))
+    store.queue.complete(old, SyncOutcome("synced", updated_at="2024-01-01T00:00:00Z", content_hash="old"))
+    state = state_of(store, 1)
     assert (state.last_synced_updated_at, state.content_hash) == ("2024-01-02T00:00:00Z", "new")
 
 
-def test_iter_states_pages_through_everything(conn) -> None:
-    enqueue(conn, [EnqueueRequest(s, "sync_all", True) for s in range(1, 2501)])
-    assert [s.scene_id for s in iter_states(conn, page_size=300)] == list(range(1, 2501))
-    assert [s.scene_id for s in iter_states(conn, page_size=300, after_id=2490)] == list(range(2491, 2501))
-    assert sum(1 for _ in iter_states(conn, status="synced")) == 0
+def test_iter_all_pages_through_everything(store) -> None:
+    store.queue.enqueue([EnqueueRequest(s, "sync_all", True) for s in range(1, 2501)])
+    assert [s.scene_id for s in store.scenes.iter_all(page_size=300)] == list(range(1, 2501))
 
 
 @pytest.mark.parametrize(
@@ -68,15 +66,16 @@ def test_unreadable_timestamps() -> None:
     assert try_parse_instant(None) is None and try_parse_instant("soon") is None
 
 
-def test_entity_requests_coalesce_and_survive_a_newer_rename(conn) -> None:
-    add_entity_request(conn, "tag", 5, now=1.0)
-    add_entity_request(conn, "tag", 5, now=2.0)
-    add_entity_request(conn, "performer", 5, now=3.0)
-    first = pending_entity_requests(conn)
+def test_entity_requests_coalesce_and_survive_a_newer_rename(store) -> None:
+    entities = store.entities
+    entities.add("tag", 5, now=1.0)
+    entities.add("tag", 5, now=2.0)
+    entities.add("performer", 5, now=3.0)
+    first = entities.pending()
     assert [(r.kind, r.entity_id, r.requested_at) for r in first] == [("tag", 5, 2.0), ("performer", 5, 3.0)]
-    add_entity_request(conn, "tag", 5, now=4.0)  # renamed again while the drainer expands it
-    assert not done_entity_request(conn, first[0])
-    assert done_entity_request(conn, first[1])
-    assert [(r.kind, r.requested_at) for r in pending_entity_requests(conn)] == [("tag", 4.0)]
+    entities.add("tag", 5, now=4.0)  # renamed again while the drainer expands it
+    assert not entities.done(first[0])
+    assert entities.done(first[1])
+    assert [(r.kind, r.requested_at) for r in entities.pending()] == [("tag", 4.0)]
     with pytest.raises(ValueError, match="unknown entity kind"):
-        add_entity_request(conn, "gallery", 1)
+        entities.add("gallery", 1)
