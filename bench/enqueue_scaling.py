@@ -15,7 +15,8 @@ from typing import Dict, List, Sequence
 from bench.fill import LIBRARY_SCENES, fill_completed
 from bench.stats import summary
 from store.db import connect
-from store.enqueue import EnqueueRequest, enqueue
+from store.dedup import EnqueueRequest, apply
+from store.txn import write_txn
 
 WARMUP = 20  # right after a fill SQLite's cache is cold, which has nothing to do with the queue's size
 
@@ -33,7 +34,8 @@ def run(sizes: Sequence[int], samples: int, plot_path: Path) -> dict:
                 scene_id = n % LIBRARY_SCENES + 1
                 for size, conn in conns.items():
                     start = time.perf_counter()
-                    result = enqueue(conn, [EnqueueRequest(scene_id=scene_id, reason="edited", force=True)])
+                    with write_txn(conn):  # as Store.queue.enqueue: one transaction per hook
+                        result = apply(conn, [EnqueueRequest(scene_id=scene_id, reason="edited", force=True)])
                     wall = time.perf_counter() - start
                     if result.queued != 1:
                         raise RuntimeError(f"enqueue at {size} rows did not queue: {result}")

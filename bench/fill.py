@@ -10,10 +10,11 @@ import json
 import sqlite3
 import time
 
-from store.schema import QUEUE_TABLE
+from store.ackqueue import TABLE as QUEUE_TABLE
+from store.ackqueue import JobStatus
 from store.txn import write_txn
 
-ACKED = 5  # persist-queue AckStatus.acked
+ACKED = JobStatus.ACKED
 LIBRARY_SCENES = 100_000  # history is spread over a library this size (several syncs per scene)
 _CHUNK = 10_000
 

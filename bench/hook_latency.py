@@ -25,9 +25,9 @@ from bench.harness import BenchError, install_plugin
 from bench.stats import summary
 from plugin.paths import ENV_DATA_DIR, db_path
 from simulators.stash.runner import GoStruct, go_json
+from store.ackqueue import TABLE as QUEUE_TABLE
 from store.db import connect
-from store.lease import acquire, release
-from store.schema import QUEUE_TABLE
+from store.lease import Lease
 
 FAKE_OWNER = "bench:lease-holder"
 WARMUP = 3  # first runs write .pyc files and warm the page cache; a user's Save never pays that twice
@@ -65,7 +65,7 @@ def run(firings: int, completed_rows: int) -> dict:
             start = time.perf_counter()
             fill_completed(conn, completed_rows)
             fill_s = time.perf_counter() - start
-            if not acquire(conn, FAKE_OWNER, os.getpid(), 86_400.0, time.time()):
+            if not Lease(conn).acquire(FAKE_OWNER, 86_400.0, time.time()):
                 raise BenchError("could not take the drainer lease for the measurement")
             env = {**os.environ, ENV_DATA_DIR: str(data), "PYTHONPATH": str(entry.parent.parent)}
             hook_argv = [sys.executable, str(entry)]
@@ -81,7 +81,7 @@ def run(firings: int, completed_rows: int) -> dict:
                     hooks.append(hook_wall)
                     bare.append(pass_wall)
             queued = _queued(conn) - before
-            release(conn, FAKE_OWNER)
+            Lease(conn).release(FAKE_OWNER)
         finally:
             conn.close()
     hook_stats = summary(hooks)

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pytest
-
 from plex.fields import (
     SyncToggles,
     clean_text,
@@ -12,7 +10,6 @@ from plex.fields import (
     diff,
     edited_in_plex,
     field_hashes,
-    plex_date,
 )
 
 
@@ -78,10 +75,9 @@ def test_lists_keep_order_and_drop_duplicates():
     assert fields["genres"] == ("B", "A", "C")
 
 
-@pytest.mark.parametrize("raw,expected", [("2021", "2021-01-01"), ("2021-07", "2021-07-01"),
-                                          ("2021-07-09", "2021-07-09"), (None, ""), ("bad", "")])
-def test_partial_dates(raw, expected):
-    assert plex_date(raw) == expected
+def test_date_is_sent_as_stash_normalised_it():
+    assert desired_fields(Scene(date="2021-07-01"))["originallyAvailableAt"] == "2021-07-01"
+    assert desired_fields(Scene(date=None))["originallyAvailableAt"] == ""
 
 
 def test_rating_scale():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from plex.path_map import PathMap, infer, normalise_path
+from plex.path_map import PathMap, infer, normalise_path, parse_pairs
 from simulators import dataset
 
 
@@ -30,10 +30,14 @@ def test_prefix_matches_whole_components_only():
     assert pm.to_plex("/data/ab/f.mp4") == "/data/ab/f.mp4"
 
 
-def test_windows_stash_and_case_insensitive_option():
-    pm = PathMap.parse("C:\\Media=/volume1/media", case_insensitive=True)
-    assert pm.to_plex("\\\\?\\c:\\media\\Studio\\A.mp4") == "/volume1/media/Studio/A.mp4"
-    assert PathMap.parse("C:\\Media=/volume1/media").to_plex("c:\\media\\a.mp4") == "c:/media/a.mp4"
+def test_windows_stash_paths_compare_case_sensitively():
+    pm = PathMap.parse("C:\\Media=/volume1/media")
+    assert pm.to_plex("\\\\?\\C:\\Media\\Studio\\A.mp4") == "/volume1/media/Studio/A.mp4"
+    assert pm.to_plex("c:\\media\\a.mp4") == "c:/media/a.mp4"
+
+
+def test_parse_pairs_reports_bad_entries_and_keeps_the_good():
+    assert parse_pairs(" /a=/b ; oops ; ;/c=/d") == ([("/a", "/b"), ("/c", "/d")], ["oops"])
 
 
 def test_windows_plex_prefix():

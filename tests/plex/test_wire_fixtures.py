@@ -6,11 +6,10 @@ import socket
 
 import pytest
 
-from plex.connection import connect, is_loopback
+from plex.client import connect, is_loopback
 from plex.errors import PlexDown, PlexNotFound, PlexTransient, PlexUnauthorized
-from plex.index import iter_section_items, list_sections
-from plex.matcher import find_by_file
 from plex.push import read_item
+from plex.sections import find_by_file, iter_section_items, list_sections
 from tests.plex.fixture_server import TOKEN, FixturePlex
 
 CLIENT_ID = "stash2plex-test-client"
@@ -25,7 +24,7 @@ def fx():
 
 @pytest.fixture
 def plex(fx):
-    return connect(fx.url, TOKEN, 2.0, 5.0, CLIENT_ID)
+    return connect(fx.url, TOKEN, 2.0, 5.0, CLIENT_ID).server
 
 
 def test_connect_sends_persistent_identity_and_one_request(fx, plex):
@@ -118,4 +117,4 @@ def test_read_timeout_really_applied(fx, plex, stall_body):
 def test_connect_timeout_is_not_the_read_timeout(fx):
     fx.stall_seconds = 0.6
     plex = connect(fx.url, TOKEN, 0.2, 5.0, CLIENT_ID)  # a short connect limit does not cut a slow answer
-    assert plex.friendlyName == "Plex Server 1"
+    assert plex.server.friendlyName == "Plex Server 1"

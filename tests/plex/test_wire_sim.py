@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 import pytest
 
-from plex.connection import connect
+from plex.client import connect
 from plex.errors import PlexDown, PlexTransient, PlexUnauthorized
 from plex.fields import desired_fields, diff, edited_in_plex, field_hashes
-from plex.index import iter_section_items, list_sections
-from plex.matcher import MATCHED, NOT_FOUND, PlexPart, find_by_file, match
-from plex.path_map import basename, infer
-from plex.push import build_edit_params, push, read_item, upload_poster
+from plex.matcher import MATCHED, NOT_FOUND, match
+from plex.path_map import infer
+from plex.push import build_edit_params, edit, read_item, upload_poster
+from plex.sections import find_by_file, iter_section_items, list_sections
 from simulators import dataset
+from stash.scene import normalise_date, to_metadata
+from store import Store
 
 SCENES = 300
 SEED = 11
@@ -48,7 +51,7 @@ def sim(make_plex_sim):
 
 @pytest.fixture
 def plex(sim):
-    server = connect(sim.url, sim.token, 2.0, 5.0, "stash2plex-wire-test")
+    server = connect(sim.url, sim.token, 2.0, 5.0, "stash2plex-wire-test").server
     sim.reset_counts()
     return server
 
@@ -60,7 +63,7 @@ def scene_of(library, scene_id: int, **changes) -> Scene:
         studio=library.studios[raw["studio_id"]]["name"] if raw["studio_id"] else None,
         performers=tuple(library.performers[p]["name"] for p in raw["performer_ids"]),
         tags=tuple(library.tags[t]["name"] for t in raw["tag_ids"]),
-        date=raw["date"], rating100=raw["rating100"],
+        date=normalise_date(raw["date"]), rating100=raw["rating100"],
     )
     return Scene(**{**scene.__dict__, **changes})
 
@@ -71,8 +74,10 @@ def sync(plex, scene: Scene, rk: int, last_hashes=None, previous_collections=())
     hashes = field_hashes(fields)
     changed = diff(hashes, last_hashes)
     current = read_item(plex, rk)["collections"] if "collections" in changed else None
-    sent = push(plex, rk, SECTION, build_edit_params(fields, changed, current, previous_collections))
-    return hashes, sent
+    params = build_edit_params(fields, changed, current, previous_collections)
+    if params:
+        edit(plex, rk, SECTION, params)
+    return hashes, bool(params)
 
 
 def rich_scene_id(library) -> int:
@@ -157,14 +162,12 @@ def test_unchanged_scene_sends_nothing(library, sim, plex):
     assert sim.write_count(rk) == 0 and sim.counts["total"] == 0
 
 
-def test_poster_uploaded_once_then_only_when_changed(library, sim, plex):
+def test_poster_upload_is_one_post_of_the_bytes(library, sim, plex):
     rk = KEY_BASE + rich_scene_id(library)
     image = b"\xff\xd8\xff\xe0" + b"cover" * 100
-    first = upload_poster(plex, rk, image)
-    assert first is not None
-    assert upload_poster(plex, rk, image, last_sha1=first) is None
-    assert sim.item(rk).poster_uploads == 1 and sim.item(rk).poster_sha1 == first
-    assert upload_poster(plex, rk, image + b"x", last_sha1=first) is not None
+    upload_poster(plex, rk, image)
+    assert sim.item(rk).poster_uploads == 1 and sim.item(rk).poster_sha1 == hashlib.sha1(image).hexdigest()
+    upload_poster(plex, rk, image + b"x")
     assert sim.item(rk).poster_uploads == 2 and sim.counts["poster"] == 2
 
 
@@ -190,18 +193,18 @@ def test_file_lookup_finds_a_just_scanned_item(library, sim, plex):
     assert sim.counts["listing"] == 1
 
 
-def test_match_whole_library_through_inferred_path_map(library, sim, plex):
+def test_match_whole_library_through_inferred_path_map(library, sim, plex, tmp_path):
     sections, _ = list_sections(plex, ["Stash Scenes"])
-    lookup = MemoryLookup()
-    for record in iter_section_items(plex, sections[0]):
-        for path, size in record.parts:
-            lookup.add(PlexPart(record.rating_key, path, size, record.fields.get("duration")))
+    store = Store(tmp_path / "index.sqlite3")
+    store.index.replace_section(sections[0].key, iter_section_items(plex, sections[0]))
+    lookup = store.index
     stash_paths = [f["path"] for s in library.scenes.values() for f in s["files"]]
-    path_map, _ = infer(stash_paths, list(lookup.paths))
+    path_map, _ = infer(stash_paths, store.index.paths_sample(100_000))
     assert path_map is not None
     outcome = defaultdict(int)
     for scene in library.scenes.values():
-        result = match(scene["files"], lookup, path_map, strict=True, library_roots=sections[0].locations)
+        files = to_metadata({"id": scene["id"], "files": scene["files"]}).files
+        result = match(files, lookup, path_map, strict=True, library_roots=sections[0].locations)
         outcome[result.status] += 1
         if dataset.in_plex(scene["id"]):
             assert result.status == MATCHED and result.rating_keys == (KEY_BASE + int(scene["id"]),)
@@ -209,6 +212,7 @@ def test_match_whole_library_through_inferred_path_map(library, sim, plex):
             # Absent from a library folder: never matched to a same-name copy (twins share name and size).
             assert result.status == NOT_FOUND and result.rating_keys == ()
     assert outcome[MATCHED] == sum(dataset.in_plex(s) for s in library.scenes)
+    store.close()
 
 
 def test_read_timeout_applied_to_slow_body(sim, plex):
@@ -232,19 +236,3 @@ def test_unauthorized_refused_and_unavailable(sim, plex):
         read_item(plex, KEY_BASE + 1)
     sim.faults.accept_connections()
     assert read_item(plex, KEY_BASE + 1)["parts"]
-
-
-class MemoryLookup:
-    def __init__(self):
-        self.paths = defaultdict(list)
-        self.names = defaultdict(list)
-
-    def add(self, part):
-        self.paths[part.path].append(part)
-        self.names[basename(part.path)].append(part)
-
-    def by_paths(self, paths):
-        return {p: self.paths[p] for p in paths if p in self.paths}
-
-    def by_basenames(self, names):
-        return {n: self.names[n] for n in names if n in self.names}

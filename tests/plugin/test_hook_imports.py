@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from store.db import connect
-from store.lease import acquire
+from store import Store
+
+pytestmark = pytest.mark.e2e  # fresh interpreters, as Stash starts hooks
 
 REPO = Path(__file__).resolve().parents[2]
 # Each is several milliseconds of import, or a sign that the hook does a drainer's or a task's work.
@@ -41,11 +42,8 @@ with open(sys.argv[2], "w") as report:
 def data_dir(tmp_path: Path) -> Path:
     """A migrated database whose drainer lease is held by a live holder, as while a drain runs."""
     data = tmp_path / "data"
-    conn = connect(data / "stash2plex.sqlite3")
-    try:
-        assert acquire(conn, "test-holder", os.getpid(), 3600.0, time.time())
-    finally:
-        conn.close()
+    with Store(data / "stash2plex.sqlite3") as store:
+        assert store.lease.acquire("test-holder", 3600.0, time.time())
     return data
 
 
@@ -78,11 +76,8 @@ def test_scene_edit_hook_queues_without_heavy_imports(data_dir: Path) -> None:
     assert out == {"output": "scene 7 queued for Plex", "error": None}
     assert _heavy(modules) == []
     assert stderr == ""
-    conn = connect(data_dir / "stash2plex.sqlite3")
-    try:
-        assert conn.execute("SELECT scene_id, status FROM scene_state").fetchall() == [(7, "queued")]
-    finally:
-        conn.close()
+    with Store(data_dir / "stash2plex.sqlite3") as store:
+        assert store.scenes.status_counts() == {"queued": 1} and store.queue.pending_count() == 1
 
 
 def test_filtered_and_entity_hooks_stay_light_too(data_dir: Path) -> None:

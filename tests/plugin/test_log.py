@@ -69,7 +69,6 @@ def test_stderr_lines_follow_stash_protocol(tmp_path: Path) -> None:
         """
         from plugin import log
         log.register_secret("cookie-123456")
-        log.debug("d")
         log.info("hello cookie-123456")
         log.warning("two\\nlines")
         log.error("X-Plex-Token=abcdef")
@@ -84,8 +83,8 @@ def test_stderr_lines_follow_stash_protocol(tmp_path: Path) -> None:
     assert result.stdout == b""
     lines = result.stderr.decode().split("\n")
     assert lines[-1] == ""
-    assert lines[:9] == [
-        "\x01d\x02d", "\x01i\x02hello ***", "\x01w\x02two", "\x01w\x02lines", "\x01e\x02X-Plex-Token=***",
+    assert lines[:8] == [
+        "\x01i\x02hello ***", "\x01w\x02two", "\x01w\x02lines", "\x01e\x02X-Plex-Token=***",
         "\x01p\x020.5000", "\x01p\x021.0000", "\x01p\x020.0000", "\x01i\x02" + "x" * log.MAX_LINE_CHARS,
     ]
     assert all(len(line.encode()) < 64 * 1024 for line in lines)
@@ -130,3 +129,18 @@ def test_file_mode_redacts_and_rotates(tmp_path: Path) -> None:
     assert "abcdef" not in text
     assert "line 99 *** X-Plex-Token=***" in text
     assert path.stat().st_size <= 4000
+
+
+def test_obfuscate_paths_hashes_every_path_in_every_line(tmp_path: Path) -> None:
+    result = _run(
+        """
+        from plugin import log
+        log.info("scene 1 /data/a.mp4 kept")
+        log.hide_paths(True)
+        log.warning("Scene 2 is not in Plex (/data/stash/b.mp4, C:\\\\v\\\\c.mp4)")
+        """,
+        tmp_path,
+    )
+    lines = result.stderr.decode().split("\n")
+    assert lines[0] == "\x01i\x02scene 1 /data/a.mp4 kept"
+    assert "/data/stash" not in lines[1] and "c.mp4" not in lines[1] and lines[1].count("path#") == 2

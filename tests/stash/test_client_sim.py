@@ -74,12 +74,12 @@ def test_auth_by_cookie_then_api_key(make_stash_sim) -> None:
     client = _client(sim, cookie=sim.session_cookie())
     assert client.plugin_settings("Stash2Plex") == {}
     assert client.scenes_by_ids([1])[0]["id"] == "1"
-    assert _client(sim, api_key=API_KEY).version() is not None
+    assert _client(sim, api_key=API_KEY).query("{ version { version } }") is not None
     with pytest.raises(StashAuthError) as err:
-        _client(sim, cookie="forged-session-value").version()
+        _client(sim, cookie="forged-session-value").query("{ version { version } }")
     assert "forged-session-value" not in str(err.value)
     with pytest.raises(StashAuthError):
-        _client(sim).version()
+        _client(sim).query("{ version { version } }")
 
 
 def test_unauthenticated_cover_is_the_login_page_not_an_image(make_stash_sim) -> None:
@@ -110,4 +110,4 @@ def test_stopped_stash_is_unavailable(make_stash_sim) -> None:
     sim.stop()
     client = StashClient(StashServer("http", "127.0.0.1", port), timeout=10)
     with pytest.raises(StashUnavailable, match=f"127.0.0.1:{port}"):
-        client.version()
+        client.query("{ version { version } }")

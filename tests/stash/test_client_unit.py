@@ -86,17 +86,17 @@ def test_cookie_then_api_key(stub: StubServer) -> None:
     assert stub.requests[0].headers["cookie"] == f"session={COOKIE}"
     assert "apikey" not in stub.requests[0].headers
     assert _vars(stub) == {"include": ["Stash2Plex"]}
-    client.version()
+    client.query("{ version { version } }")
     assert stub.requests[1].headers["apikey"] == "eyJhbGciOi.key-value"
     assert "cookie" not in stub.requests[1].headers
     assert log.redact("key eyJhbGciOi.key-value") == "key ***"
-    client.clone().version()
+    client.clone().query("{ version { version } }")
     assert stub.requests[2].headers["apikey"] == "eyJhbGciOi.key-value"
     assert "cookie" not in stub.requests[2].headers
 
 
 def test_clone_without_api_key_keeps_the_cookie(stub: StubServer) -> None:
-    _client(stub).clone().version()
+    _client(stub).clone().query("{ version { version } }")
     assert stub.requests[0].headers["cookie"] == f"session={COOKIE}"
 
 
@@ -117,7 +117,7 @@ def test_settings_found_case_insensitively(stub: StubServer) -> None:
 def test_401_is_auth_error_without_secrets(stub: StubServer) -> None:
     stub.responder = lambda *a: (401, {"Content-Type": "text/plain"}, b"Unauthorized")
     with pytest.raises(StashAuthError) as err:
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
     assert "401" in str(err.value)
     assert COOKIE not in str(err.value)
 
@@ -126,7 +126,7 @@ def test_html_login_page_is_a_clear_error(stub: StubServer) -> None:
     page = b"<!DOCTYPE html><html><head><title>Login</title></head><body>form</body></html>"
     stub.responder = lambda *a: (200, {"Content-Type": "text/html; charset=utf-8"}, page)
     with pytest.raises(StashError) as err:
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
     assert "login page" in str(err.value) and "authentication failed" in str(err.value)
 
 
@@ -134,7 +134,7 @@ def test_graphql_errors_are_raised_with_messages(stub: StubServer) -> None:
     stub.responder = lambda *a: _json({"errors": [{"message": "Cannot query field 'path' on type 'Scene'."}],
                                        "data": None}, status=422)
     with pytest.raises(StashError) as err:
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
     assert type(err.value) is StashError
     assert err.value.messages == ("Cannot query field 'path' on type 'Scene'.",)
     assert "Cannot query field 'path'" in str(err.value)
@@ -143,19 +143,19 @@ def test_graphql_errors_are_raised_with_messages(stub: StubServer) -> None:
 def test_database_locked_is_transient(stub: StubServer) -> None:
     stub.responder = lambda *a: _json({"errors": [{"message": "database is locked"}], "data": None})
     with pytest.raises(StashUnavailable):
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
 
 
 def test_non_json_and_http_errors(stub: StubServer) -> None:
     stub.responder = lambda *a: (200, {"Content-Type": "text/plain"}, b"hello")
     with pytest.raises(StashError, match="not JSON"):
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
     stub.responder = lambda *a: (500, {"Content-Type": "text/plain"}, b"panic")
     with pytest.raises(StashError, match="HTTP 500"):
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
     stub.responder = lambda *a: (503, {"Content-Type": "text/plain"}, b"busy")
     with pytest.raises(StashUnavailable, match="HTTP 503"):
-        _client(stub).version()
+        _client(stub).query("{ version { version } }")
 
 
 def test_connection_refused_is_unavailable() -> None:
@@ -164,7 +164,7 @@ def test_connection_refused_is_unavailable() -> None:
         port = sock.getsockname()[1]
     client = StashClient(StashServer("http", "127.0.0.1", port, session_cookie=COOKIE), timeout=5)
     with pytest.raises(StashUnavailable) as err:
-        client.version()
+        client.query("{ version { version } }")
     assert f"127.0.0.1:{port}" in str(err.value)
     assert COOKIE not in str(err.value)
 

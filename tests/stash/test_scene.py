@@ -1,4 +1,4 @@
-"""to_metadata: normalised fields, partial dates, schema drift (url vs urls), missing relations."""
+"""to_metadata: normalised fields, partial dates, missing relations."""
 
 from __future__ import annotations
 
@@ -23,36 +23,25 @@ def test_full_scene() -> None:
     meta = to_metadata(FULL)
     assert meta == SceneMetadata(
         scene_id=17, title="Harbor Nights 17", details="Line one\nLine two", studio="Harbor Nights",
-        studio_parent="Harbor & Co", performers=("Ava Stone", "Rémy Lane"), tags=("Indoor", "A,B test"),
+        performers=("Ava Stone", "Rémy Lane"), tags=("Indoor", "A,B test"),
         date="2021-05-01", rating100=80, updated_at="2025-06-01T12:17:00+02:00",
-        files=(SceneFile("/data/stash/Harbor/a-17.mp4", "a-17.mp4", 123456789, 61.5),
-               SceneFile("/data/stash/Harbor/a-17-b.mp4", "a-17-b.mp4", 5, 2.0)),
+        files=(SceneFile("/data/stash/Harbor/a-17.mp4", 123456789, 61.5),
+               SceneFile("/data/stash/Harbor/a-17-b.mp4", 5, 2.0)),
         cover_url="http://stash.example:9999/scene/17/screenshot?t=1748772000",
-        urls=("https://example.com/scene/17",),
     )
 
 
 def test_bare_scene_gets_neutral_values() -> None:
     meta = to_metadata({"id": "3", "title": None, "details": None, "studio": None, "performers": [], "tags": [],
                         "files": [], "paths": None, "rating100": None, "date": None})
-    assert (meta.title, meta.details, meta.studio, meta.studio_parent) == ("", "", None, None)
-    assert (meta.performers, meta.tags, meta.files, meta.urls) == ((), (), (), ())
+    assert (meta.title, meta.details, meta.studio) == ("", "", None)
+    assert (meta.performers, meta.tags, meta.files) == ((), (), ())
     assert (meta.date, meta.rating100, meta.cover_url, meta.updated_at) == (None, None, None, "")
 
 
-def test_studio_without_parent() -> None:
-    meta = to_metadata({"id": "1", "studio": {"id": "1", "name": "Blue Fern", "parent_studio": None}})
-    assert (meta.studio, meta.studio_parent) == ("Blue Fern", None)
-
-
-def test_deprecated_single_url_when_urls_absent() -> None:
-    assert to_metadata({"id": "1", "url": "https://old.example/x"}).urls == ("https://old.example/x",)
-    assert to_metadata({"id": "1", "url": "https://old", "urls": []}).urls == ()
-
-
-def test_basename_derived_when_missing() -> None:
+def test_files_without_a_path_are_skipped() -> None:
     meta = to_metadata({"id": "1", "files": [{"path": "C:\\Videos\\x.mp4"}, {"basename": "no-path"}]})
-    assert meta.files == (SceneFile("C:\\Videos\\x.mp4", "x.mp4", None, None),)
+    assert meta.files == (SceneFile("C:\\Videos\\x.mp4", None, None),)
 
 
 @pytest.mark.parametrize(
