@@ -125,6 +125,8 @@ class PlexLibrary:
         if mapping is None:
             log.info(f"No Stash-to-Plex path mapping inferred ({evidence.describe()}); matching paths as they are")
             mapping = PathMap()
+        elif not mapping:
+            log.info(f"Stash and Plex see the files under the same paths ({evidence.describe()})")
         else:
             log.info(f"Inferred path mapping {mapping} from the libraries: {evidence.describe()}. "
                      "Set path_map to confirm or correct it.")

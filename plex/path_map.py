@@ -73,6 +73,10 @@ class PathMap:
     def __str__(self) -> str:
         return ";".join(f"{s}={p}" for s, p in self.rules)
 
+    def __bool__(self) -> bool:
+        """False for the identity map (no rules)."""
+        return bool(self.rules)
+
     def to_plex(self, stash_path: str) -> str:
         """The normalised Plex path of a Stash file (unchanged when no rule applies)."""
         path = normalise_path(stash_path)

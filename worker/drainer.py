@@ -73,11 +73,19 @@ class Drainer:
         self.progress = progress
         self.timings = timings or Timings.from_env()
         self.stop = threading.Event()
+        self.owner = owner_id()
 
     def run(self) -> Optional[DrainReport]:
         """Takes the lease, drains, releases; None when another live process holds the lease."""
-        self._install_signals()
-        owner, ttl = owner_id(), self.timings.lease_ttl_s
+        previous = self._install_signals()
+        try:
+            return self._run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _run(self) -> Optional[DrainReport]:
+        owner, ttl = self.owner, self.timings.lease_ttl_s
         report = None
         with Store(self.ctx.store.path) as heartbeat:  # the main thread's own connection
             while heartbeat.lease.acquire(owner, ttl):
@@ -129,6 +137,11 @@ class Drainer:
             if scope:
                 log.info(run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope).summary())
             ctx.store.queue.release_due_retries()
+            holder = ctx.store.lease.holder()
+            if holder is None or holder.owner != self.owner:  # fenced: never claim without the lease
+                log.warning("Stash2Plex drainer lost its lease; stopping")
+                report.stopped_early = "another drainer took the lease over"
+                return
             jobs = ctx.store.queue.claim(ctx.settings.batch_size)
             if jobs:
                 idle_since = None
@@ -174,12 +187,13 @@ class Drainer:
         breaker.record_success()
         self.ctx.store.queue.expedite_retries(ErrorClass.PLEX_DOWN)
 
-    def _install_signals(self) -> None:
-        """SIGTERM/SIGINT ask the worker to stop after (or releasing) its batch; the lease is then released."""
+    def _install_signals(self) -> dict:
+        """SIGTERM/SIGINT ask the worker to stop after its batch; the lease is then released. Returns the
+        handlers replaced (none off the main thread, where Python allows no handler)."""
         if threading.current_thread() is not threading.main_thread():
-            return
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda signum, frame: self.stop.set())
+            return {}
+        return {sig: signal.signal(sig, lambda signum, frame: self.stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
 def run_detached(plugin_input) -> str:

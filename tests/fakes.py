@@ -1,0 +1,208 @@
+"""In-memory Stash and Plex for fast tests of the policy code, built on the production types.
+
+`FakeStash` satisfies `worker.context.StashSource` and answers with the GraphQL shapes `stash.client` returns
+(`ScenePage`, `Cover`); `FakePlex` satisfies `plex.client.PlexApi`, lists `SectionInfo`/`PlexItemRecord` as
+`plex.sections` parses them, and applies edits with the parameter grammar `plex.push.build_edit_params`
+writes. `make_context` wires them to a real `Store` on a temporary file, as huey's tests run on MemoryHuey:
+the worker, reconciliation and task code under test is the production code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from plex.errors import PlexDown, PlexNotFound, PlexUnauthorized
+from plex.sections import SectionInfo
+from plugin.settings import Settings, load_settings
+from stash.client import Cover, ScenePage
+from store import Store
+from store.index import PlexItemRecord, PlexPart
+from worker.context import Context
+
+T0 = "2024-05-01T08:00:00Z"
+LISTING_TAG_LIMIT = 2  # PMS listings show only the first few tags of each kind
+
+
+def scene(scene_id: int, title: str = "", path: str | None = None, size: int = 1000, updated_at: str = T0,
+          studio: str | None = "Studio", tags: Sequence[str] = ("Tag",), performers: Sequence[str] = ("Ava",),
+          details: str = "", date: str | None = "2024-01-02", rating100: int | None = 80,
+          cover: bool = True) -> dict:
+    """A scene as `findScenes` answers it."""
+    return {
+        "id": str(scene_id), "title": title or f"Scene {scene_id}", "details": details, "date": date,
+        "rating100": rating100, "updated_at": updated_at, "created_at": updated_at,
+        "files": [{"path": path or f"/data/scene-{scene_id}.mp4", "size": size, "duration": 60.0}],
+        "paths": {"screenshot": f"http://stash/scene/{scene_id}/screenshot" if cover else None},
+        "studio": {"id": "1", "name": studio} if studio else None,
+        "performers": [{"id": str(i), "name": n} for i, n in enumerate(performers)],
+        "tags": [{"id": str(i), "name": n} for i, n in enumerate(tags)],
+    }
+
+
+class FakeStash:
+    """`StashSource` over a dict of scenes; counts queries; `down` makes every call fail as Stash would."""
+
+    def __init__(self, scenes: Sequence[dict] = ()) -> None:
+        self.scenes = {int(s["id"]): s for s in scenes}
+        self.covers: dict[int, bytes] = {}
+        self.queries = 0
+        self.down = False
+
+    def _ask(self) -> None:
+        from stash.client import StashUnavailable
+
+        self.queries += 1
+        if self.down:
+            raise StashUnavailable("Stash is not reachable at http://stash (connection refused).")
+
+    def scenes_by_ids(self, ids: Sequence[int]) -> list[dict]:
+        self._ask()
+        return [self.scenes[i] for i in ids if i in self.scenes]
+
+    def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]:
+        self._ask()
+        since = updated_since.timestamp() if updated_since is not None else None
+        from store.timestamps import parse_instant
+
+        chosen = [s for _, s in sorted(self.scenes.items())
+                  if since is None or parse_instant(s["updated_at"]) > since]
+        for page, start in enumerate(range(0, len(chosen), per_page), 1):
+            yield ScenePage(chosen[start:start + per_page], len(chosen), page)
+
+    def scene_ids_for(self, kind: str, entity_id: int) -> Iterator[int]:
+        self._ask()
+        key = {"performer": "performers", "tag": "tags"}.get(kind)
+        for scene_id, s in sorted(self.scenes.items()):
+            related = s[key] if key else ([s["studio"]] if s["studio"] else [])
+            if any(r["id"] == str(entity_id) for r in related):
+                yield scene_id
+
+    def fetch_cover(self, url: str) -> Optional[Cover]:
+        self._ask()
+        scene_id = int(re.search(r"/scene/(\d+)/", url).group(1))
+        data = self.covers.get(scene_id, f"jpeg of scene {scene_id}".encode())
+        return Cover(data, "image/jpeg", hashlib.sha1(data).hexdigest())
+
+    def clone(self) -> FakeStash:
+        return self
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class FakeItem:
+    rating_key: int
+    section: int
+    parts: list  # (path, size)
+    fields: dict = field(default_factory=lambda: {"title": "", "summary": "", "studio": "",
+                                                  "originallyAvailableAt": "", "userRating": None, "genres": [],
+                                                  "actors": [], "collections": []})
+    locked: set = field(default_factory=set)
+    posters: list = field(default_factory=list)
+
+
+_LISTS = {"genre": "genres", "actor": "actors", "collection": "collections"}
+
+
+class FakePlex:
+    """`PlexApi` over in-memory items. `requests` logs (kind, rating key); `down`/`unauthorized` make every
+    request fail as an unreachable Plex / a revoked token does; `latency_s` slows every request."""
+
+    def __init__(self, section: int = 1, title: str = "Scenes", root: str = "/data") -> None:
+        self.section_info = SectionInfo(section, title, 1, (root,))
+        self.items: dict[int, FakeItem] = {}
+        self.requests: list[tuple[str, int | None]] = []
+        self.down = self.unauthorized = False
+        self.latency_s = 0.0
+
+    def add(self, rating_key: int, path: str, size: int = 1000, **fields) -> FakeItem:
+        item = FakeItem(rating_key, self.section_info.key, [(path, size)])
+        item.fields.update(fields)
+        self.items[rating_key] = item
+        return item
+
+    def rescan(self) -> None:
+        """What a library scan does to the section's scannedAt."""
+        info = self.section_info
+        self.section_info = SectionInfo(info.key, info.title, (info.scanned_at or 0) + 1, info.locations)
+
+    def writes(self) -> list[tuple[str, int | None]]:
+        return [r for r in self.requests if r[0] in ("edit", "poster")]
+
+    def _request(self, kind: str, rating_key: int | None = None) -> None:
+        self.requests.append((kind, rating_key))
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        if self.down:
+            raise PlexDown("Plex is not reachable (ConnectionError): refused")
+        if self.unauthorized:
+            raise PlexUnauthorized("Plex rejected the token (HTTP 401); check the plex_token setting", 401)
+        if rating_key is not None and rating_key not in self.items:
+            raise PlexNotFound(f"HTTP 404 from Plex for item {rating_key}", 404)
+
+    def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]:
+        self._request("sections")
+        unknown = [t for t in wanted_titles if t.casefold() != self.section_info.title.casefold()]
+        return [self.section_info], unknown
+
+    def section_items(self, section: SectionInfo) -> Iterator[PlexItemRecord]:
+        self._request("listing")
+        for item in sorted(self.items.values(), key=lambda i: i.rating_key):
+            yield PlexItemRecord(item.rating_key, section.key, item.parts, self._listed(item))
+
+    def _listed(self, item: FakeItem) -> dict:
+        listed = {k: (v[:LISTING_TAG_LIMIT] if isinstance(v, list) else v) for k, v in item.fields.items()}
+        return {**listed, "tags_partial": True, "duration": 60_000}
+
+    def find_by_file(self, section_key: int, path: str) -> list[PlexPart]:
+        self._request("file_lookup")
+        return [PlexPart(i.rating_key, p, s, 60_000) for i in self.items.values() for p, s in i.parts if p == path]
+
+    def read_item(self, rating_key: int) -> dict:
+        self._request("read", rating_key)
+        item = self.items[rating_key]
+        return {**item.fields, "tags_partial": False, "locked": sorted(item.locked), "parts": list(item.parts)}
+
+    def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None:
+        self._request("edit", rating_key)
+        item = self.items[rating_key]
+        lists: dict[str, list] = {}
+        for key, value in params.items():
+            name, _, rest = key.partition(".")
+            base = name.split("[", 1)[0]
+            if rest == "locked":
+                item.locked.add(base)
+            elif rest == "value":
+                item.fields[name] = (float(value) if value else None) if name == "userRating" else value
+            elif base in _LISTS:
+                lists.setdefault(_LISTS[base], [])
+                if value:
+                    lists[_LISTS[base]].append(value)
+        item.fields.update(lists)
+
+    def upload_poster(self, rating_key: int, data: bytes) -> None:
+        self._request("poster", rating_key)
+        self.items[rating_key].posters.append(hashlib.sha1(data).hexdigest())
+
+    def ping(self) -> None:
+        self._request("ping")
+
+
+def make_settings(**values) -> Settings:
+    """Settings as `load_settings` validates them, with a Plex URL and token so the worker may connect."""
+    settings, notes = load_settings({"plex_url": "http://plex:32400", "plex_token": "fake-token-123", **values})
+    assert notes == [], notes
+    return settings
+
+
+def make_context(tmp_path: Path, stash: FakeStash, plex: FakePlex, **settings) -> Context:
+    store = Store(tmp_path / "stash2plex.sqlite3")
+    values = make_settings(**settings)
+    store.meta.cache_settings(values.enabled, values.reconcile_interval, values.reconcile_scope)
+    return Context(values, store, stash, lambda: plex)

@@ -1,0 +1,176 @@
+"""One batch, planned and pushed by the production worker code against in-memory Stash and Plex."""
+
+from __future__ import annotations
+
+import pytest
+
+from plex.errors import PlexDown, PlexUnauthorized
+from store.dedup import EnqueueRequest
+from store.vocab import ErrorClass, SceneStatus
+from tests.fakes import FakePlex, FakeStash, make_context, scene
+from worker.batch import Tally, run_batch
+
+
+@pytest.fixture
+def world(tmp_path):
+    stash = FakeStash([scene(1, tags=("A", "B", "C")), scene(2), scene(3)])
+    plex = FakePlex()
+    for scene_id in (1, 2, 3):
+        plex.add(100 + scene_id, f"/data/scene-{scene_id}.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    yield ctx, stash, plex
+    ctx.close()
+
+
+def sync(ctx, *requests: EnqueueRequest) -> Tally:
+    ctx.store.queue.enqueue(requests)
+    tally = Tally()
+    run_batch(ctx, ctx.store.queue.claim(100), tally)
+    return tally
+
+
+def edits(scene_ids) -> list[EnqueueRequest]:
+    return [EnqueueRequest(i, "edited") for i in scene_ids]
+
+
+def state(ctx, scene_id):
+    return ctx.store.scenes.get_many([scene_id])[scene_id]
+
+
+def test_first_sync_writes_every_field_locked_and_the_poster_once(world) -> None:
+    ctx, _, plex = world
+    tally = sync(ctx, *edits([1, 2, 3]))
+    assert tally.counts == {SceneStatus.SYNCED: 3} and tally.done == 3
+    item = plex.items[101]
+    assert item.fields["title"] == "Scene 1" and item.fields["genres"] == ["A", "B", "C"]
+    assert item.fields["actors"] == ["Ava"] and item.fields["collections"] == ["Studio"]
+    assert item.fields["originallyAvailableAt"] == "2024-01-02" and item.fields["userRating"] == 8.0
+    assert {"title", "summary", "genre", "actor", "collection"} <= item.locked
+    assert sorted(plex.writes()) == sorted([("edit", k) for k in (101, 102, 103)] + [("poster", k) for k in
+                                                                                       (101, 102, 103)])
+    assert state(ctx, 1).status == SceneStatus.SYNCED and state(ctx, 1).plex_keys == [101]
+    assert state(ctx, 1).poster_sha1 == item.posters[0] and state(ctx, 1).our_collections == ["Studio"]
+
+
+def test_unchanged_scene_writes_nothing(world) -> None:
+    ctx, _, plex = world
+    sync(ctx, *edits([1, 2, 3]))
+    plex.requests.clear()
+    tally = sync(ctx, *edits([1, 2, 3]))
+    assert tally.counts == {SceneStatus.UNCHANGED: 3}
+    assert plex.writes() == []
+
+
+def test_a_change_sends_only_that_field_and_an_unchanged_cover_is_not_resent(world) -> None:
+    ctx, stash, plex = world
+    sync(ctx, *edits([1]))
+    stash.scenes[1].update(title="Renamed", updated_at="2024-05-02T08:00:00Z")
+    plex.requests.clear()
+    sync(ctx, *edits([1]))
+    assert plex.writes() == [("edit", 101)] and plex.items[101].fields["title"] == "Renamed"
+    stash.covers[1] = b"a new cover"
+    stash.scenes[1]["updated_at"] = "2024-05-03T08:00:00Z"
+    plex.requests.clear()
+    sync(ctx, *edits([1]))
+    assert plex.writes() == [("poster", 101)]
+
+
+def test_the_users_own_collection_survives(world) -> None:
+    ctx, stash, plex = world
+    plex.items[101].fields["collections"] = ["My Favourites"]
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["collections"] == ["My Favourites", "Studio"]
+    stash.scenes[1].update(studio={"id": "2", "name": "Other"}, updated_at="2024-05-02T08:00:00Z")
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["collections"] == ["My Favourites", "Other"]
+
+
+def test_drift_pushes_every_field_again_but_not_the_poster(world) -> None:
+    ctx, _, plex = world
+    sync(ctx, *edits([1]))
+    plex.items[101].fields["title"] = "Changed in Plex"
+    plex.requests.clear()
+    sync(ctx, EnqueueRequest(1, "drift", full_push=True))
+    assert plex.writes() == [("edit", 101)] and plex.items[101].fields["title"] == "Scene 1"
+
+
+def test_preserve_plex_edits_keeps_a_field_edited_in_plex(tmp_path) -> None:
+    stash, plex = FakeStash([scene(1)]), FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex, preserve_plex_edits=True)
+    sync(ctx, *edits([1]))
+    plex.items[101].fields["title"] = "Mine"
+    stash.scenes[1].update(details="New details", updated_at="2024-05-02T08:00:00Z")
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["title"] == "Mine" and plex.items[101].fields["summary"] == "New details"
+    ctx.close()
+
+
+def test_scene_absent_from_plex_is_retried_later_then_found_by_a_scan_lookup(world) -> None:
+    ctx, stash, plex = world
+    stash.scenes[4] = scene(4)
+    tally = sync(ctx, *edits([4]))
+    assert tally.counts == {SceneStatus.NOT_FOUND: 1}
+    absent = state(ctx, 4)
+    assert (absent.status, absent.error_class, absent.attempts) == (SceneStatus.RETRYING, ErrorClass.NOT_FOUND, 1)
+    assert absent.next_attempt_at > 0 and plex.writes() == []
+    plex.add(104, "/data/scene-4.mp4")  # Plex scanned it after our index was built
+    tally = sync(ctx, EnqueueRequest(4, "scanned", file_lookup=True))
+    assert tally.counts == {SceneStatus.SYNCED: 1} and ("file_lookup", None) in plex.requests
+
+
+def test_scene_deleted_from_stash_is_dead_lettered(world) -> None:
+    ctx, _, _ = world
+    tally = sync(ctx, *edits([99]))
+    assert tally.counts == {SceneStatus.DEAD: 1}
+    (letter,) = ctx.store.dead_letters.newest()
+    assert (letter.scene_id, letter.error_class) == (99, "permanent")
+    assert letter.message == "Scene 99 does not exist in Stash"
+
+
+def test_plex_down_at_batch_start_releases_every_job(world) -> None:
+    ctx, _, plex = world
+    plex.down = True
+    ctx.store.queue.enqueue(edits([1, 2]))
+    with pytest.raises(PlexDown):
+        run_batch(ctx, ctx.store.queue.claim(10), Tally())
+    assert ctx.store.queue.pending_count() == 2 and ctx.store.queue.claimed_count() == 0
+
+
+def test_a_token_refused_mid_batch_keeps_the_jobs_for_later(world) -> None:
+    ctx, _, plex = world
+    ctx.library()  # connected and indexed before the token is revoked
+    plex.unauthorized = True
+    ctx.store.queue.enqueue(edits([1, 2, 3]))
+    with pytest.raises(PlexUnauthorized):
+        run_batch(ctx, ctx.store.queue.claim(10), Tally())
+    assert ctx.store.queue.pending_count() == 3 and ctx.store.dead_letters.count() == 0
+
+
+def test_an_outage_mid_batch_opens_the_breaker_and_schedules_without_spending_attempts(tmp_path) -> None:
+    stash, plex = FakeStash([scene(i) for i in range(1, 7)]), FakePlex()
+    for i in range(1, 7):
+        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
+    ctx.library()
+    plex.down = True
+    tally = sync(ctx, *edits(range(1, 7)))
+    assert tally.counts == {SceneStatus.RETRYING: 6} and ctx.breaker.is_open
+    assert all(state(ctx, i).attempts == 0 and state(ctx, i).error_class == ErrorClass.PLEX_DOWN for i in range(1, 7))
+    assert len([r for r in plex.requests if r[0] == "edit"]) == ctx.breaker.threshold  # then it stops sending
+    ctx.close()
+
+
+def test_an_item_gone_from_plex_is_retried_against_a_fresh_index(world) -> None:
+    ctx, stash, plex = world
+    sync(ctx, *edits([1]))
+    del plex.items[101]
+    plex.add(201, "/data/scene-1.mp4")  # re-scanned under a new key, scannedAt not yet moved
+    stash.scenes[1].update(title="Renamed", updated_at="2024-05-02T08:00:00Z")
+    tally = sync(ctx, *edits([1]))
+    assert tally.counts == {SceneStatus.RETRYING: 1} and state(ctx, 1).error_class == ErrorClass.TRANSIENT
+    assert ctx.store.index.scanned_stamp(1) == ""  # marked stale: the next batch re-reads the listing
+    assert ctx.store.queue.release_due_retries(now=state(ctx, 1).next_attempt_at) == 1
+    tally = Tally()
+    run_batch(ctx, ctx.store.queue.claim(10), tally)
+    assert tally.counts == {SceneStatus.SYNCED: 1} and plex.items[201].fields["title"] == "Renamed"

@@ -1,0 +1,137 @@
+"""The drainer's two threads: the worker drains, the main thread keeps the lease alive and answers a stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from store import Store, meta
+from store.dedup import EnqueueRequest
+from store.vocab import SceneStatus
+from tests.fakes import FakePlex, FakeStash, make_context, scene
+from worker.drainer import Drainer, Timings
+
+FAST = Timings(heartbeat_s=0.05, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=0.01, max_probe_wait_s=0.05)
+
+
+@pytest.fixture
+def world(tmp_path):
+    stash = FakeStash([scene(i) for i in range(1, 7)])
+    plex = FakePlex()
+    for i in range(1, 7):
+        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    ctx = make_context(tmp_path, stash, plex, batch_size=2, plex_parallelism=1)
+    ctx.store.queue.enqueue([EnqueueRequest(i, "edited") for i in range(1, 7)])
+    yield ctx, stash, plex
+    ctx.close()
+
+
+def test_drains_every_batch_and_releases_the_lease(world) -> None:
+    ctx, _, plex = world
+    progress = []
+    report = Drainer(ctx, linger=False, progress=lambda t: progress.append(t.done), timings=FAST).run()
+    assert report.error is None and report.tally.counts == {SceneStatus.SYNCED: 6}
+    assert ctx.store.queue.pending_count() == 0 and not ctx.store.lease.is_held()
+    assert progress and progress[-1] == 6
+
+
+def _intruder(path, stop: threading.Event, won: list) -> threading.Thread:
+    """Another drainer trying to take the lease over for as long as the first one runs."""
+    def attempt() -> None:
+        with Store(path) as other:
+            while not other.lease.is_held() and not stop.is_set():  # the drainer first
+                time.sleep(0.005)
+            while not stop.is_set():
+                if other.lease.acquire("intruder", 60.0):
+                    won.append(time.monotonic())
+                    return
+                time.sleep(0.02)
+
+    return threading.Thread(target=attempt)
+
+
+@pytest.mark.parametrize("heartbeat_s, taken_over", [(0.05, False), (30.0, True)])
+def test_the_heartbeat_keeps_the_lease_through_batches_longer_than_its_ttl(world, heartbeat_s, taken_over) -> None:
+    """Each batch outlasts the lease's TTL; only the heartbeat keeps another drainer out (the second case,
+    without it, shows the intruder does get in, and the drainer then stops as fenced)."""
+    ctx, _, plex = world
+    plex.latency_s = 0.12  # 2 scenes x (edit + poster) per batch: about 0.5 s, TTL 0.3 s
+    stop, won = threading.Event(), []
+    intruder = _intruder(ctx.store.path, stop, won)
+    timings = Timings(heartbeat_s=heartbeat_s, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=0.01)
+    drainer = Drainer(ctx, linger=False, timings=timings)
+    intruder.start()
+    try:
+        report = drainer.run()
+    finally:
+        stop.set()
+        intruder.join()
+    assert bool(won) is taken_over
+    if taken_over:
+        assert report.stopped_early == "another drainer took the lease over"
+    else:
+        assert report.tally.counts == {SceneStatus.SYNCED: 6}
+
+
+def test_a_stop_request_ends_the_drain_after_the_current_batch(world) -> None:
+    ctx, _, plex = world
+    plex.latency_s = 0.05
+    drainer = Drainer(ctx, linger=True, timings=FAST)
+    threading.Timer(0.1, drainer.stop.set).start()
+    report = drainer.run()
+    assert 0 < report.tally.done < 6 and report.tally.done % 2 == 0  # whole batches only
+    assert ctx.store.queue.claimed_count() == 0 and ctx.store.queue.pending_count() == 6 - report.tally.done
+    assert not ctx.store.lease.is_held()
+
+
+def test_a_lingering_drainer_waits_out_the_grace_for_late_hooks(world) -> None:
+    ctx, _, _ = world
+    drainer = Drainer(ctx, linger=True, timings=Timings(idle_grace_s=0.5, idle_poll_s=0.01))
+    late = threading.Timer(0.25, lambda: Store(ctx.store.path).queue.enqueue([EnqueueRequest(1, "edited")]))
+    late.start()
+    started = time.monotonic()
+    report = drainer.run()
+    late.join()
+    assert report.tally.done == 7 and time.monotonic() - started >= 0.5
+
+
+def test_a_failure_in_the_worker_reaches_the_report(world) -> None:
+    ctx, stash, _ = world
+    stash.down = True
+    report = Drainer(ctx, linger=False, timings=FAST).run()
+    assert report.error == "Stash is not reachable at http://stash (connection refused)."
+    assert ctx.store.queue.pending_count() == 6 and ctx.store.queue.claimed_count() == 0
+
+
+def test_a_task_does_not_wait_out_an_outage(world) -> None:
+    ctx, _, plex = world
+    ctx.library()
+    plex.down = True
+    report = Drainer(ctx, linger=False, timings=FAST).run()
+    assert report.error == "Plex is not reachable (it stopped answering during this run)"
+    assert report.tally.counts[SceneStatus.RETRYING] >= 3
+
+
+def test_a_detached_drainer_probes_until_plex_answers_then_finishes(world) -> None:
+    ctx, _, plex = world
+    ctx.library()
+    plex.down = True
+    ctx.breaker.first_probe_s = ctx.breaker._probe_delay = 0.05
+    threading.Timer(0.3, lambda: setattr(plex, "down", False)).start()
+    report = Drainer(ctx, linger=True, timings=FAST).run()
+    assert report.error is None and ("ping", None) in plex.requests
+    assert ctx.store.scenes.status_counts() == {"synced": 6}
+
+
+def test_renames_and_reconcile_requests_are_taken_up(world) -> None:
+    ctx, stash, plex = world
+    Drainer(ctx, linger=False, timings=FAST).run()
+    stash.scenes[2]["tags"] = [{"id": "7", "name": "Renamed tag"}]
+    ctx.store.entities.add("tag", 7)
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, "recent")
+    report = Drainer(ctx, linger=False, timings=FAST).run()
+    assert report.tally.counts == {SceneStatus.SYNCED: 1} and plex.items[102].fields["genres"] == ["Renamed tag"]
+    assert ctx.store.entities.pending() == [] and ctx.store.meta.get(meta.RECONCILE_REQUESTED) == ""
+    assert ctx.store.meta.get_float(meta.LAST_RECONCILE_RUN) > 0
