@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.harness import PLEX_TOKEN
+
+pytestmark = pytest.mark.e2e  # the benchmark runs as a process
 
 ROOT = Path(__file__).resolve().parents[1]
 

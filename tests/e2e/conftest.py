@@ -82,6 +82,10 @@ class Env:
 
 
 @pytest.fixture
+# A detached drainer lingers this long for late hooks (3 s in production); the tests need not sit it out.
+IDLE_GRACE_S = "0.5"
+
+
 def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
     def make(scenes: int = 40, seed: int = 1, configure: bool = True, stash_kwargs: dict | None = None,
              plex_kwargs: dict | None = None, **settings: Any) -> Env:
@@ -90,7 +94,8 @@ def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
         data_dir = tmp_path / "data"
         plex = make_plex_sim(scenes=scenes, seed=seed, **(plex_kwargs or {}))
         stash = make_stash_sim(scenes=scenes, seed=seed, plugins_dir=plugins,
-                               env={"STASH2PLEX_DATA_DIR": str(data_dir)}, **(stash_kwargs or {}))
+                               env={"STASH2PLEX_DATA_DIR": str(data_dir), "STASH2PLEX_IDLE_GRACE_S": IDLE_GRACE_S},
+                               **(stash_kwargs or {}))
         env = Env(stash, plex, data_dir)
         if configure:
             env.configure(**settings)

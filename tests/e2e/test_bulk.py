@@ -10,7 +10,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from simulators import dataset
+
+pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 SYNC_ALL = "Sync All Scenes to Plex"
 # Updates of a performer, tag or studio that rename nothing: Stash fires their hooks, Plex shows no difference.

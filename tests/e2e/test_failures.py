@@ -18,6 +18,8 @@ from package_plugin import install
 from simulators import dataset
 from tests.e2e.test_pipeline import assert_token_nowhere
 
+pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
+
 QUEUE = "ack_queue_default"
 CLAIMED = 2
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from simulators import dataset
+
+pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 QUEUE = "ack_queue_default"
 # Long enough that no request the detached drainer sends can be answered (and so counted) before the hooks that

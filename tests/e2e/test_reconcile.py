@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from simulators import dataset
 from tests.e2e.test_bulk import (
     SYNC_ALL,
@@ -15,6 +17,8 @@ from tests.e2e.test_bulk import (
     jobs_ever_queued,
     wait_for,
 )
+
+pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 RECONCILE_ALL = "Reconcile Library (All)"
 RECONCILE_RECENT = "Reconcile Library (Recent)"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simulators import dataset
+
+pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 
 def test_sync_all_converges_and_second_run_writes_nothing(make_env):

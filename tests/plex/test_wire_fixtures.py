@@ -12,6 +12,8 @@ from plex.push import read_item
 from plex.sections import find_by_file, iter_section_items, list_sections
 from tests.plex.fixture_server import TOKEN, FixturePlex
 
+pytestmark = pytest.mark.e2e  # recorded PMS answers served on 127.0.0.1
+
 CLIENT_ID = "stash2plex-test-client"
 
 

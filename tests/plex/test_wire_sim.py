@@ -20,6 +20,8 @@ from simulators import dataset
 from stash.scene import normalise_date, to_metadata
 from store import Store
 
+pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
+
 SCENES = 300
 SEED = 11
 SECTION = 1

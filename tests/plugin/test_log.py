@@ -64,6 +64,7 @@ def test_non_string_messages_are_redacted() -> None:
     assert log.redact({"X-Plex-Token": "abcd1234"}) == "{'X-Plex-Token': '***'}"
 
 
+@pytest.mark.e2e  # a fresh interpreter, as Stash starts the plugin
 def test_stderr_lines_follow_stash_protocol(tmp_path: Path) -> None:
     result = _run(
         """
@@ -90,6 +91,7 @@ def test_stderr_lines_follow_stash_protocol(tmp_path: Path) -> None:
     assert all(len(line.encode()) < 64 * 1024 for line in lines)
 
 
+@pytest.mark.e2e  # a fresh interpreter, as Stash starts the plugin
 def test_hook_import_does_not_load_stashapi(tmp_path: Path) -> None:
     result = _run(
         """
@@ -105,6 +107,7 @@ def test_hook_import_does_not_load_stashapi(tmp_path: Path) -> None:
     assert result.stderr == b"\x01i\x02now\n"
 
 
+@pytest.mark.e2e  # a fresh interpreter, as Stash starts the plugin
 def test_file_mode_redacts_and_rotates(tmp_path: Path) -> None:
     path = tmp_path / "logs" / "drainer.log"
     result = _run(
@@ -131,6 +134,7 @@ def test_file_mode_redacts_and_rotates(tmp_path: Path) -> None:
     assert path.stat().st_size <= 4000
 
 
+@pytest.mark.e2e  # a fresh interpreter, as Stash starts the plugin
 def test_obfuscate_paths_hashes_every_path_in_every_line(tmp_path: Path) -> None:
     result = _run(
         """

@@ -17,6 +17,8 @@ from plexapi.media import Poster
 from plexapi.server import PlexServer
 from plexapi.video import Movie
 
+pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
+
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "plex-fixtures"
 _ROUTES = {
     "/": "server_root.xml",

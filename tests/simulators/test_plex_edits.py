@@ -9,6 +9,8 @@ import requests
 from plexapi.exceptions import BadRequest
 from plexapi.server import PlexServer
 
+pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
+
 RK = 10001  # scene 1
 
 

@@ -17,6 +17,8 @@ import requests
 from plexapi.exceptions import BadRequest, Unauthorized
 from plexapi.server import PlexServer
 
+pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -11,6 +11,8 @@ from plexapi.server import PlexServer
 
 from simulators import dataset
 
+pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
+
 
 @pytest.fixture
 def plex(plex_sim) -> PlexServer:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.e2e  # the Stash simulator runs as a server
 
 
 def post(sim, query, variables=None, **kwargs):

@@ -13,7 +13,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.e2e  # the Stash simulator runs plugins as processes
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,6 +11,8 @@ from plugin.io import StashServer
 from stash.client import StashAuthError, StashClient, StashUnavailable
 from stash.scene import to_metadata
 
+pytestmark = pytest.mark.e2e  # the Stash simulator runs as a server
+
 API_KEY = "sim-api-key-0123456789"
 
 

@@ -28,6 +28,8 @@ from stash.client import (
 )
 from tests.stash.stub_server import StubServer
 
+pytestmark = pytest.mark.e2e  # a scripted HTTP server on 127.0.0.1
+
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "stash-schema"
 COOKIE = "MTc2ODEyMzQ1Nnxjb29raWUtdmFsdWU="
 JSON = {"Content-Type": "application/json"}

@@ -111,6 +111,7 @@ def test_resume_and_prune_go_through_persist_queue(store, conn) -> None:
     assert conn.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0] == 1
 
 
+@pytest.mark.e2e  # a fresh interpreter without site-packages, as a hook
 def test_hook_path_does_not_import_persist_queue(db_path) -> None:
     code = (
         "from store import Store\n"

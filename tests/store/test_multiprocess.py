@@ -17,6 +17,8 @@ from store.queue import SyncOutcome
 
 from .conftest import finish, spawn_python, state_of
 
+pytestmark = pytest.mark.e2e  # real processes racing on one database
+
 HOOKS = 200
 SCENES = 50
 UPDATED_AT = "2024-05-01T08:00:00Z"
