@@ -81,11 +81,11 @@ class Env:
         assert {"title", "summary", "genre", "actor"} <= set(item.locked) or not scene["title"]
 
 
-@pytest.fixture
 # A detached drainer lingers this long for late hooks (3 s in production); the tests need not sit it out.
 IDLE_GRACE_S = "0.5"
 
 
+@pytest.fixture
 def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
     def make(scenes: int = 40, seed: int = 1, configure: bool = True, stash_kwargs: dict | None = None,
              plex_kwargs: dict | None = None, **settings: Any) -> Env:
