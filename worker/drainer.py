@@ -28,6 +28,7 @@ from store.lease import owner_id
 from store.vocab import ErrorClass, Reason
 from worker.batch import Tally, run_batch
 from worker.context import Context, open_context
+from worker.spawn import SPAWN_WINDOW_S, drainer_needed
 
 PRUNE_INTERVAL_S = 3600.0  # acked rows are history only (dedup lives in scene_state)
 RENAME_CHUNK = 500
@@ -46,8 +47,10 @@ class Timings:
 
     @classmethod
     def from_env(cls) -> Timings:
+        """Production timings; `STASH2PLEX_IDLE_GRACE_S` shortens the grace, never below the spawn window:
+        a hook inside that window starts no drainer, so the last one must still be there to see its work."""
         grace = os.environ.get("STASH2PLEX_IDLE_GRACE_S", "").strip()
-        return cls(idle_grace_s=float(grace)) if grace else cls()
+        return cls(idle_grace_s=max(SPAWN_WINDOW_S, float(grace))) if grace else cls()
 
 
 @dataclass
@@ -96,8 +99,8 @@ class Drainer:
                     report = self._drain_holding(heartbeat, owner)
                 finally:
                     heartbeat.lease.release(owner)
-                # Closes the window where a hook saw our lease, did not spawn, and queued after our last claim.
-                if self.stop.is_set() or report.stopped_early or self.ctx.store.queue.pending_count() == 0:
+                # Closes the window where a hook saw our lease, did not spawn, and left work after our last look.
+                if self.stop.is_set() or report.stopped_early or not drainer_needed(self.ctx.store, time.time()):
                     break
         return report
 

@@ -15,9 +15,9 @@ import time
 from store import Store, meta
 
 ENTRY_POINT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stash2Plex.py")
-# Many hooks can fire within a second of each other (bulk edits, scans): one spawn per window is enough,
-# because the drainer keeps draining until the queue is empty.
-SPAWN_WINDOW_S = 2.0
+# Many hooks can fire within a second of each other (bulk edits, scans): one spawn per window covers the
+# time a new drainer takes to start and take the lease; after that the lease itself says one is running.
+SPAWN_WINDOW_S = 1.0
 
 
 def drainer_needed(store: Store, now: float) -> bool:

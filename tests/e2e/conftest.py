@@ -82,7 +82,7 @@ class Env:
 
 
 # A detached drainer lingers this long for late hooks (3 s in production); the tests need not sit it out.
-IDLE_GRACE_S = "0.5"
+IDLE_GRACE_S = "1.0"
 
 
 @pytest.fixture
