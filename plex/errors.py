@@ -11,10 +11,10 @@ import re
 from typing import Optional
 
 from plugin.errors import PluginError
+from plugin.log import MASK, redact
 
 _MAX_MESSAGE = 400
 _QUERY = re.compile(r"\?[^\s'\")\]]*")
-_TOKEN_PAIR = re.compile(r"(X-Plex-Token)\s*[=:]\s*['\"]?[^\s&'\",)]+", re.IGNORECASE)
 _STATUS = re.compile(r"^\((\d{3})\)")
 
 
@@ -47,10 +47,9 @@ class PlexPermanent(PlexError):
 
 
 def scrub(text: str, token: Optional[str] = None) -> str:
-    """Removes query strings, X-Plex-Token pairs and the token itself; keeps the message short."""
-    if token:
-        text = text.replace(token, "***")
-    text = _TOKEN_PAIR.sub(r"\1=***", text)
+    """Secrets masked as every log line is (`plugin.log.redact`, plus `token` even if never registered), query
+    strings dropped (they carry edit values and could carry a token), and the message kept short."""
+    text = redact(text.replace(token, MASK) if token else text)
     text = _QUERY.sub("", text)
     text = " ".join(text.split())
     if len(text) > _MAX_MESSAGE:

@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
+from store.index import basename
+
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -145,13 +147,13 @@ def infer(
     by_name: dict[str, list[str]] = defaultdict(list)
     for plex_path in plex_paths:
         norm = normalise_path(plex_path)
-        by_name[norm.rsplit("/", 1)[-1]].append(norm)
+        by_name[basename(norm)].append(norm)
     sample = _sample(sorted(normalise_path(p) for p in stash_paths), sample_size)
     votes: Counter = Counter()
     examples: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     with_candidates = 0
     for stash_path in sample:
-        candidates = by_name.get(stash_path.rsplit("/", 1)[-1], [])
+        candidates = by_name.get(basename(stash_path), [])
         if not candidates:
             continue
         with_candidates += 1

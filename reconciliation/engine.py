@@ -19,6 +19,7 @@ from typing import Callable, Optional
 from plex.fields import SyncToggles, content_hash, desired_fields, edited_in_plex, field_hashes
 from plex.library import PlexLibrary
 from plugin.settings import Settings
+from stash.client import StashSource
 from stash.scene import to_metadata
 from store import Store, meta
 from store.dedup import EnqueueRequest
@@ -66,7 +67,7 @@ class _Walk:
     claimed: set = field(default_factory=set)
 
 
-def run_reconcile(settings: Settings, store: Store, stash, library: PlexLibrary, scope: str,
+def run_reconcile(settings: Settings, store: Store, stash: StashSource, library: PlexLibrary, scope: str,
                   progress: Optional[Callable[[float], None]] = None) -> ReconcileReport:
     """Finds every gap in `scope` ("all" or "recent": changed since the last reconcile) and enqueues it."""
     started = time.time()

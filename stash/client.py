@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence
 from urllib.parse import urlsplit
 
 import requests
@@ -60,6 +60,22 @@ class Cover:
     data: bytes
     content_type: str
     sha1: str
+
+
+class StashSource(Protocol):
+    """What the worker asks of Stash (`stash.client.StashClient`; tests substitute an in-memory one)."""
+
+    def scenes_by_ids(self, ids: Sequence[int]) -> list[dict]: ...
+
+    def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]: ...
+
+    def scene_ids_for(self, kind: str, entity_id: int) -> Iterator[int]: ...
+
+    def fetch_cover(self, url: str) -> Optional[Cover]: ...
+
+    def clone(self) -> StashSource: ...
+
+    def close(self) -> None: ...
 
 
 class StashClient:

@@ -86,11 +86,6 @@ def release(conn: sqlite3.Connection, row_ids: list[int]) -> int:
                             f"{JobStatus.UNACK}", (row_id,)).rowcount for row_id in row_ids)
 
 
-def status_of(conn: sqlite3.Connection, row_id: int) -> int | None:
-    row = conn.execute(f"SELECT status FROM {TABLE} WHERE _id = ?", (row_id,)).fetchone()
-    return row[0] if row else None
-
-
 def open_count(conn: sqlite3.Connection) -> int:
     """Rows waiting to be claimed (literal `status < 2`, so the planner uses ix_ack_open)."""
     return int(conn.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE status < 2").fetchone()[0])

@@ -8,7 +8,7 @@ Protocols (`StashSource` here, `plex.client.PlexApi`), so tests run the same cod
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterator, Optional, Protocol, Sequence
+from typing import Callable, Optional
 
 from plex.client import PlexApi
 from plex.library import PlexLibrary
@@ -16,29 +16,13 @@ from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path, drainer_log_path
 from plugin.settings import Settings, load_settings
-from stash.client import Cover, ScenePage
+from stash.client import StashSource
 from store import Store, meta
 from worker.breaker import CircuitBreaker
 from worker.throttle import AdaptiveLimit
 
 PLUGIN_ID = "Stash2Plex"
 INFER_SCENES = 200  # Stash scenes whose paths are sampled to infer the path map
-
-
-class StashSource(Protocol):
-    """What the worker asks of Stash (`stash.client.StashClient`; tests substitute an in-memory one)."""
-
-    def scenes_by_ids(self, ids: Sequence[int]) -> list[dict]: ...
-
-    def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]: ...
-
-    def scene_ids_for(self, kind: str, entity_id: int) -> Iterator[int]: ...
-
-    def fetch_cover(self, url: str) -> Optional[Cover]: ...
-
-    def clone(self) -> StashSource: ...
-
-    def close(self) -> None: ...
 
 
 class Context:
