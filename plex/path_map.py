@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
+from plugin.settings import parse_pairs
 from store.index import basename
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
@@ -36,21 +37,6 @@ def _starts_with(path: str, prefix: str) -> bool:
     if prefix in ("", "/"):
         return True
     return path == prefix or path.startswith(prefix + "/")
-
-
-def parse_pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """The grammar of the path_map setting, `stash_prefix=plex_prefix;...`: the valid pairs, and the bad entries
-    (each to be reported by the caller)."""
-    pairs, bad = [], []
-    for entry in (text or "").split(";"):
-        stash, sep, plex = entry.strip().partition("=")
-        if not entry.strip():
-            continue
-        if not sep or not stash.strip() or not plex.strip():
-            bad.append(entry.strip())
-        else:
-            pairs.append((stash.strip(), plex.strip()))
-    return pairs, bad
 
 
 @dataclass(frozen=True)

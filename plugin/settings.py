@@ -201,11 +201,25 @@ def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:
     """A bad pair is reported and skipped, the good ones are kept (grammar: `plex.path_map.parse_pairs`)."""
     if not isinstance(value, str):
         raise _Invalid("is not text of the form stash_prefix=plex_prefix;...")
-    from plex.path_map import parse_pairs
-
     pairs, bad = parse_pairs(value)
     notes += [f"Setting path_map entry {e!r} is not of the form stash_prefix=plex_prefix; skipped." for e in bad]
     return tuple(pairs)
+
+
+def parse_pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The grammar of the path_map setting, `stash_prefix=plex_prefix;...`: the valid pairs, and the bad entries
+    (each to be reported by the caller)."""
+    pairs, bad = [], []
+    for entry in (text or "").split(";"):
+        stash, sep, plex = entry.strip().partition("=")
+        if not entry.strip():
+            continue
+        if not sep or not stash.strip() or not plex.strip():
+            bad.append(entry.strip())
+        else:
+            pairs.append((stash.strip(), plex.strip()))
+    return pairs, bad
+
 
 
 _PARSERS: Dict[str, Callable[[Any, List[str]], Any]] = {

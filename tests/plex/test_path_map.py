@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from plex.path_map import PathMap, infer, normalise_path, parse_pairs
+from plex.path_map import PathMap, infer, normalise_path
+from plugin.settings import parse_pairs
 from simulators import dataset
 
 
