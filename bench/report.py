@@ -99,9 +99,9 @@ def table(table_rows: List[Row], title: str) -> str:
     header = ("section", "figure", "value", "target", "")
     body = [(r.section, r.figure, _fmt(r.value), r.target, r.verdict) for r in table_rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in body]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in body]
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ import time
 from typing import Callable, Optional
 
 from plex.client import PlexApi
+from plex.errors import PlexTransient
 from plex.matcher import MATCHED, MatchResult, match
 from plex.path_map import PathMap, infer
 from plex.sections import SectionInfo
@@ -65,7 +66,7 @@ class PlexLibrary:
             seen = index.scanned_stamp(section.key)
             rescanned = seen != str(section.scanned_at)
             if rescanned or force:
-                count = index.replace_section(section.key, self.api.section_items(section))
+                count = self._reindex(section)
                 log.info(f"Indexed Plex library {section.title!r}: {count} items")
             if rescanned:
                 index.set_scanned_stamp(section.key, str(section.scanned_at))
@@ -74,6 +75,15 @@ class PlexLibrary:
         self._sections = sections
         self._path_map = self._resolve_path_map()
         return sections
+
+    def _reindex(self, section: SectionInfo) -> int:
+        """Reads the section's listing (outside any write lock) and swaps it in; a listing that changed while it
+        was read is read once more before the failure is left to the caller's retry."""
+        try:
+            return self._store.index.replace_section(section.key, self.api.section_items(section))
+        except PlexTransient as exc:
+            log.info(f"{exc.message}; reading it again")
+            return self._store.index.replace_section(section.key, self.api.section_items(section))
 
     def ensure_fresh(self) -> None:
         """Refreshes unless this drain already did and nothing made the index stale since."""

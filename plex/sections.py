@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import quote
 
 from plex import wire
+from plex.errors import PlexTransient
 from plex.parse import to_int, video_fields, video_parts
 from plex.path_map import normalise_path
 from store.index import PlexItemRecord, PlexPart
@@ -59,19 +60,29 @@ def records_from(container: Any, section_id: int) -> Iterator[PlexItemRecord]:
 
 
 def iter_section_items(server: Any, section: SectionInfo, page_size: int = 1000) -> Iterator[PlexItemRecord]:
-    """Every movie of the section, one raw GET per page (X-Plex-Container-Start/Size headers)."""
-    start = 0
+    """Every movie of the section, one raw GET per page (X-Plex-Container-Start/Size headers).
+
+    Paged by date added, not PMS's default title order: the plugin renames items, and a rename would move an
+    item across a page boundary mid-walk (read twice or never). Raises PlexTransient when the section changed
+    while it was read (a different totalSize, or fewer items than it announced), so the caller reads again.
+    """
+    start, total = 0, None
     while True:
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(page_size)}
-        root = wire.request_xml(server, "GET", f"/library/sections/{section.key}/all?type=1", headers)
+        root = wire.request_xml(server, "GET", f"/library/sections/{section.key}/all?type=1&sort=addedAt", headers)
+        announced = to_int(root.get("totalSize"))
+        if total is not None and announced is not None and announced != total:
+            raise PlexTransient(f"Plex library {section.title!r} changed while it was read ({total} then "
+                                f"{announced} items)")
+        total = announced if total is None else total
         count = 0
         for record in records_from(root, section.key):
             count += 1
             yield record
         start += count
-        total = to_int(root.get("totalSize"))
-        # Without totalSize a short page is the last one; an empty page always is (guards a shrinking library).
         if count == 0 or (total is not None and start >= total) or (total is None and count < page_size):
+            if total is not None and start < total:
+                raise PlexTransient(f"Plex library {section.title!r} listed {start} of {total} items")
             return
 
 

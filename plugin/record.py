@@ -16,7 +16,7 @@ class Record:
     _hidden: tuple = ()
 
     def _init(self, *values: object) -> None:
-        for name, value in zip(self.__slots__, values):
+        for name, value in zip(self.__slots__, values, strict=True):
             object.__setattr__(self, name, value)
 
     def _values(self) -> tuple:

@@ -8,7 +8,6 @@ from status codes and Stash's own error text, then passed through plugin.log.red
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence
@@ -65,7 +64,7 @@ class Cover:
 class StashSource(Protocol):
     """What the worker asks of Stash (`stash.client.StashClient`; tests substitute an in-memory one)."""
 
-    def scenes_by_ids(self, ids: Sequence[int]) -> list[dict]: ...
+    def scenes_by_ids(self, ids: Sequence[int]) -> List[dict]: ...
 
     def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]: ...
 
@@ -127,9 +126,9 @@ class StashClient:
         twin.adopt_api_key(self._session.headers.get("ApiKey"))
         return twin
 
-    def plugin_settings(self, plugin_id: str) -> dict:
+    def plugin_settings(self, plugin_id: str = queries.PLUGIN_ID) -> dict:
         """The plugin's stored settings ({} when never saved); also adopts the server's API key if it has one."""
-        data = self.query(queries.PLUGIN_CONFIGURATION, {"include": [plugin_id]})
+        data = self.query(queries.PLUGIN_CONFIGURATION)
         configuration = data.get("configuration") or {}
         self.adopt_api_key((configuration.get("general") or {}).get("apiKey"))
         plugins = configuration.get("plugins") or {}
@@ -142,30 +141,11 @@ class StashClient:
         return {}
 
     def scenes_by_ids(self, ids: Sequence[int]) -> List[dict]:
-        """The scenes that still exist among ids (one query; the caller batches). Deleted ids are simply absent."""
+        """The scenes that still exist among ids, in one query (the caller batches); deleted ids are absent."""
         if not ids:
             return []
-        try:
-            data = self.query(queries.FIND_SCENES_BY_IDS, {"ids": [str(i) for i in ids], "filter": {"per_page": -1}})
-        except StashError as exc:
-            # Stash fails the whole findScenes(ids:) when one id is gone; findScene answers null instead.
-            if isinstance(exc, (StashAuthError, StashUnavailable)) or not _mentions_not_found(exc):
-                raise
-            # The error names the first missing id: ask again without it (one extra query per deleted
-            # scene), else, for a message we cannot read, one scene at a time.
-            missing = _missing_id(exc)
-            if missing is not None and missing in ids:
-                return self.scenes_by_ids([i for i in ids if i != missing])
-            return self._scenes_one_by_one(ids)
-        return list((data.get("findScenes") or {}).get("scenes") or [])
-
-    def _scenes_one_by_one(self, ids: Sequence[int]) -> List[dict]:
-        found = []
-        for scene_id in ids:
-            scene = self.query(queries.FIND_SCENE, {"id": str(scene_id)}).get("findScene")
-            if scene:
-                found.append(scene)
-        return found
+        data = self.query(queries.find_scenes_by_ids(len(ids)), {f"s{i}": str(v) for i, v in enumerate(ids)})
+        return [scene for scene in (data.get(f"s{i}") for i in range(len(ids))) if scene]
 
     def scene_pages(self, per_page: int = 250, updated_since: Optional[datetime] = None) -> Iterator[ScenePage]:
         """Every scene (or those updated after updated_since) in pages of per_page, each scene exactly once.
@@ -302,19 +282,3 @@ def _graphql_data(response: requests.Response) -> dict:
 def _http_error(response: requests.Response) -> StashError:
     kind = StashUnavailable if response.status_code in (502, 503, 504) else StashError
     return kind(f"Stash answered HTTP {response.status_code} {response.reason or ''}".rstrip() + ".")
-
-
-_MISSING_ID = re.compile(r"\bid (\d+) not found", re.IGNORECASE)
-
-
-def _mentions_not_found(exc: StashError) -> bool:
-    return any("not found" in m.lower() for m in exc.messages)
-
-
-def _missing_id(exc: StashError) -> Optional[int]:
-    """The id in Stash's "scene with id N not found", if the message has that shape."""
-    for message in exc.messages:
-        found = _MISSING_ID.search(message)
-        if found:
-            return int(found.group(1))
-    return None

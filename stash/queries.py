@@ -1,7 +1,8 @@
 """Every GraphQL document the plugin sends to Stash, with exactly the fields a Plex sync needs.
 
-The field set is valid on Stash v0.24 through v0.30 (no removed `path`/`file`/`rating`, no `groups` which needs
-v0.27). tests/stash/test_documents.py validates each document in ALL_DOCUMENTS against the real v0.30.1 schema.
+Every document is valid on every Stash the plugin supports, v0.24 to develop (no removed `path`/`file`/`rating`,
+no `groups` which needs v0.27, no `findScenes(ids:)` which needs v0.25): tests/stash/test_documents.py validates
+each one in ALL_DOCUMENTS against the real schema of v0.24.0, v0.25.0, v0.27.0, v0.30.1 and develop.
 """
 
 from __future__ import annotations
@@ -16,23 +17,18 @@ SCENE_FIELDS = """id title details date rating100 updated_at created_at
       performers { id name }
       tags { id name }"""
 
-# With `ids`, Stash ignores paging and fails the whole query when one id no longer exists. The client still sends
-# filter {per_page: -1} so a server that does page id lookups (default 25) cannot truncate a batch.
-FIND_SCENES_BY_IDS = f"""
-query FindScenesByIds($ids: [ID!], $filter: FindFilterType) {{
-  findScenes(ids: $ids, filter: $filter) {{
-    count
-    scenes {{ {SCENE_FIELDS} }}
-  }}
-}}
-"""
 
-# Used one id at a time when FIND_SCENES_BY_IDS failed because a scene was deleted: findScene answers null instead.
-FIND_SCENE = f"""
-query FindScene($id: ID!) {{
-  findScene(id: $id) {{ {SCENE_FIELDS} }}
-}}
-"""
+
+def find_scenes_by_ids(count: int) -> str:
+    """One `findScene(id:)` field per scene, aliased `s0`, `s1`, ... with variables `$s0`, `$s1`, ...
+
+    Valid on every Stash (v0.24 has no `findScenes(ids:)`), and a deleted scene answers null instead of failing
+    the whole query as `findScenes(ids:)` does.
+    """
+    variables = ", ".join(f"$s{i}: ID!" for i in range(count))
+    fields = "\n  ".join(f"s{i}: findScene(id: $s{i}) {{ {SCENE_FIELDS} }}" for i in range(count))
+    return f"query FindScenesByIds({variables}) {{\n  {fields}\n}}\n"
+
 
 FIND_SCENES_PAGE = f"""
 query FindScenesPage($filter: FindFilterType, $scene_filter: SceneFilterType) {{
@@ -52,18 +48,19 @@ query FindSceneIds($filter: FindFilterType, $scene_filter: SceneFilterType) {
 }
 """
 
-PLUGIN_CONFIGURATION = """
-query PluginConfiguration($include: [ID!]) {
-  configuration {
-    plugins(include: $include)
-    general { apiKey }
-  }
-}
+PLUGIN_ID = "Stash2Plex"  # the manifest's file name: Stash keys the plugin's settings by it
+# The id as a literal: `include` is [String!] on v0.24 and [ID!] since v0.25; a string literal is both.
+PLUGIN_CONFIGURATION = f"""
+query PluginConfiguration {{
+  configuration {{
+    plugins(include: ["{PLUGIN_ID}"])
+    general {{ apiKey }}
+  }}
+}}
 """
 
 ALL_DOCUMENTS: Dict[str, str] = {
-    "FindScenesByIds": FIND_SCENES_BY_IDS,
-    "FindScene": FIND_SCENE,
+    "FindScenesByIds": find_scenes_by_ids(3),
     "FindScenesPage": FIND_SCENES_PAGE,
     "FindSceneIds": FIND_SCENE_IDS,
     "PluginConfiguration": PLUGIN_CONFIGURATION,

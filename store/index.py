@@ -63,17 +63,19 @@ class PlexIndex:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS staged_items (rating_key INTEGER PRIMARY KEY, fields TEXT)")
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS staged_parts (path TEXT, basename TEXT, size INTEGER, "
                      "duration INTEGER, rating_key INTEGER)")
+        conn.execute("CREATE INDEX IF NOT EXISTS temp.ix_staged_parts ON staged_parts(rating_key)")
         conn.execute("DELETE FROM temp.staged_items")
         conn.execute("DELETE FROM temp.staged_parts")
-        total = 0
         iterator = iter(items)
         while chunk := list(islice(iterator, _CHUNK)):
+            # A listing may show an item twice (pages shifted under a concurrent change): the last sight wins.
+            conn.executemany("DELETE FROM temp.staged_parts WHERE rating_key = ?", [(r.rating_key,) for r in chunk])
             conn.executemany("INSERT OR REPLACE INTO temp.staged_items VALUES (?, ?)",
                              [(r.rating_key, json.dumps(r.fields, sort_keys=True)) for r in chunk])
             conn.executemany("INSERT INTO temp.staged_parts VALUES (?, ?, ?, ?, ?)",
                              [(path, basename(path), size, r.duration_ms, r.rating_key)
                               for r in chunk for path, size in r.parts])
-            total += len(chunk)
+        total = conn.execute("SELECT COUNT(*) FROM temp.staged_items").fetchone()[0]
         with write_txn(conn):
             conn.execute("DELETE FROM plex_parts WHERE rating_key IN (SELECT rating_key FROM plex_items "
                          "WHERE section_id = ? UNION SELECT rating_key FROM temp.staged_items)", (section_id,))

@@ -109,7 +109,7 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally) -> None:
         results = list(pool.map(lambda plan: push_scene(ctx, library, plan), plans))
     refused = next((i for i, r in enumerate(results) if isinstance(r.error, PlexUnauthorized)), len(results))
     with ctx.store.transaction():
-        for plan, result in zip(plans[:refused], results[:refused]):
+        for plan, result in zip(plans[:refused], results[:refused], strict=True):
             tally.add(write_outcome(ctx, library, plan, result))
     if refused < len(results):
         ctx.store.queue.release([p.job for p in plans[refused:]])

@@ -21,7 +21,6 @@ from store import Store, meta
 from worker.breaker import CircuitBreaker
 from worker.throttle import AdaptiveLimit
 
-PLUGIN_ID = "Stash2Plex"
 INFER_SCENES = 200  # Stash scenes whose paths are sampled to infer the path map
 
 
@@ -80,7 +79,7 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
     store = Store(db_path(data))
     stash = StashClient(plugin_input.server)
     try:
-        settings, notes = load_settings(stash.plugin_settings(PLUGIN_ID))
+        settings, notes = load_settings(stash.plugin_settings())
     except PluginError:
         stash.close()
         store.close()

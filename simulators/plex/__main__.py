@@ -21,12 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--listing-item-ms", type=float, default=0.0, help="time a listing takes per item listed")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     sim = PlexSimulator(scenes=args.scenes, seed=args.seed, token=args.token, latency_ms=args.latency_ms,
+                        listing_item_ms=args.listing_item_ms,
                         port=args.port)
     sim.start()
     print(f"PLEX_URL={sim.url}", flush=True)

@@ -19,12 +19,17 @@ class Faults:
         self._close_listener = close_listener
         self._open_listener = open_listener
         self.latency_ms = 0
+        self.listing_item_ms = 0.0  # a real PMS spends time per item it lists (0.5-3 s per 1,000-item page)
         self.unauthorized = False
         self.slow_body_s = 0.0
         self.refusing = False
         self._error_status = 503
         self._error_count: int | None = None
         self._error_until: float | None = None
+
+    def listing_delay(self, items: int) -> None:
+        if self.listing_item_ms > 0:
+            time.sleep(items * self.listing_item_ms / 1000)
 
     def set_error_window(self, count: int | None = None, seconds: float | None = None, status: int = 503) -> None:
         """The next ``count`` requests (or every request for ``seconds``) answer ``status`` instead."""
@@ -59,16 +64,18 @@ class Faults:
 
     def clear(self) -> None:
         self.latency_ms = 0
+        self.listing_item_ms = 0.0
         self.unauthorized = False
         self.slow_body_s = 0.0
         self.set_error_window(None, None)
         self.accept_connections()
 
     def configure(self, body: dict) -> None:
-        """Applies a ``/_sim/faults`` body: ``latency_ms``, ``error_window`` ({count|seconds, status}),
-        ``unauthorized``, ``slow_body_s``, ``refuse_connections_s``; keys left out are cleared."""
+        """Applies a ``/_sim/faults`` body: ``latency_ms``, ``listing_item_ms``, ``error_window`` ({count|seconds,
+        status}), ``unauthorized``, ``slow_body_s``, ``refuse_connections_s``; keys left out are cleared."""
         self.clear()
         self.latency_ms = int(body.get("latency_ms", 0))
+        self.listing_item_ms = float(body.get("listing_item_ms", 0.0))
         self.unauthorized = bool(body.get("unauthorized", False))
         self.slow_body_s = float(body.get("slow_body_s", 0.0))
         window = body.get("error_window")
@@ -85,5 +92,6 @@ class Faults:
                 if self._error_until is not None:
                     remaining_s = round(self._error_until - time.monotonic(), 3)
                 window = {"status": self._error_status, "count": self._error_count or None, "seconds": remaining_s}
-        return {"latency_ms": self.latency_ms, "error_window": window, "unauthorized": self.unauthorized,
+        return {"latency_ms": self.latency_ms, "listing_item_ms": self.listing_item_ms, "error_window": window,
+                "unauthorized": self.unauthorized,
                 "slow_body_s": self.slow_body_s, "refusing_connections": self.refusing}

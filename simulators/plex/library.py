@@ -74,8 +74,10 @@ class PlexLibrary:
     def rating_key_for_path(self, plex_file: str) -> int | None:
         return self._by_path.get(plex_file)
 
-    def listing(self, section_id: int, title: str | None, file: str | None) -> list[Item]:
-        """Items of a section in ratingKey order (stable across pages); ``title``/``file`` match as substrings."""
+    def listing(self, section_id: int, title: str | None, file: str | None, sort: str | None = None) -> list[Item]:
+        """Items of a section in PMS's order: titleSort by default (the recorded library_sections_1_all_page.xml
+        lists "4 for Texas, 9½ Weeks, 10,000 BC, …"), so a rename moves an item between pages; ``sort=addedAt``
+        (``:desc``) and ``titleSort`` as PMS offers them. ``title``/``file`` match as substrings."""
         with self.lock:
             items = [i for i in self.items.values() if i.section_id == section_id]
             if title:
@@ -83,7 +85,13 @@ class PlexLibrary:
                 items = [i for i in items if needle in i.fields.get("title", "").casefold()]
             if file:
                 items = [i for i in items if any(file in f.file for f in i.files)]
-            return sorted(items, key=lambda i: i.rating_key)
+            key, _, direction = (sort or "titleSort").partition(":")
+            if key == "addedAt":
+                ordered = sorted(items, key=lambda i: (i.added_at, i.rating_key))
+            else:
+                ordered = sorted(items, key=lambda i: ((i.fields.get("titleSort") or i.fields.get("title") or "")
+                                                       .casefold(), i.rating_key))
+            return ordered[::-1] if direction == "desc" else ordered
 
     def tag_id(self, tag_type: str, name: str) -> int:
         """PMS gives each (type, name) one id shared by all items; ids appear in the full item's XML."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from simulators.plex import render
 from simulators.plex.edits import EditError
@@ -54,7 +54,9 @@ def classify(method: str, path: str) -> str:
 class Router:
     """Answers authorised PMS requests from a PlexLibrary."""
 
-    def __init__(self, library: PlexLibrary, machine_id: str, friendly_name: str) -> None:
+    def __init__(self, library: PlexLibrary, machine_id: str, friendly_name: str,
+                 listing_delay: Callable[[int], None] = lambda items: None) -> None:
+        self.listing_delay = listing_delay  # a real PMS takes time per listed item (see Faults.listing_item_ms)
         self.library = library
         self.machine_id = machine_id
         self.friendly_name = friendly_name
@@ -104,11 +106,13 @@ class Router:
         section = lib.sections[section_id]
         if params.get("type", "1") != "1":
             return Response(200, render.listing(section, [], 0, 0, lib.tag_id))
-        items = lib.listing(section_id, params.get("title"), params.get("file"))
+        items = lib.listing(section_id, params.get("title"), params.get("file"), params.get("sort"))
         start = _int(headers.get("X-Plex-Container-Start") or params.get("X-Plex-Container-Start"), 0)
         size = _int(headers.get("X-Plex-Container-Size") or params.get("X-Plex-Container-Size"), len(items))
+        page = items[start:start + size]
+        self.listing_delay(len(page))
         with lib.lock:
-            return Response(200, render.listing(section, items[start:start + size], start, len(items), lib.tag_id))
+            return Response(200, render.listing(section, page, start, len(items), lib.tag_id))
 
     def _edit(self, section_id: int | None, ids: str, query: list[tuple[str, str]]) -> Response:
         rating_keys = [int(x) for x in ids.split(",") if x.strip()]

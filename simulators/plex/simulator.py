@@ -27,15 +27,16 @@ class PlexSimulator:
     """A simulated Plex Media Server on 127.0.0.1, built from simulators.dataset (same seed/n as the Stash one)."""
 
     def __init__(self, scenes: int = 200, seed: int = 1, token: str = DEFAULT_TOKEN, latency_ms: int = 0,
-                 port: int = 0) -> None:
+                 port: int = 0, listing_item_ms: float = 0.0) -> None:
         self.token = token
         self.library = PlexLibrary(scenes, seed)
         machine_id = hashlib.sha1(f"plex-sim-{seed}-{scenes}".encode()).hexdigest()
-        self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS")
         self.stats = RequestStats()
         self._listener = Listener(self._respond, port=port)
         self.faults = Faults(self._listener.close, self._listener.open)
         self.faults.latency_ms = latency_ms
+        self.faults.listing_item_ms = listing_item_ms
+        self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS", self.faults.listing_delay)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 

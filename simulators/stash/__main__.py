@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from simulators.shared import LATEST_RELEASE, STASH_SCHEMAS
 from simulators.stash.server import StashSimulator
 
 
@@ -18,13 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plugins-dir", default=None)
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--python", default=None, help="interpreter used for plugins whose exec is python/python3")
+    parser.add_argument("--stash-version", default=LATEST_RELEASE, choices=list(STASH_SCHEMAS),
+                        help="the Stash whose real schema (from ../shared) every document must validate against")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     sim = StashSimulator(scenes=args.scenes, seed=args.seed, plugins_dir=args.plugins_dir, api_key=args.api_key,
-                         python=args.python, port=args.port)
+                         python=args.python, port=args.port, version=args.stash_version)
     sim.start()
     try:
         print(f"STASH_URL={sim.url}", flush=True)

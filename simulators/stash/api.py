@@ -25,6 +25,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from simulators.shared import LATEST_RELEASE, SharedDataMissing, stash_schema_sdl
 from simulators.stash.jobs import JobQueue
 from simulators.stash.plugins import PluginHost
 from simulators.stash.query import find_scenes
@@ -38,6 +39,9 @@ VERSION = {"version": "v0.30.1", "hash": "b23b0267", "build_time": "2025-12-18 0
 @dataclass
 class RequestContext:
     base_url: str
+    # The simulator's own control calls (tests, benchmarks, demo) use the latest schema whatever version is
+    # served; only clients (the plugin) are held to the served version's real schema.
+    control: bool = False
 
 
 def go_input(type_: Any, value: Any) -> Any:
@@ -180,15 +184,25 @@ def _plugin_args(items: list[dict] | None) -> dict:
 class StashApi:
     """Binds resolvers to the schema; one instance per simulator."""
 
-    def __init__(self, store: StashStore, host: PluginHost, jobs: JobQueue, api_key: Callable[[], str]) -> None:
+    def __init__(self, store: StashStore, host: PluginHost, jobs: JobQueue, api_key: Callable[[], str],
+                 version: str = LATEST_RELEASE) -> None:
         self.store, self.host, self.jobs, self._api_key = store, host, jobs, api_key
         self.schema: GraphQLSchema = build_schema(SDL)
+        # The real schema of the Stash version served: a document it refuses is refused here too, whatever the
+        # simulator's own (smaller) schema would accept. Only the latest release may run without its copy.
+        try:
+            self.real_schema: GraphQLSchema | None = build_schema(stash_schema_sdl(version))
+        except SharedDataMissing:
+            if version != LATEST_RELEASE:
+                raise
+            self.real_schema = None
+        self.version = {**VERSION, "version": version}
         query, mutation = self.schema.query_type.fields, self.schema.mutation_type.fields
         bindings = [
             (query, {
                 "findScene": self.find_scene, "findScenes": self.find_scenes, "configuration": self.configuration,
                 "systemStatus": self.system_status, "jobQueue": self.job_queue, "findJob": self.find_job,
-                "version": lambda _root, _info: VERSION,
+                "version": lambda _root, _info: self.version,
             }),
             (mutation, {
                 "sceneUpdate": self.scene_update, "bulkSceneUpdate": self.bulk_scene_update,
@@ -299,6 +313,7 @@ class StashApi:
         return ",".join(sel.name.value for sel in op.selection_set.selections if hasattr(sel, "name"))
 
     def handle(self, body: Any, context: RequestContext) -> tuple[int, dict]:
+        """Answers one GraphQL request as gqlgen does for the served Stash version."""
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 422, {"errors": [{"message": "no operation provided",
                                      "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], "data": None}
@@ -306,7 +321,8 @@ class StashApi:
             doc = parse(body["query"])
         except GraphQLError as exc:
             return 422, _errors([exc], "GRAPHQL_PARSE_FAILED")
-        errors = validate(self.schema, doc)
+        errors = validate(self.real_schema, doc) if self.real_schema is not None and not context.control else []
+        errors = errors or validate(self.schema, doc)
         if errors:
             return 422, _errors(errors, "GRAPHQL_VALIDATION_FAILED")
         operation_name = body.get("operationName") or None

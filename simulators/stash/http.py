@@ -25,6 +25,9 @@ LOGIN_HTML = (b"<!DOCTYPE html><html><head><title>Login | Stash</title></head><b
               b'<button type="submit">Login</button></form></body></html>\n')
 
 
+CONTROL_HEADER = "X-Sim-Control"  # marks the simulator's own helper requests (see api.RequestContext)
+
+
 class Stats:
     """Request counts by GraphQL operation name (or route), for tests and benchmarks."""
 
@@ -145,7 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         api = self.server.api
         self.server.stats.add(api.operation_key(body) if isinstance(body, dict) else "<invalid>")
-        status, payload = api.handle(body, RequestContext(base_url=self._base_url()))
+        control = self.headers.get(CONTROL_HEADER) == "1"
+        status, payload = api.handle(body, RequestContext(base_url=self._base_url(), control=control))
         self._json(status, payload)
 
     def _screenshot(self, scene_id: str) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 
 import requests
 
+from simulators.shared import LATEST_RELEASE
 from simulators.stash.api import StashApi
 from simulators.stash.auth import Auth
-from simulators.stash.http import StashHTTPServer, Stats
+from simulators.stash.http import CONTROL_HEADER, StashHTTPServer, Stats
 from simulators.stash.jobs import JobQueue, rfc3339_now
 from simulators.stash.plugins import PluginHost
 from simulators.stash.runner import RunRecord
@@ -39,7 +40,7 @@ class StashSimulator:
     def __init__(self, scenes: int = 200, seed: int = 1, plugins_dir: str | Path | None = None,
                  api_key: str | None = None, env: dict[str, str] | None = None, python: str | None = None,
                  username: str | None = None, password: str | None = None, port: int = 0,
-                 config_dir: str | Path | None = None) -> None:
+                 config_dir: str | Path | None = None, version: str = LATEST_RELEASE) -> None:
         self.store = StashStore(seed=seed, scenes=scenes)
         self.auth = Auth(api_key=api_key, username=username, password=password)
         self._config_tmp = None
@@ -49,12 +50,13 @@ class StashSimulator:
         self.jobs = JobQueue(rfc3339_now)
         self.host = PluginHost(Path(plugins_dir) if plugins_dir else None, python, env, Path(config_dir),
                                Path.cwd(), self.auth.new_session, self.jobs)
-        self.api = StashApi(self.store, self.host, self.jobs, lambda: self.auth.api_key)
+        self.api = StashApi(self.store, self.host, self.jobs, lambda: self.auth.api_key, version)
         self.stats = Stats()
         self._requested_port = port
         self._server: StashHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._session = requests.Session()
+        self._session.headers[CONTROL_HEADER] = "1"
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def start(self) -> StashSimulator:

@@ -31,7 +31,8 @@ def summary_counts(run) -> dict:
     """The five numbers of a Sync All summary; fails the test when the output does not carry them."""
     found = SUMMARY.search(str(run.output or ""))
     assert found, f"no Sync All summary in {run.output!r} (error {run.error!r})"
-    return dict(zip(("synced", "unchanged", "not_in_plex", "ambiguous", "failed"), map(int, found.groups())))
+    names = ("synced", "unchanged", "not_in_plex", "ambiguous", "failed")
+    return dict(zip(names, map(int, found.groups()), strict=True))
 
 
 def all_scenes(env) -> list[dict]:

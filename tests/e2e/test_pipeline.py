@@ -83,7 +83,7 @@ def test_edits_reach_plex_without_a_task_and_hooks_never_call_plex(make_env):
 
     assert requests_when_hooks_returned == 0
     assert len(hook_runs) == len(edits)
-    for run, (scene_id, changes) in zip(hook_runs, edits):
+    for run, (scene_id, changes) in zip(hook_runs, edits, strict=True):
         assert run.kind == "hook" and run.exit_code == 0 and run.error is None, run.logs
         assert run.output == f"scene {scene_id} queued for Plex"
         assert sorted(run.input["args"]["hookContext"]["inputFields"]) == sorted(["id", *changes])

@@ -9,20 +9,16 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
+from simulators.shared import plex_fixture
+from tests.fixtures.shared import shared_or_skip
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "plex-fixtures"
 TOKEN = "fixture-token-XYZ"
 
 
 def fixture(name: str) -> bytes:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"real Plex XML fixtures not available at {FIXTURES} (third-party data, not in the repo)")
-    return path.read_bytes()
+    return shared_or_skip(lambda: plex_fixture(name)).read_bytes()
 
 
 class FixturePlex:

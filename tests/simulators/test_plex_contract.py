@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -17,9 +16,11 @@ from plexapi.media import Poster
 from plexapi.server import PlexServer
 from plexapi.video import Movie
 
+from simulators.shared import plex_fixture
+from tests.fixtures.shared import shared_or_skip
+
 pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "plex-fixtures"
 _ROUTES = {
     "/": "server_root.xml",
     "/library/sections": "library_sections.xml",
@@ -33,16 +34,15 @@ _LIBRARY = b'<MediaContainer size="0" identifier="com.plexapp.plugins.library" t
 @pytest.fixture(scope="module")
 def real_pms() -> Iterator[PlexServer]:
     """A stub answering with the recorded PMS files (the query string is ignored, as the files are fixed)."""
-    if not all((FIXTURES / name).is_file() for name in _ROUTES.values()):
-        pytest.skip(f"real PMS fixtures not found in {FIXTURES.resolve()} (third-party data, kept outside the repo)")
+    bodies = {path: shared_or_skip(lambda name=name: plex_fixture(name)).read_bytes()
+              for path, name in _ROUTES.items()}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            name = _ROUTES.get(path)
-            body = (FIXTURES / name).read_bytes() if name else (_LIBRARY if path == "/library" else b"")
+            body = bodies.get(path) or (_LIBRARY if path == "/library" else b"")
             self.send_response(200 if body else 404)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

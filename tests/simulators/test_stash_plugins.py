@@ -167,7 +167,7 @@ def test_tasks_run_one_at_a_time_in_order(make_stash_sim, tmp_path):
         sim.jobs.wait(job_id, 30)
     tasks = [r for r in sim.runs if r.kind == "task"]
     assert [r.job_id for r in tasks] == job_ids
-    for earlier, later in zip(tasks, tasks[1:]):
+    for earlier, later in zip(tasks, tasks[1:], strict=False):
         assert later.started_at >= earlier.started_at + earlier.wall_time - 0.01
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -14,17 +12,14 @@ from graphql import (
     build_schema,
 )
 
+from simulators.shared import LATEST_RELEASE, stash_schema_sdl
 from simulators.stash.schema import SDL
-
-REAL_SCHEMA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "stash-schema" / "graphql" / "schema"
+from tests.fixtures.shared import shared_or_skip
 
 
 @pytest.fixture(scope="module")
 def real_schema():
-    files = sorted(REAL_SCHEMA_DIR.rglob("*.graphql")) if REAL_SCHEMA_DIR.is_dir() else []
-    if not files:
-        pytest.skip(f"real Stash schema not found at {REAL_SCHEMA_DIR} (../shared is absent)")
-    return build_schema("\n".join(f.read_text(encoding="utf-8") for f in files))
+    return build_schema(shared_or_skip(lambda: stash_schema_sdl(LATEST_RELEASE)))
 
 
 @pytest.fixture(scope="module")

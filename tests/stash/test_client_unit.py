@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from graphql.execution.values import get_variable_values
 
 from plugin import log
 from plugin.io import StashServer
+from simulators.shared import LATEST_RELEASE, stash_schema_sdl
 from stash import queries
 from stash.client import (
     StashAuthError,
@@ -26,11 +26,11 @@ from stash.client import (
     page_variables,
     stash_local_time,
 )
+from tests.fixtures.shared import shared_or_skip
 from tests.stash.stub_server import StubServer
 
 pytestmark = pytest.mark.e2e  # a scripted HTTP server on 127.0.0.1
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "stash-schema"
 COOKIE = "MTc2ODEyMzQ1Nnxjb29raWUtdmFsdWU="
 JSON = {"Content-Type": "application/json"}
 
@@ -59,10 +59,7 @@ def _vars(stub: StubServer, index: int = -1) -> dict:
 # -- variables against the real schema -------------------------------------------------------------------------
 
 def test_page_and_entity_variables_coerce_against_real_schema() -> None:
-    files = sorted(SCHEMA_DIR.rglob("*.graphql"))
-    if not files:
-        pytest.skip(f"Stash schema copy not found under {SCHEMA_DIR.resolve()} (third-party data, not in the repo)")
-    schema = build_schema("\n".join(f.read_text(encoding="utf-8") for f in files))
+    schema = build_schema(shared_or_skip(lambda: stash_schema_sdl(LATEST_RELEASE)))
     op = parse(queries.FIND_SCENES_PAGE).definitions[0]
     good = page_variables(250, 10, datetime(2026, 1, 10, 12, tzinfo=timezone.utc))
     assert isinstance(get_variable_values(schema, op.variable_definitions, good), dict)
@@ -87,7 +84,7 @@ def test_cookie_then_api_key(stub: StubServer) -> None:
     assert client.plugin_settings("Stash2Plex") == {"plex_url": "http://p:32400"}
     assert stub.requests[0].headers["cookie"] == f"session={COOKIE}"
     assert "apikey" not in stub.requests[0].headers
-    assert _vars(stub) == {"include": ["Stash2Plex"]}
+    assert _vars(stub) == {} and 'plugins(include: ["Stash2Plex"])' in json.loads(stub.requests[0].body)["query"]
     client.query("{ version { version } }")
     assert stub.requests[1].headers["apikey"] == "eyJhbGciOi.key-value"
     assert "cookie" not in stub.requests[1].headers
@@ -173,31 +170,15 @@ def test_connection_refused_is_unavailable() -> None:
 
 # -- scenes ----------------------------------------------------------------------------------------------------
 
-def test_ids_query_asks_again_without_the_deleted_scene(stub: StubServer) -> None:
+def test_one_query_per_batch_and_a_deleted_scene_is_just_absent(stub: StubServer) -> None:
     def respond(method, path, headers, body):
-        ids = json.loads(body)["variables"]["ids"]
-        if "2" in ids:  # real Stash fails the whole findScenes(ids:) on one missing id
-            return _json({"errors": [{"message": "scene with id 2 not found"}], "data": None})
-        return _json({"data": {"findScenes": {"scenes": [{"id": i} for i in ids]}}})
+        variables = json.loads(body)["variables"]  # real Stash answers null for a findScene id that is gone
+        return _json({"data": {alias: None if sid == "2" else {"id": sid} for alias, sid in variables.items()}})
 
     stub.responder = respond
     assert _client(stub).scenes_by_ids([1, 2, 3]) == [{"id": "1"}, {"id": "3"}]
-    assert len(stub.requests) == 2
-    assert _vars(stub, 0) == {"ids": ["1", "2", "3"], "filter": {"per_page": -1}}
-    assert _vars(stub, 1)["ids"] == ["1", "3"]
-
-
-def test_ids_query_falls_back_to_one_by_one_for_an_unreadable_not_found(stub: StubServer) -> None:
-    def respond(method, path, headers, body):
-        doc = json.loads(body)
-        if "findScenes(ids:" in doc["query"]:
-            return _json({"errors": [{"message": "record not found"}], "data": None})
-        sid = doc["variables"]["id"]
-        return _json({"data": {"findScene": None if sid == "2" else {"id": sid}}})
-
-    stub.responder = respond
-    assert _client(stub).scenes_by_ids([1, 2, 3]) == [{"id": "1"}, {"id": "3"}]
-    assert len(stub.requests) == 4
+    assert len(stub.requests) == 1
+    assert _vars(stub, 0) == {"s0": "1", "s1": "2", "s2": "3"}
 
 
 def test_ids_query_other_errors_propagate(stub: StubServer) -> None:

@@ -77,7 +77,7 @@ def test_200_concurrent_hook_processes_keep_one_pending_job_per_scene(db_path, s
     assert errors == [] and polls[0] > 0
     assert violations == []
     assert conn.execute(_DUPLICATE_PENDING).fetchall() == []
-    queued, coalesced, dropped = (sum(column) for column in zip(*(json.loads(o) for o in outputs)))
+    queued, coalesced, dropped = (sum(column) for column in zip(*(json.loads(o) for o in outputs), strict=True))
     assert queued + coalesced + dropped == HOOKS * 5
     assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").fetchone()[0] == queued
     assert store.queue.pending_count() + len(completed) == queued

@@ -1,0 +1,40 @@
+"""Behaviours of the real Stash and Plex that the simulators now show (issue 9), end to end."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from simulators import dataset
+
+pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s")
+        time.sleep(0.02)
+
+
+def test_saves_do_not_wait_while_the_index_is_read_from_a_slow_plex(make_env):
+    """A 20,000-item library listed at 0.25 ms per item (5 s, as a real PMS's 1,000-item pages take seconds):
+    while the drainer reads it, Saves (hooks, which write the database) stay under a second. Reading the
+    listing inside the write transaction, as before, held every Save for the whole read."""
+    env = make_env(scenes=20_000, plex_kwargs={"listing_item_ms": 0.25})
+    in_plex = [i for i in range(1, 200) if dataset.in_plex(str(i))]
+    assert [r.error for r in env.stash.update_scene(in_plex[0], title="First save")] == [None]  # spawns a drainer
+    _wait(lambda: env.plex.counts.get("listing", 0) >= 1, 60, "the drainer reading the listing")
+    walls = []
+    for scene_id in in_plex[1:6]:
+        started = time.monotonic()
+        runs = env.stash.update_scene(scene_id, title=f"Saved while indexing {scene_id}")
+        walls.append(time.monotonic() - started)
+        assert [r.error for r in runs] == [None]
+    assert "Indexed Plex library" not in env.drainer_log(), "the listing ended before the Saves: nothing shown"
+    assert max(walls) < 1.0, walls
+    env.wait_drained(timeout=120)
+    for scene_id in in_plex[:6]:
+        env.assert_in_step(scene_id)
