@@ -46,6 +46,10 @@ class PlexPermanent(PlexError):
     """Plex refused the request itself (bad field, bad value): retrying sends the same refusal."""
 
 
+class PlexTooLong(PlexPermanent):
+    """The request line was too long for Plex or a proxy in front of it (413/414/431): send less."""
+
+
 def scrub(text: str, token: Optional[str] = None) -> str:
     """Secrets masked as every log line is (`plugin.log.redact`, plus `token` even if never registered), query
     strings dropped (they carry edit values and could carry a token), and the message kept short."""
@@ -66,6 +70,8 @@ def for_status(status: int, where: str, body: str = "", token: Optional[str] = N
         return PlexNotFound(detail, status)
     if status in (502, 503, 504):
         return PlexDown(detail, status)
+    if status in (413, 414, 431):
+        return PlexTooLong(detail, status)
     if status == 429 or status >= 500:
         return PlexTransient(detail, status)
     return PlexPermanent(detail, status)

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
+from plex.push import cut_to_fit
+
 TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt")
 LIST_FIELDS = ("genres", "actors", "collections")
 FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
@@ -20,7 +22,8 @@ FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
 
 @dataclass(frozen=True)
 class SyncToggles:
-    """Which fields to sync; built from the plugin's `sync_*` settings."""
+    """Which fields to sync (the plugin's `sync_*` settings), and the longest summary this Plex takes
+    (`summary_bytes`, URL-encoded; None until a server refused one: see `plex.library.PlexLibrary.toggles`)."""
 
     title: bool = True
     summary: bool = True
@@ -30,12 +33,14 @@ class SyncToggles:
     tags: bool = True
     performers: bool = True
     collection: bool = True
+    summary_bytes: Optional[int] = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SyncToggles:
+    def from_settings(cls, settings: Any, summary_bytes: Optional[int] = None) -> SyncToggles:
         """Reads `sync_<name>` attributes; a missing one keeps the default (on)."""
-        names = cls.__dataclass_fields__
-        return cls(**{name: bool(getattr(settings, f"sync_{name}", True)) for name in names})
+        names = [name for name in cls.__dataclass_fields__ if name != "summary_bytes"]
+        return cls(**{name: bool(getattr(settings, f"sync_{name}", True)) for name in names},
+                   summary_bytes=summary_bytes)
 
 
 def clean_text(value: Optional[str]) -> str:
@@ -77,7 +82,8 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
     if toggles.title and title:
         fields["title"] = title
     if toggles.summary:
-        fields["summary"] = clean_text(scene.details)
+        summary = clean_text(scene.details)
+        fields["summary"] = cut_to_fit(summary, toggles.summary_bytes) if toggles.summary_bytes else summary
     studio = clean_text(scene.studio).strip()
     if toggles.studio:
         fields["studio"] = studio

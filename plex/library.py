@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 from plex.client import PlexApi
 from plex.errors import PlexTransient
+from plex.fields import SyncToggles
 from plex.matcher import MATCHED, MatchResult, match
 from plex.path_map import PathMap, infer
 from plex.sections import SectionInfo
@@ -22,6 +23,11 @@ from stash.scene import SceneMetadata
 from store import Store, meta
 
 INFER_SAMPLE = 5000
+
+
+def stored_summary_limit(store: Store) -> Optional[int]:
+    """The summary limit learned from this Plex (see `PlexLibrary.learn_summary_limit`), None when none was."""
+    return int(store.meta.get_float(meta.PLEX_SUMMARY_BYTES)) or None
 
 
 class PlexLibrary:
@@ -36,6 +42,8 @@ class PlexLibrary:
         self._stash_paths = stash_paths
         self._sections: Optional[list[SectionInfo]] = None
         self._path_map: Optional[PathMap] = None
+        self.summary_bytes = stored_summary_limit(store)
+        self._learned = False
 
     @property
     def sections(self) -> list[SectionInfo]:
@@ -84,6 +92,25 @@ class PlexLibrary:
         except PlexTransient as exc:
             log.info(f"{exc.message}; reading it again")
             return self._store.index.replace_section(section.key, self.api.section_items(section))
+
+    def toggles(self) -> SyncToggles:
+        """The fields to sync, with the summary cut to what this Plex has been found to accept."""
+        return SyncToggles.from_settings(self.settings, self.summary_bytes)
+
+    def learn_summary_limit(self, refused_bytes: int) -> int:
+        """Plex refused an edit carrying a summary of `refused_bytes` (encoded): the limit becomes three quarters
+        of it (pool threads may call this; `save_learned` stores it). Returns the new limit."""
+        limit = refused_bytes * 3 // 4
+        if self.summary_bytes is None or limit < self.summary_bytes:
+            self.summary_bytes, self._learned = limit, True
+        return self.summary_bytes
+
+    def save_learned(self) -> None:
+        """Stores what pool threads learned, so later edits fit at once (the worker thread calls this)."""
+        if self._learned:
+            self._store.meta.set(meta.PLEX_SUMMARY_BYTES, str(self.summary_bytes))
+            log.info(f"Plex refused long edit URLs: summaries are now cut to {self.summary_bytes} encoded bytes")
+            self._learned = False
 
     def ensure_fresh(self) -> None:
         """Refreshes unless this drain already did and nothing made the index stale since."""

@@ -76,6 +76,27 @@ def build_edit_params(
     return params
 
 
+# PMS takes edits only in the query string, and servers or proxies in front of it cut request lines near 8 KB:
+# a summary whose encoded form is longer than this goes in a PUT of its own, so the other fields never wait on it.
+OWN_PUT_SUMMARY_BYTES = 2000
+MIN_SUMMARY_BYTES = 500  # a server refusing even this much gets the summary cut no further: the edit fails
+
+
+def encoded_length(text: str) -> int:
+    return len(quote(text, safe=""))
+
+
+def cut_to_fit(text: str, budget: int) -> str:
+    """The longest prefix of `text` (whole characters) whose encoded form fits in `budget` bytes."""
+    if encoded_length(text) <= budget:
+        return text
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if encoded_length(text[:middle]) <= budget else (low, middle - 1)
+    return text[:low]
+
+
 def encode_params(params: Mapping[str, str]) -> str:
     """Percent-encodes as plexapi does (`%20` for spaces, brackets as `%5B`/`%5D`, nothing left raw)."""
     return urlencode(list(params.items()), quote_via=quote, safe="")

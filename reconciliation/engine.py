@@ -74,7 +74,7 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
     # Re-read the listings (cheap: one request per 1,000 items) so drift is judged on what Plex shows now.
     library.refresh(force=True)
     last_run = store.meta.get_float(meta.LAST_RECONCILE_RUN)
-    walk = _Walk(settings, store, SyncToggles.from_settings(settings),
+    walk = _Walk(settings, store, library.toggles(),
                  store.meta.get_float(meta.PLEX_LIBRARY_CHANGED_AT) > last_run, ReconcileReport(scope=scope))
     seen: set[int] = set()
     for page in stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(last_run, scope)):

@@ -20,6 +20,7 @@ PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known 
 PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installation
 INFERRED_PATH_MAP = "inferred_path_map"
 INFERRED_PATH_MAP_AT = "inferred_path_map_at"  # the PLEX_LIBRARY_CHANGED_AT it was inferred at
+PLEX_SUMMARY_BYTES = "plex_summary_bytes"  # longest encoded summary the Plex server (or its proxy) accepted
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
 SCHEMA_VERSION = "schema_version"

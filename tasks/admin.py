@@ -6,7 +6,6 @@ import time
 from collections import Counter
 
 from plex.errors import PlexError
-from plex.fields import SyncToggles
 from plugin import log
 from plugin.errors import PluginError
 from stash.scene import to_metadata
@@ -82,7 +81,7 @@ def dry_run(ctx: Context) -> str:
     found_as: Counter = Counter()
     examples: list[str] = []
     library = ctx.library()
-    toggles = SyncToggles.from_settings(ctx.settings)
+    toggles = ctx.toggles()
     for page in ctx.stash.scene_pages(per_page=PAGE_SIZE):
         states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)
         for scene in map(to_metadata, page.scenes):

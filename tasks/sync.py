@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from plex.fields import SyncToggles
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
@@ -53,7 +52,7 @@ def _reconcile(ctx: Context, scope: str) -> str:
 
 def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     started = time.time()
-    toggles = SyncToggles.from_settings(ctx.settings)
+    toggles = ctx.toggles()
     seen_ids: list[int] = []
     unchanged = 0
     for page in ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):

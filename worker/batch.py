@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from plex.errors import PlexDown, PlexError, PlexUnauthorized
+from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
 from plex.fields import SyncToggles, desired_fields, diff, edited_in_plex, field_hashes
 from plex.library import PlexLibrary
 from plex.matcher import MATCHED, MatchResult
-from plex.push import build_edit_params
+from plex.push import MIN_SUMMARY_BYTES, OWN_PUT_SUMMARY_BYTES, build_edit_params, cut_to_fit, encoded_length
 from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashError
@@ -92,7 +92,7 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally) -> None:
         fetched = [(job, to_metadata(scenes[job.scene_id])) for job in jobs if job.scene_id in scenes]
         # One commit for the batch: per-scene durable commits were most of a Sync All's time.
         ctx.store.queue.record_fetched((job.scene_id, scene.updated_at) for job, scene in fetched)
-        toggles = SyncToggles.from_settings(ctx.settings)
+        toggles = library.toggles()
         plans = [plan_scene(ctx, library, toggles, scene, states.get(job.scene_id), job) for job, scene in fetched]
     except PluginError as exc:
         ctx.store.queue.release(jobs)
@@ -107,6 +107,7 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally) -> None:
             tally.add(SceneStatus.DEAD)
     with ThreadPoolExecutor(max_workers=ctx.settings.plex_parallelism) as pool:
         results = list(pool.map(lambda plan: push_scene(ctx, library, plan), plans))
+    library.save_learned()
     refused = next((i for i, r in enumerate(results) if isinstance(r.error, PlexUnauthorized)), len(results))
     with ctx.store.transaction():
         for plan, result in zip(plans[:refused], results[:refused], strict=True):
@@ -178,10 +179,31 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
             current = limited_call(ctx, library.api.read_item, rating_key)
         collections = current["collections"] if current is not None else []
     params = build_edit_params(plan.fields, changed, collections, plan.our_collections)
-    if not params:
-        return False
-    limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
-    return True
+    summary = params.get("summary.value", "")
+    own_put = encoded_length(summary) > OWN_PUT_SUMMARY_BYTES
+    if own_put:
+        del params["summary.value"], params["summary.locked"]
+    if params:
+        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
+    if own_put:
+        _push_summary(ctx, library, plan, rating_key, summary)
+    return bool(params) or own_put
+
+
+def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, summary: str) -> None:
+    """A long summary in a PUT of its own: whole when the server takes it, else cut to fit (at a character
+    boundary) and sent again; the limit is learned, and the plan records what was sent (its hash is stored)."""
+    while True:
+        try:
+            limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key],
+                         {"summary.value": summary, "summary.locked": "1"})
+            plan.fields["summary"] = summary
+            return
+        except PlexTooLong:
+            refused = encoded_length(summary)
+            if refused <= MIN_SUMMARY_BYTES:
+                raise
+            summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, library.learn_summary_limit(refused)))
 
 
 def limited_call(ctx: Context, call: Callable, *args):

@@ -11,7 +11,8 @@ import threading
 from typing import Callable, Optional
 
 from plex.client import PlexApi
-from plex.library import PlexLibrary
+from plex.fields import SyncToggles
+from plex.library import PlexLibrary, stored_summary_limit
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path, drainer_log_path
@@ -45,6 +46,10 @@ class Context:
             self._library = PlexLibrary(self.settings, self.store, self._connect_plex(), self._stash_paths)
         self._library.ensure_fresh()
         return self._library
+
+    def toggles(self) -> SyncToggles:
+        """The fields to sync, with what is known of this Plex's limits (without connecting to it)."""
+        return SyncToggles.from_settings(self.settings, stored_summary_limit(self.store))
 
     def ping_plex(self) -> None:
         """One cheap request that succeeds only when Plex answers (connects first if never connected)."""

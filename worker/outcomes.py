@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from plex.errors import PlexDown, PlexError, PlexNotFound, PlexPermanent
-from plex.fields import content_hash
+from plex.fields import content_hash, field_hashes
 from plex.library import PlexLibrary
 from plugin import log
 from store.queue import SyncOutcome
@@ -24,9 +24,10 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
     """Records the result of one scene's push; returns the status it counts as in the drain's tally."""
     job, scene = plan.job, plan.scene
     if result.status in IN_STEP:
+        hashes = field_hashes(plan.fields)  # what was sent: a summary Plex refused whole was cut
         ctx.store.queue.complete(job, SyncOutcome(
-            result.status, updated_at=scene.updated_at, content_hash=content_hash(plan.hashes),
-            field_hashes=plan.hashes, plex_keys=list(result.rating_keys), cover_pending=result.cover_pending,
+            result.status, updated_at=scene.updated_at, content_hash=content_hash(hashes), field_hashes=hashes,
+            plex_keys=list(result.rating_keys), cover_pending=result.cover_pending,
             poster_sha1=result.poster_sha1, our_collections=list(plan.fields.get("collections", ()))))
         return result.status
     if result.status == SceneStatus.AMBIGUOUS:

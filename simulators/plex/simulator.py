@@ -27,8 +27,11 @@ class PlexSimulator:
     """A simulated Plex Media Server on 127.0.0.1, built from simulators.dataset (same seed/n as the Stash one)."""
 
     def __init__(self, scenes: int = 200, seed: int = 1, token: str = DEFAULT_TOKEN, latency_ms: int = 0,
-                 port: int = 0, listing_item_ms: float = 0.0) -> None:
+                 port: int = 0, listing_item_ms: float = 0.0, max_request_line: int = 0) -> None:
         self.token = token
+        # PMS itself has no documented limit; servers and proxies in front of it refuse request lines near 8 KB
+        # with 414 (0 = no limit, as a bare PMS).
+        self.max_request_line = max_request_line
         self.library = PlexLibrary(scenes, seed)
         machine_id = hashlib.sha1(f"plex-sim-{seed}-{scenes}".encode()).hexdigest()
         self.stats = RequestStats()
@@ -121,6 +124,9 @@ class PlexSimulator:
             return control.handle(self, method, path, parts.query, body)
         if self.faults.latency_ms > 0:
             time.sleep(self.faults.latency_ms / 1000)
+        if self.max_request_line and len(f"{method} {target} HTTP/1.1") > self.max_request_line:
+            self.stats.record(method, target, 414, classify(method, path), [], False)
+            return Reply(414, "text/html", render.html_error(414, "Request-URI Too Long").encode("utf-8"), 0.0)
         query = parse_qsl(parts.query, keep_blank_values=True)
         kind = classify(method, path)
         token = _header(headers, "X-Plex-Token") or dict(query).get("X-Plex-Token")

@@ -38,3 +38,30 @@ def test_saves_do_not_wait_while_the_index_is_read_from_a_slow_plex(make_env):
     env.wait_drained(timeout=120)
     for scene_id in in_plex[:6]:
         env.assert_in_step(scene_id)
+
+
+def test_a_summary_too_long_for_the_request_line_is_cut_and_the_limit_remembered(make_env):
+    """Behind a proxy that refuses request lines over 8 KB (414): the other fields arrive in their own PUT, the
+    summary is cut at a character boundary and sent again, later summaries fit at once, nothing is dead-lettered
+    and a re-sync writes nothing."""
+    env = make_env(scenes=30, plex_kwargs={"max_request_line": 8192})
+    first, second = [i for i in range(1, 31) if dataset.in_plex(str(i))][:2]
+    details = "Ein längerer Text — 長い説明 🎬 " * 700  # 20,000+ characters, 100+ KB encoded
+    refusals = lambda: sum(1 for r in env.plex.log if r.status == 414)  # noqa: E731
+    runs = env.stash.update_scene(first, title="Long one", details=details)
+    assert [r.error for r in runs] == [None]
+    env.wait_drained()
+    item = env.plex_item_for_scene(first)
+    assert item.title == "Long one" and 0 < len(item.summary) < len(details) and details.startswith(item.summary)
+    assert refusals() >= 1
+    seen = refusals()
+    env.stash.update_scene(second, details=details[::-1])
+    env.wait_drained()
+    assert refusals() == seen, "the limit learned from the first summary was not used"
+    assert details[::-1].startswith(env.plex_item_for_scene(second).summary)
+    with env.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert env.task("Sync All Scenes to Plex").error is None  # the other scenes
+    env.plex.reset_counts()
+    assert env.task("Sync All Scenes to Plex").error is None
+    assert env.plex.counts.get("edit", 0) == 0
