@@ -13,8 +13,13 @@ SCENE_FIELDS_PLEX_SHOWS = frozenset({
     "primary_file_id",
 })
 
-# A rename is the only change of a performer, tag or studio that Plex shows (as an actor, genre, studio).
-ENTITY_HOOKS = {"Performer.Update.Post": "performer", "Tag.Update.Post": "tag", "Studio.Update.Post": "studio"}
+# A rename is the only change of a performer, tag or studio that Plex shows (as an actor, genre, studio); a
+# merge moves scenes onto the destination tag (the hook's id) without touching them.
+ENTITY_HOOKS = {"Performer.Update.Post": "performer", "Tag.Update.Post": "tag", "Studio.Update.Post": "studio",
+                "Tag.Merge.Post": "tag"}
+# A deletion removes the entity's links from its scenes without a scene hook or a new updated_at, and the
+# entity's scenes can no longer be asked for: only a full reconcile (content hashes) finds them.
+DESTROY_HOOKS = ("Performer.Destroy.Post", "Tag.Destroy.Post", "Studio.Destroy.Post")
 
 
 def scene_needs_sync(hook) -> bool:

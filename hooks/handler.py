@@ -6,11 +6,11 @@ transaction, notes whether a reconcile is due, and makes sure a drainer process 
 
 from __future__ import annotations
 
-from hooks.filters import entity_kind, scene_needs_sync
+from hooks.filters import DESTROY_HOOKS, entity_kind, scene_needs_sync
 from plugin import log
 from plugin.paths import data_dir, db_path
 from reconciliation.schedule import request_reconcile_if_due
-from store import Store
+from store import Store, meta
 from store.dedup import EnqueueRequest
 from store.vocab import Reason
 from worker.spawn import ensure_drainer
@@ -48,6 +48,9 @@ def _queue(store: Store, hook) -> str:
             return f"scene {hook.id}: no field Plex shows was changed"
         result = store.queue.enqueue([scene_request(hook)])
         return f"scene {hook.id} queued for Plex" if result.queued else f"scene {hook.id} already queued"
+    if hook.type in DESTROY_HOOKS:
+        store.meta.set(meta.RECONCILE_REQUESTED, meta.DELETION_RECONCILE)
+        return f"{hook.type}: the scenes it changed will be found by a full reconcile"
     kind = entity_kind(hook)
     if kind is None:
         return f"{hook.type}: nothing Plex shows was changed"

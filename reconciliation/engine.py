@@ -3,7 +3,8 @@ is out of step — through the same dedup rule as everything else, so running it
 concurrently with a drain, never multiplies work.
 
 Gaps: never synced; changed since the last sync (newer updated_at or another content hash, e.g. a
-renamed tag); drifted in Plex (a scalar field differs from what we pushed — listings truncate tag
+renamed, merged or deleted tag); the Plex item it was synced to is gone (re-scanned under a new key, a moved
+or merged file); drifted in Plex (a scalar field differs from what we pushed — listings truncate tag
 lists, so only full reads could judge those); not in Plex (reported, and retried only once the Plex
 library was rescanned); Plex items no scene claims (reported, for a full reconcile).
 """
@@ -31,7 +32,7 @@ PAGE_SIZE = 500
 EXAMPLES = 3
 RECENT_FALLBACK = timedelta(hours=24)
 COVER_WAIT = timedelta(days=7)
-GAPS = ("never_synced", "changed", "drifted", "not_in_plex", "unclaimed_in_plex")
+GAPS = ("never_synced", "changed", "item_gone", "drifted", "not_in_plex", "unclaimed_in_plex")
 
 
 @dataclass
@@ -65,6 +66,7 @@ class _Walk:
     rescanned: bool
     report: ReconcileReport
     claimed: set = field(default_factory=set)
+    indexed: set = field(default_factory=set)  # the page's stored Plex keys still in the fresh index
 
 
 def run_reconcile(settings: Settings, store: Store, stash: StashSource, library: PlexLibrary, scope: str,
@@ -79,6 +81,7 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
     seen: set[int] = set()
     for page in stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(last_run, scope)):
         states = store.scenes.get_many(int(s["id"]) for s in page.scenes)
+        walk.indexed = store.index.present(key for state in states.values() for key in state.plex_keys)
         seen.update(int(s["id"]) for s in page.scenes)
         requests = [r for r in (gap_request(walk, s, states.get(int(s["id"]))) for s in page.scenes) if r]
         walk.report.scenes += len(page.scenes)
@@ -131,6 +134,10 @@ def gap_request(walk: _Walk, scene: dict, state: Optional[SceneState]) -> Option
     if state.content_hash != base.content_hash or _newer(base.updated_at, state.last_synced_epoch):
         report.add("changed", label)
         return request(Reason.CHANGED)
+    if not set(state.plex_keys) <= walk.indexed:
+        # Re-scanned under new keys, or the scene's file moved or was merged (Stash fires no hook for those).
+        report.add("item_gone", label)
+        return request(Reason.ITEM_GONE, force=True)
     if state.cover_pending and _recent(scene.get("created_at")):
         report.add("changed", f"{label} (cover)")
         return request(Reason.COVER_PENDING, force=True)

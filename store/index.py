@@ -120,6 +120,16 @@ class PlexIndex:
                 found[rating_key] = PlexItemRecord(rating_key, row[0], parts, json.loads(row[1]))
         return found
 
+    def present(self, rating_keys: Iterable[int]) -> set[int]:
+        """Which of `rating_keys` the stored index holds."""
+        keys = list(dict.fromkeys(rating_keys))
+        found: set[int] = set()
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start: start + _CHUNK]
+            found.update(row[0] for row in self._conn.execute(
+                f"SELECT rating_key FROM plex_items WHERE rating_key IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
     def iter_section(self, section_id: int, page_size: int = 1000) -> Iterator[PlexItemRecord]:
         """Every item of a section in rating-key order, one keyset page in memory at a time."""
         after = -1

@@ -13,7 +13,10 @@ from store.txn import write_txn
 ENABLED = "enabled"  # "1"/"0": settings cache for hooks
 RECONCILE_INTERVAL_S = "reconcile_interval_s"  # settings cache for hooks ("0": never)
 RECONCILE_SCOPE = "reconcile_scope"  # settings cache for hooks
-RECONCILE_REQUESTED = "reconcile_requested"  # scope of a reconcile an invocation claimed, for the drainer
+# A reconcile for the drainer to run: the scope ("recent"/"all") an invocation claimed as due, or
+# DELETION_RECONCILE when a deletion changed scenes without a scene hook (run whatever the interval setting).
+RECONCILE_REQUESTED = "reconcile_requested"
+DELETION_RECONCILE = "all:deleted"
 LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
 LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen

@@ -136,9 +136,7 @@ class Drainer:
         idle_since: Optional[float] = None
         while not self.stop.is_set():
             self._expand_renames()
-            scope = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
-            if scope:
-                log.info(run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope).summary())
+            self._reconcile_if_requested()
             ctx.store.queue.release_due_retries()
             holder = ctx.store.lease.holder()
             if holder is None or holder.owner != self.owner:  # fenced: never claim without the lease
@@ -165,6 +163,16 @@ class Drainer:
             if not self.linger or (time.monotonic() - idle_since >= timings.idle_grace_s and not retry_soon):
                 return
             self.stop.wait(timings.idle_poll_s)
+
+    def _reconcile_if_requested(self) -> None:
+        """Runs a requested reconcile; an auto-reconcile requested before the hooks knew the interval setting
+        is dropped when the setting says never."""
+        ctx = self.ctx
+        request = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
+        if not request or (request != meta.DELETION_RECONCILE and ctx.settings.reconcile_interval is None):
+            return
+        scope = request.partition(":")[0]
+        log.info(run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope).summary())
 
     def _expand_renames(self) -> None:
         """Queues the scenes of renamed performers, tags and studios (hooks only noted the rename)."""

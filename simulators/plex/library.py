@@ -188,6 +188,19 @@ class PlexLibrary:
             self.pending[item.rating_key] = item
             return item.rating_key
 
+    def rekey(self, rating_key: int) -> int:
+        """PMS lost an item and a scan found its file again: the same file under a new ratingKey, with only what
+        the scanner knows (the metadata edits and locks are gone). The section's scannedAt moves, as a scan's
+        does. Returns the new ratingKey."""
+        with self.lock:
+            old = self.items.pop(rating_key)
+            new_key = max(list(self.items) + list(self.pending) + [rating_key]) + 1
+            files = [(f.file, f.size, f.duration_ms) for f in old.files]
+            section = self.sections[old.section_id]
+            section.scanned_at = self._now(section.scanned_at)
+            self._insert(_new_item(new_key, old.section_id, files, section.scanned_at))
+            return new_key
+
     def user_edit(self, rating_key: int, **changes: object) -> ItemState:
         """An edit made in the Plex UI: every touched field/tag type gets locked, as the web app does.
 

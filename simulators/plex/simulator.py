@@ -111,6 +111,10 @@ class PlexSimulator:
         """Returns the ratingKey the scene's item will have once a section refresh picks it up."""
         return self.library.add_scene(str(scene_id))
 
+    def rekey(self, rating_key: int) -> int:
+        """The item's file re-scanned under a new ratingKey (metadata lost); returns the new key."""
+        return self.library.rekey(rating_key)
+
     def refresh(self, section_id: int = 1) -> list[int]:
         """A scan as if PMS ran one on its own; returns the ratingKeys that appeared."""
         return self.library.scan(section_id)

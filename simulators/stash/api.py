@@ -207,7 +207,9 @@ class StashApi:
             (mutation, {
                 "sceneUpdate": self.scene_update, "bulkSceneUpdate": self.bulk_scene_update,
                 "performerUpdate": self.performer_update, "studioUpdate": self.studio_update,
-                "tagUpdate": self.tag_update, "configurePlugin": self.configure_plugin,
+                "tagUpdate": self.tag_update, "tagsMerge": self.tags_merge,
+                "tagDestroy": self._destroyer("Tag"), "performerDestroy": self._destroyer("Performer"),
+                "studioDestroy": self._destroyer("Studio"), "configurePlugin": self.configure_plugin,
                 "runPluginTask": self.run_plugin_task,
             }),
         ]
@@ -290,6 +292,24 @@ class StashApi:
     def studio_update(self, _root, info, input):
         s = self._entity_update("Studio", self.store.update_studio, "StudioUpdateInput", input)
         return _studio_view(self.store, s["id"], info.context.base_url)
+
+    def tags_merge(self, _root, info, input):
+        """Stash fires only Tag.Merge.Post, with the destination's id (resolver_mutation_tag.go:349)."""
+        t = self.store.merge_tags(input["source"], input["destination"])
+        self.host.run_hooks("Tag.Merge.Post", int(t["id"]), go_input(self._input_type("TagsMergeInput"), input), [])
+        return {**t, "aliases": t.get("aliases") or [], "image_path": f"{info.context.base_url}/tag/{t['id']}/image",
+                "scene_count": lambda _info, **_: _count(self.store, "tag_ids", t["id"])}
+
+    def _destroyer(self, kind: str) -> Callable:
+        """<Kind>Destroy fires <Kind>.Destroy.Post with the input and no inputFields (e.g.
+        resolver_mutation_performer.go:479); the scenes that lost the link fire nothing."""
+        def destroy(_root, _info, input):
+            self.store.destroy_entity(kind.lower(), input["id"])
+            hook_input = go_input(self._input_type(f"{kind}DestroyInput"), input)
+            self.host.run_hooks(f"{kind}.Destroy.Post", int(input["id"]), hook_input, [])
+            return True
+
+        return destroy
 
     def configure_plugin(self, _root, _info, plugin_id, input):
         return self.store.set_plugin_settings(plugin_id, input)

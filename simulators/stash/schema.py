@@ -37,6 +37,10 @@ type Mutation {
   performerUpdate(input: PerformerUpdateInput!): Performer
   studioUpdate(input: StudioUpdateInput!): Studio
   tagUpdate(input: TagUpdateInput!): Tag
+  tagsMerge(input: TagsMergeInput!): Tag
+  tagDestroy(input: TagDestroyInput!): Boolean!
+  performerDestroy(input: PerformerDestroyInput!): Boolean!
+  studioDestroy(input: StudioDestroyInput!): Boolean!
   configurePlugin(plugin_id: ID!, input: Map!): Map!
   runPluginTask(
     plugin_id: ID!
@@ -346,6 +350,23 @@ input StudioUpdateInput {
   aliases: [String!]
   tag_ids: [ID!]
   ignore_auto_tag: Boolean
+}
+
+input TagsMergeInput {
+  source: [ID!]!
+  destination: ID!
+}
+
+input TagDestroyInput {
+  id: ID!
+}
+
+input PerformerDestroyInput {
+  id: ID!
+}
+
+input StudioDestroyInput {
+  id: ID!
 }
 
 input TagUpdateInput {

@@ -229,6 +229,39 @@ class StashStore:
             raise StoreError(f"studio with id {changes['parent_id']} not found")
         return self._update_entity(self._studios, "studio", studio_id, changes)
 
+    def merge_tags(self, sources: list[Any], destination: Any) -> dict:
+        """tagsMerge: scenes carrying a source tag carry the destination instead; the sources are deleted. As in
+        Stash (pkg/sqlite/tag.go Merge: raw SQL on scenes_tags), no scene's updated_at moves."""
+        with self._lock:
+            dest = str(destination)
+            if dest not in self._tags:
+                raise StoreError(f"tag with id {destination} not found")
+            gone = {str(t) for t in sources} - {dest}
+            for sid, scene in self._scenes.items():
+                if gone & set(scene["tag_ids"]):
+                    kept = [t for t in scene["tag_ids"] if t not in gone]
+                    self._scenes[sid] = {**scene, "tag_ids": kept + ([dest] if dest not in kept else [])}
+            for tag_id in gone:
+                self._tags.pop(tag_id, None)
+            self.version += 1
+            return self._tags[dest]
+
+    def destroy_entity(self, kind: str, entity_id: Any) -> None:
+        """tagDestroy / performerDestroy / studioDestroy: the links go with the entity (ON DELETE CASCADE, or SET
+        NULL for a scene's studio), and no scene's updated_at moves."""
+        table, link = {"tag": (self._tags, "tag_ids"), "performer": (self._performers, "performer_ids"),
+                       "studio": (self._studios, "studio_id")}[kind]
+        with self._lock:
+            key = str(entity_id)
+            if table.pop(key, None) is None:
+                raise StoreError(f"{kind} with id {entity_id} not found")
+            for sid, scene in self._scenes.items():
+                if link == "studio_id" and scene["studio_id"] == key:
+                    self._scenes[sid] = {**scene, "studio_id": None}
+                elif link != "studio_id" and key in scene[link]:
+                    self._scenes[sid] = {**scene, link: [x for x in scene[link] if x != key]}
+            self.version += 1
+
     # -- plugin settings ------------------------------------------------------------------------------------
     def plugin_settings(self, include: list[str] | None = None) -> dict[str, dict]:
         with self._lock:

@@ -40,11 +40,15 @@ class Env:
         return sqlite3.connect(self.data_dir / "stash2plex.sqlite3", timeout=30)
 
     def wait_drained(self, timeout: float = 60.0) -> None:
-        """Waits until the queue is empty and no drainer holds the lease (bounded poll, no timing asserts)."""
+        """Waits until nothing is queued or requested (jobs, renames, a reconcile) and no drainer holds the lease
+        (bounded poll, no timing asserts)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.db() as conn:
                 pending = conn.execute("SELECT COUNT(*) FROM ack_queue_default WHERE status < 5").fetchone()[0]
+                pending += conn.execute("SELECT COUNT(*) FROM entity_requests").fetchone()[0]
+                pending += conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'reconcile_requested' AND value != ''"
+                                        ).fetchone()[0]
                 lease = conn.execute("SELECT expires_at FROM drainer_lease").fetchone()
             if pending == 0 and (lease is None or lease[0] < time.time()):
                 return

@@ -65,3 +65,44 @@ def test_a_summary_too_long_for_the_request_line_is_cut_and_the_limit_remembered
     env.plex.reset_counts()
     assert env.task("Sync All Scenes to Plex").error is None
     assert env.plex.counts.get("edit", 0) == 0
+
+
+_LINKS = "query($id: ID) { findScene(id: $id) { tags { id name } performers { id name } } }"
+
+
+def test_merges_and_deletions_reach_plex_without_a_scene_hook(make_env):
+    """Stash fires no scene hook and moves no updated_at when tags merge or an entity is deleted: the plugin
+    subscribes to Tag.Merge.Post and the Destroy hooks, and the Plex items follow."""
+    env = make_env(scenes=30, reconcile_interval=0)
+    assert env.task("Sync All Scenes to Plex").error is None
+    scenes = [i for i in range(1, 31) if dataset.in_plex(str(i))]
+    tagged = next(i for i in scenes if env.stash.graphql(_LINKS, {"id": str(i)})["findScene"]["tags"])
+    source = env.stash.graphql(_LINKS, {"id": str(tagged)})["findScene"]["tags"][0]
+    destination = next(t for i in scenes for t in env.stash.graphql(_LINKS, {"id": str(i)})["findScene"]["tags"]
+                       if t["name"] != source["name"])
+    env.stash.graphql("mutation($i: TagsMergeInput!) { tagsMerge(input: $i) { id } }",
+                      {"i": {"source": [source["id"]], "destination": destination["id"]}})
+    env.wait_drained()
+    genres = env.plex_item_for_scene(tagged).genres
+    assert destination["name"] in genres and source["name"] not in genres
+    env.assert_in_step(tagged)
+
+    with_performer = next(i for i in scenes if env.stash.graphql(_LINKS, {"id": str(i)})["findScene"]["performers"])
+    performer = env.stash.graphql(_LINKS, {"id": str(with_performer)})["findScene"]["performers"][0]
+    env.stash.graphql("mutation($i: PerformerDestroyInput!) { performerDestroy(input: $i) }",
+                      {"i": {"id": performer["id"]}})
+    env.wait_drained()
+    assert performer["name"] not in [a[0] for a in env.plex_item_for_scene(with_performer).actors]
+    env.assert_in_step(with_performer)
+    assert "Reconcile (all)" in env.drainer_log()
+
+
+def test_a_plex_item_rescanned_under_a_new_key_is_found_again(make_env):
+    env = make_env(scenes=20, reconcile_interval=0)
+    assert env.task("Sync All Scenes to Plex").error is None
+    scene_id = next(i for i in range(1, 21) if dataset.in_plex(str(i)))
+    old = env.plex_item_for_scene(scene_id).rating_key
+    new = env.plex.rekey(old)  # PMS forgot the item and scanned the file again: a new ratingKey, nothing synced
+    assert env.task("Reconcile Library (All)").error is None
+    assert env.plex.item(new).title == env.scene(scene_id)["title"]
+    env.assert_in_step(scene_id)
