@@ -23,6 +23,9 @@ def _dispatch(plugin_input) -> str:
 
         return handle_hook(plugin_input)
     if mode == "drain":
+        from plugin.paths import data_dir, drainer_log_path
+
+        log.log_to_file(drainer_log_path(data_dir(plugin_input.server.plugin_dir)))  # before any heavy import
         from worker.drainer import run_detached
 
         return run_detached(plugin_input)

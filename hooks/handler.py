@@ -24,6 +24,10 @@ def handle_hook(plugin_input) -> str:
         if not store.meta.cached_enabled():
             return "Stash2Plex is disabled in its settings"
         result = _queue(store, plugin_input.hook)
+        failure = store.meta.failure_to_show()
+        if failure:
+            log.warning(f"Stash2Plex: the background sync stopped: {failure}. Queued scenes wait; Queue Status and "
+                        "Health Check tell more")
         request_reconcile_if_due(store)
         ensure_drainer(store, plugin_input)
         return result

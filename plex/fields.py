@@ -134,8 +134,12 @@ def edited_in_plex(
     current: Mapping[str, Any],
     last_pushed_hashes: Mapping[str, str],
     our_collections: Iterable[str] = (),
+    desired: Optional[Mapping[str, Any]] = None,
 ) -> set[str]:
     """Fields whose current Plex value differs from what we last pushed (never-pushed fields excluded).
+
+    PMS shows a tag in the case it first met it library-wide, so a list read back may differ from what we pushed
+    in letter case only: with `desired`, names are compared in the spelling Stash gives them.
 
     Used both for `preserve_plex_edits` (skip these fields) and for drift detection (re-push them).
     Collections we do not own are the user's business: only the collections this plugin added are compared.
@@ -151,6 +155,14 @@ def edited_in_plex(
         value = current[name]
         if name == "collections":
             value = [c for c in value if c.casefold() in owned]
+        if desired is not None and name in LIST_FIELDS:
+            value = _recased(value, desired.get(name, ()))
         if field_hash(name, value) != pushed:
             changed.add(name)
     return changed
+
+
+def _recased(values: Iterable[str], spellings: Iterable[str]) -> list[str]:
+    """`values` with each name spelled as in `spellings` when they differ only in letter case."""
+    spelled = {name.casefold(): name for name in spellings}
+    return [spelled.get(value.casefold(), value) for value in values]

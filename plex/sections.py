@@ -94,7 +94,8 @@ def find_by_file(server: Any, section_key: int, path: str) -> list[PlexPart]:
     """
     want = normalise_path(path)
     key = f"/library/sections/{int(section_key)}/all?type=1&file={quote(path, safe='')}"
-    root = wire.request_xml(server, "GET", key)
+    # Paged like any listing: a PMS that ignored `file` would otherwise send the whole section at once.
+    root = wire.request_xml(server, "GET", key, {"X-Plex-Container-Start": "0", "X-Plex-Container-Size": "50"})
     return [PlexPart(record.rating_key, part_path, size, record.duration_ms)
             for record in records_from(root, int(section_key)) for part_path, size in record.parts
             if part_path == want]

@@ -24,6 +24,8 @@ PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installat
 INFERRED_PATH_MAP = "inferred_path_map"
 INFERRED_PATH_MAP_AT = "inferred_path_map_at"  # the PLEX_LIBRARY_CHANGED_AT it was inferred at
 PLEX_SUMMARY_BYTES = "plex_summary_bytes"  # longest encoded summary the Plex server (or its proxy) accepted
+DRAINER_FAILURE = "drainer_failure"  # "<epoch> <message>" of the last drain that stopped on a failure
+DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a hook last showed in Stash's log
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
 SCHEMA_VERSION = "schema_version"
@@ -90,6 +92,26 @@ class Meta:
             self._conn.executemany(_UPSERT, [(ENABLED, "1" if enabled else "0"),
                                              (RECONCILE_INTERVAL_S, str(reconcile_interval_s or 0)),
                                              (RECONCILE_SCOPE, reconcile_scope)])
+
+    def failure(self) -> tuple[float, str] | None:
+        """The last drainer failure (when, message), None after a drain that ended well."""
+        value = self.get(DRAINER_FAILURE)
+        if not value:
+            return None
+        when, _, message = value.partition(" ")
+        return float(when), message
+
+    def record_failure(self, message: str | None, now: float) -> None:
+        """Remembers how the last drain ended: its failure, or nothing (a drain that ended well clears it)."""
+        self.set(DRAINER_FAILURE, f"{now!r} {message}" if message else "")
+
+    def failure_to_show(self) -> str | None:
+        """A failure no hook has shown yet (each is shown once), marked as shown."""
+        value = self.get(DRAINER_FAILURE)
+        if not value or value == self.get(DRAINER_FAILURE_SHOWN):
+            return None
+        self.set(DRAINER_FAILURE_SHOWN, value)
+        return value.partition(" ")[2]
 
     def cached_enabled(self) -> bool:
         """Before the first drain cached the settings, a hook assumes enabled."""

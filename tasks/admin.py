@@ -31,6 +31,9 @@ def queue_status(ctx: Context) -> str:
         f"drainer {'running (pid ' + str(lease.pid) + ')' if lease else 'idle'}",
         f"last auto-reconcile {_when(last) if last else 'never'}",
     ]
+    failure = store.meta.failure()
+    if failure:
+        lines.append(f"the background sync stopped {_when(failure[0])}: {failure[1]}")
     return "Queue status: " + "; ".join(lines)
 
 
@@ -53,7 +56,12 @@ def dead_letters_clear(ctx: Context) -> str:
 
 
 def health_check(ctx: Context) -> str:
-    """Plex reachable, token valid, libraries found, and how a sample of scenes maps onto Plex."""
+    """The runtime packages, the last background failure, Plex reachable with the token, the libraries, and how
+    a sample of scenes maps onto Plex."""
+    log.info("Packages: " + ", ".join(f"{name} {_version(name)}" for name in RUNTIME_PACKAGES))
+    failure = ctx.store.meta.failure()
+    if failure:
+        log.warning(f"The background sync last stopped {_when(failure[0])}: {failure[1]}")
     try:
         library = ctx.library()
     except PlexError as exc:
@@ -100,6 +108,19 @@ def dry_run(ctx: Context) -> str:
     per_field = ", ".join(f"{name} {n}" for name, n in fields.most_common()) or "none"
     summary = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(found_as.items()))
     return f"Dry run (nothing written): {summary}; fields that would change: {per_field}"
+
+
+RUNTIME_PACKAGES = ("plexapi", "persist-queue", "requests", "stashapp-tools")
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        raise PluginError(f"Health check failed: the package {distribution} is not installed for this Python "
+                          "(see the README, Install)") from None
 
 
 def _when(epoch) -> str:

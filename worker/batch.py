@@ -170,7 +170,7 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
     current = None
     if ctx.settings.preserve_plex_edits and plan.last_pushed:
         current = limited_call(ctx, library.api.read_item, rating_key)
-        changed -= edited_in_plex(current, plan.last_pushed, plan.our_collections)
+        changed -= edited_in_plex(current, plan.last_pushed, plan.our_collections, plan.fields)
     collections = None
     if "collections" in changed:
         # A listing that showed no collection is complete (truncation keeps some), so on a first push the

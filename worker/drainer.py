@@ -21,6 +21,7 @@ from typing import Callable, Optional
 
 from plugin import log
 from plugin.errors import PluginError, user_message
+from plugin.paths import data_dir, db_path
 from reconciliation.engine import run_reconcile
 from store import Store, meta
 from store.dedup import EnqueueRequest
@@ -208,10 +209,17 @@ class Drainer:
 
 
 def run_detached(plugin_input) -> str:
-    """Entry of the process spawned by hooks and tasks: logs to a file, since nobody reads its stderr."""
-    ctx = open_context(plugin_input, log_file=True)
+    """Entry of the process spawned by hooks and tasks: logs to a file, since nobody reads its stderr, and
+    remembers how it ended, so the next hook, Queue Status and Health Check can tell the user."""
+    try:
+        ctx = open_context(plugin_input, log_file=True)
+    except Exception as exc:
+        _remember_failure(plugin_input, user_message(exc))
+        raise
     try:
         report = Drainer(ctx, linger=True).run()
+        if report is not None:
+            ctx.store.meta.record_failure(report.error, time.time())
     finally:
         ctx.close()
     if report is None:
@@ -220,3 +228,12 @@ def run_detached(plugin_input) -> str:
         log.error(f"Stash2Plex drainer stopped: {report.error}; the queued scenes wait for the next edit or task")
     log.info(f"Stash2Plex drainer done: {report.tally.summary()}")
     return report.tally.summary()
+
+
+def _remember_failure(plugin_input, message: str) -> None:
+    """Best effort: the failure may be the database itself."""
+    try:
+        with Store(db_path(data_dir(plugin_input.server.plugin_dir))) as store:
+            store.meta.record_failure(message, time.time())
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        log.error(traceback.format_exc())

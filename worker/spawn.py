@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+from plugin.paths import data_dir, drainer_log_path
 from store import Store, meta
 
 ENTRY_POINT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stash2Plex.py")
@@ -46,12 +47,14 @@ def spawn_drainer(plugin_input) -> None:
     connection = {"Scheme": server.scheme, "Host": server.host, "Port": server.port, "Dir": server.config_dir,
                   "PluginDir": server.plugin_dir, "ApiKey": server.api_key, "SessionCookie": cookie}
     payload = json.dumps({"server_connection": connection, "args": {"mode": "drain"}})
-    kwargs: dict = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
-                    "close_fds": True}
+    # Its stderr goes to its log file (a crash before logging starts, an import error, leaves a trace there).
+    log_file = open(drainer_log_path(data_dir(server.plugin_dir)), "ab")  # noqa: SIM115 - the child owns it
+    kwargs: dict = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": log_file, "close_fds": True}
     if os.name == "nt":
         kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         kwargs["start_new_session"] = True
     child = subprocess.Popen([sys.executable, ENTRY_POINT], **kwargs)
+    log_file.close()
     child.stdin.write(payload.encode("utf-8"))
     child.stdin.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 from urllib.parse import unquote
 
 from simulators.plex.model import EDITABLE_FIELDS, LOCK_ONLY, TAG_ELEMENTS, Item, Tag
@@ -101,8 +102,10 @@ def _checked_value(name: str, value: str) -> str:
     return value
 
 
-def apply_edit(item: Item, req: EditRequest) -> bool:
-    """Applies a validated edit; returns whether anything about the item changed."""
+def apply_edit(item: Item, req: EditRequest, spelling: Callable[[str, str], str] = lambda kind, name: name) -> bool:
+    """Applies a validated edit; returns whether anything about the item changed. A tag is a library-wide
+    object in PMS: `spelling(tag_type, name)` gives the spelling it already has (another case of a known name
+    is that tag, shown as first written: "Plex automatically capitalizes labels", Kometa #201)."""
     before = (dict(item.fields), {k: list(v) for k, v in item.tags.items()}, set(item.locked))
     for name, value in req.values.items():
         set_field(item, name, value)
@@ -111,7 +114,8 @@ def apply_edit(item: Item, req: EditRequest) -> bool:
     for tag_type in req.clear:
         item.tags.pop(tag_type, None)
     for tag_type, entries in req.replace.items():
-        tags = [_tag(entries[i]) for i in sorted(entries) if entries[i].get("tag.tag")]
+        tags = [_tag(entries[i], spelling(tag_type, entries[i]["tag.tag"])) for i in sorted(entries)
+                if entries[i].get("tag.tag")]
         item.tags[tag_type] = _unique(tags)
     for tag_type, names in req.remove.items():
         kept = [t for t in item.tags.get(tag_type, []) if t.tag not in names]
@@ -132,8 +136,8 @@ def set_field(item: Item, name: str, value: str) -> None:
         item.fields[name] = value
 
 
-def _tag(entry: dict[str, str]) -> Tag:
-    return Tag(tag=entry["tag.tag"], role=entry.get("tagging.text") or None, thumb=entry.get("tag.thumb") or None,
+def _tag(entry: dict[str, str], name: str) -> Tag:
+    return Tag(tag=name, role=entry.get("tagging.text") or None, thumb=entry.get("tag.thumb") or None,
                tag_key=entry.get("tag.tagKey") or None)
 
 
@@ -142,7 +146,7 @@ def _unique(tags: list[Tag]) -> list[Tag]:
     seen: set[str] = set()
     out = []
     for t in tags:
-        if t.tag not in seen:
-            seen.add(t.tag)
+        if t.tag.casefold() not in seen:
+            seen.add(t.tag.casefold())
             out.append(t)
     return out

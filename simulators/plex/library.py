@@ -54,6 +54,7 @@ class PlexLibrary:
         self.items: dict[int, Item] = {}
         self.pending: dict[int, Item] = {}
         self._by_path: dict[str, int] = {}
+        self._tag_spellings: dict[tuple[str, str], str] = {}
         self._tag_ids: dict[tuple[str, str], int] = {}
         for scene_id in self.scene_library.scenes:
             if dataset.in_plex(scene_id):
@@ -109,9 +110,13 @@ class PlexLibrary:
         with self.lock:
             items = [self.items[rk] for rk in rating_keys]
             for item in items:
-                if apply_edit(item, req):
+                if apply_edit(item, req, self._spelling):
                     self._touch(item)
         return req
+
+    def _spelling(self, tag_type: str, name: str) -> str:
+        """The spelling a tag already has library-wide (first written wins); caller holds the lock."""
+        return self._tag_spellings.setdefault((tag_type, name.casefold()), name)
 
     def rate(self, rating_key: int, rating: float) -> None:
         """``/:/rate``: 0..10 sets the user rating, -1 clears it (what plexapi sends for ``rate(None)``)."""

@@ -57,6 +57,7 @@ class Router:
     def __init__(self, library: PlexLibrary, machine_id: str, friendly_name: str,
                  listing_delay: Callable[[int], None] = lambda items: None) -> None:
         self.listing_delay = listing_delay  # a real PMS takes time per listed item (see Faults.listing_item_ms)
+        self.section_wide_edits = 0  # id-less section PUTs received: the plugin must never send one
         self.library = library
         self.machine_id = machine_id
         self.friendly_name = friendly_name
@@ -116,6 +117,11 @@ class Router:
 
     def _edit(self, section_id: int | None, ids: str, query: list[tuple[str, str]]) -> Response:
         rating_keys = [int(x) for x in ids.split(",") if x.strip()]
+        if not rating_keys and section_id is not None:
+            # PMS applies an id-less section edit to every item of the type (plex-api-spec updateItems, "All
+            # tracks: /library/sections/{id}/all?type=10&title.value=..."): one request rewrites a library.
+            rating_keys = [item.rating_key for item in self.library.listing(section_id, None, None)]
+            self.section_wide_edits += 1
         if not rating_keys:
             return _error(400)
         for rk in rating_keys:

@@ -183,6 +183,12 @@ def test_wrong_token_keeps_jobs_queued_until_fixed(make_env):
     poll(lambda: _lease_free(env), what="the hook's drainer to release its lease")
     assert pending(env) == queued  # the new edit coalesced into the scene's pending job; nothing lost
     assert "check the plex_token setting" in env.drainer_log()
+    # The detached drainer's failure reaches the user: once in the next hook's log line, and in Queue Status.
+    shown = [r for _ in range(2) for r in env.stash.update_scene(edited[1], title="Another edit")]
+    warnings = [m for r in shown for level, m in r.logs if "background sync stopped" in m]
+    assert len(warnings) == 1 and "check the plex_token setting" in warnings[0], [r.logs for r in shown]
+    status = env.task("Queue Status")
+    assert "the background sync stopped" in status.output and "plex_token" in status.output
 
     env.configure()  # the right token
     fixed = env.task("Process Queue")

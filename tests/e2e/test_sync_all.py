@@ -28,6 +28,7 @@ def test_sync_all_converges_and_second_run_writes_nothing(make_env, stash_versio
     second = env.task("Sync All Scenes to Plex")
     assert second.error is None
     assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0
+    assert env.plex.router.section_wide_edits == 0  # never an id-less PUT: PMS would apply it to every item
     edited = next(i for i in range(1, 41) if dataset.in_plex(str(i)))
     runs = env.stash.update_scene(edited, title=f"Edited on {stash_version}")
     assert [r.error for r in runs] == [None]

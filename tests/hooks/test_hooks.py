@@ -92,3 +92,14 @@ def test_a_drainer_is_needed_only_for_waiting_work_without_a_live_holder(tmp_pat
         assert drainer_needed(store, 100.0)
         store.lease.acquire("elsewhere:1:1", 60.0, now=100.0)
         assert not drainer_needed(store, 120.0) and drainer_needed(store, 161.0)
+
+
+def test_a_drainer_failure_is_shown_by_one_hook(data) -> None:
+    with _store(data) as store:
+        store.meta.record_failure("Plex rejected the token (HTTP 401); check the plex_token setting", 100.0)
+        assert store.meta.failure() == (100.0, "Plex rejected the token (HTTP 401); check the plex_token setting")
+    handle_hook(hook_input("Scene.Update.Post", 7, ["title"]))
+    with _store(data) as store:
+        assert store.meta.failure_to_show() is None  # the hook showed it; the next one stays quiet
+        store.meta.record_failure(None, 200.0)
+        assert store.meta.failure() is None

@@ -178,6 +178,14 @@ def test_edit_on_wrong_section_or_unknown_item_is_404(plex_sim):
                         headers=headers, timeout=5).status_code == 404
 
 
+def test_a_section_edit_without_an_id_rewrites_the_whole_section(plex_sim):
+    """As PMS does (plex-api-spec updateItems); the e2e Sync All checks the plugin never sends one."""
+    resp = requests.put(f"{plex_sim.url}/library/sections/1/all", params={"type": 1, "summary.value": "All of them"},
+                        headers={"X-Plex-Token": plex_sim.token}, timeout=5)
+    assert resp.status_code == 200 and plex_sim.router.section_wide_edits == 1
+    assert plex_sim.item(RK).summary == plex_sim.item(RK + 1).summary == "All of them"
+
+
 def test_user_edit_in_plex_ui_locks_what_it_touches(plex_sim):
     plex_sim.user_edit(RK, genres=["Drama", "Music"])
     state = plex_sim.user_edit(RK, title="Renamed in Plex", remove_genre="Drama")

@@ -174,3 +174,22 @@ def test_an_item_gone_from_plex_is_retried_against_a_fresh_index(world) -> None:
     tally = Tally()
     run_batch(ctx, ctx.store.queue.claim(10), tally)
     assert tally.counts == {SceneStatus.SYNCED: 1} and plex.items[201].fields["title"] == "Renamed"
+
+
+def test_preserved_edits_are_not_confused_by_plex_recasing_tags(tmp_path) -> None:
+    """PMS shows a tag in the case it first met it: genres read back as "OUTDOOR" are still ours, so a tag
+    added in Stash reaches Plex even with preserve_plex_edits on; a genre list really edited in Plex is kept."""
+    stash, plex = FakeStash([scene(1, tags=("outdoor", "beach"))]), FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex, preserve_plex_edits=True)
+    sync(ctx, *edits([1]))
+    plex.items[101].fields["genres"] = ["OUTDOOR", "Beach"]
+    stash.scenes[1].update(tags=[{"id": "1", "name": n} for n in ("outdoor", "beach", "night")],
+                           updated_at="2024-05-02T08:00:00Z")
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["genres"] == ["outdoor", "beach", "night"]
+    plex.items[101].fields["genres"] = ["Chosen in Plex"]
+    stash.scenes[1].update(tags=[{"id": "1", "name": "other"}], updated_at="2024-05-03T08:00:00Z")
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["genres"] == ["Chosen in Plex"]
+    ctx.close()

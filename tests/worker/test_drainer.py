@@ -52,15 +52,15 @@ def _intruder(path, stop: threading.Event, won: list) -> threading.Thread:
     return threading.Thread(target=attempt)
 
 
-@pytest.mark.parametrize("heartbeat_s, taken_over", [(0.05, False), (30.0, True)])
+@pytest.mark.parametrize("heartbeat_s, taken_over", [(0.1, False), (30.0, True)])
 def test_the_heartbeat_keeps_the_lease_through_batches_longer_than_its_ttl(world, heartbeat_s, taken_over) -> None:
     """Each batch outlasts the lease's TTL; only the heartbeat keeps another drainer out (the second case,
     without it, shows the intruder does get in, and the drainer then stops as fenced)."""
     ctx, _, plex = world
-    plex.latency_s = 0.12  # 2 scenes x (edit + poster) per batch: about 0.5 s, TTL 0.3 s
+    plex.latency_s = 0.3  # 2 scenes x (edit + poster) per batch, one at a time: 1.2 s, the TTL 1 s
     stop, won = threading.Event(), []
     intruder = _intruder(ctx.store.path, stop, won)
-    timings = Timings(heartbeat_s=heartbeat_s, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=0.01)
+    timings = Timings(heartbeat_s=heartbeat_s, lease_ttl_s=1.0, idle_grace_s=0.1, idle_poll_s=0.01)
     drainer = Drainer(ctx, linger=False, timings=timings)
     intruder.start()
     try:
