@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulators.stash.miniyaml import YamlError, loads
+import yaml
 
 _TOP_KEYS = {"name", "description", "url", "version", "exec", "interface", "errLog", "settings", "hooks", "tasks", "ui"}
 _TASK_KEYS = {"name", "description", "execArgs", "defaultArgs"}
@@ -95,10 +95,35 @@ def _operation(where: str, raw: Any, hook: bool) -> Operation:
     )
 
 
+class _StrictLoader(yaml.BaseLoader):
+    """As Stash reads a manifest (yaml.v3 into Go strings, pkg/plugin/config.go): every scalar is a string, a
+    plain empty/`~`/`null` is absent, and a key given twice is an error ("mapping key already defined")."""
+
+
+def _scalar(loader: _StrictLoader, node: yaml.ScalarNode) -> str | None:
+    value = loader.construct_scalar(node)
+    return None if node.style is None and value in ("", "~", "null", "Null", "NULL") else value
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"mapping key {key!r} already defined",
+                                                    key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG, _scalar)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
 def parse_manifest(path: Path) -> Plugin:
     try:
-        raw = loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlError) as exc:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 - strict, no tags
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ManifestError(str(exc)) from exc
     raw = _check_keys("manifest", raw, _TOP_KEYS)
     settings = _check_keys("settings", raw.get("settings"), set(raw.get("settings") or {}))

@@ -194,6 +194,15 @@ def test_unknown_manifest_key_fails_the_whole_plugin(make_stash_sim, tmp_path):
     assert any("default" in line for _level, line in sim.log)
 
 
+def test_a_key_given_twice_fails_the_plugin_as_yaml_v3_does(make_stash_sim, tmp_path):
+    plugins = make_plugin(tmp_path)
+    yml = plugins / "echo" / "echo.yml"
+    yml.write_text(yml.read_text() + "interface: raw\n")
+    sim = make_stash_sim(scenes=3, plugins_dir=plugins)
+    assert sim.host.plugins == {}
+    assert any("'interface' already defined" in line for _level, line in sim.log)
+
+
 def test_tag_rename_fires_tag_hook_and_changes_no_scene(make_stash_sim, tmp_path):
     out = tmp_path / "echo.jsonl"
     sim = make_stash_sim(scenes=20, plugins_dir=make_plugin(tmp_path), env={"ECHO_OUT": str(out)})
