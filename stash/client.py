@@ -85,6 +85,14 @@ class StashClient:
         self._timeout = timeout
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "Stash2Plex"
+        # Stash sends its bind address (127.0.0.1 for 0.0.0.0), which a user's certificate cannot name, and often a
+        # self-signed one: the connection is to the Stash that started us, so it is not verified. Passed with every
+        # request, because a session's own `verify` yields to REQUESTS_CA_BUNDLE in the environment.
+        self._verify = server.scheme != "https"
+        if not self._verify:
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         for secret in server.secrets:
             log.register_secret(secret)
         if server.api_key:
@@ -103,7 +111,7 @@ class StashClient:
         """Sends one document; returns its `data`, or raises StashError/StashAuthError/StashUnavailable."""
         payload = {"query": document, "variables": variables or {}}
         try:
-            response = self._session.post(self.graphql_url, json=payload, timeout=self._timeout)
+            response = self._session.post(self.graphql_url, json=payload, timeout=self._timeout, verify=self._verify)
         except requests.Timeout:
             raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") from None
         except requests.ConnectionError:
@@ -197,7 +205,7 @@ class StashClient:
     def fetch_cover(self, url: str) -> Optional[Cover]:
         """The scene's cover image, or None for the SVG placeholder, a non-image answer or a login page."""
         try:
-            response = self._session.get(self.cover_url(url), timeout=self._timeout)
+            response = self._session.get(self.cover_url(url), timeout=self._timeout, verify=self._verify)
         except requests.Timeout:
             raise StashUnavailable(f"Stash at {self._server.url} did not send a cover within {self._timeout:g} s.") \
                 from None

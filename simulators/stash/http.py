@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,9 +53,13 @@ class StashHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, api: StashApi, auth: Auth, host: PluginHost, stats: Stats) -> None:
+    def __init__(self, address, api: StashApi, auth: Auth, host: PluginHost, stats: Stats,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, _Handler)
         self.api, self.auth, self.host, self.stats = api, auth, host, stats
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -87,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _base_url(self) -> str:
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
-        return f"http://{host}"
+        return f"{self.server.scheme}://{host}"
 
     def _redirect_to_login(self, path: str) -> None:
         self._send(302, b"", "text/html; charset=utf-8", {"Location": f"/login?returnURL={quote(path, safe='')}"})

@@ -29,6 +29,7 @@ class PluginHost:
         self.config_dir = config_dir
         self.cwd = cwd
         self.port = 0
+        self.scheme = "http"  # what Stash puts in server_connection.Scheme: https when it serves TLS
         self._issue_session = issue_session
         self.jobs = jobs
         self.log: list[tuple[str, str]] = []
@@ -58,7 +59,7 @@ class PluginHost:
                         Raw="", Unparsed=None)
 
     def _stdin(self, plugin: Plugin, args: dict) -> str:
-        connection = GoStruct(Scheme="http", Host="0.0.0.0", Port=self.port, SessionCookie=self._session_cookie(),
+        connection = GoStruct(Scheme=self.scheme, Host="0.0.0.0", Port=self.port, SessionCookie=self._session_cookie(),
                               Dir=str(self.config_dir), PluginDir=str(plugin.dir))
         return go_json(GoStruct(server_connection=connection, args=args))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from simulators.shared import LATEST_RELEASE
 from simulators.stash.api import StashApi
@@ -18,6 +19,7 @@ from simulators.stash.jobs import JobQueue, rfc3339_now
 from simulators.stash.plugins import PluginHost
 from simulators.stash.runner import RunRecord
 from simulators.stash.store import StashStore
+from simulators.stash.tls import self_signed_context
 
 _SCENE_UPDATE = "mutation SimSceneUpdate($input: SceneUpdateInput!) { sceneUpdate(input: $input) { id updated_at } }"
 _TASK = ("mutation SimRunTask($p: ID!, $t: String, $a: Map) "
@@ -40,7 +42,7 @@ class StashSimulator:
     def __init__(self, scenes: int = 200, seed: int = 1, plugins_dir: str | Path | None = None,
                  api_key: str | None = None, env: dict[str, str] | None = None, python: str | None = None,
                  username: str | None = None, password: str | None = None, port: int = 0,
-                 config_dir: str | Path | None = None, version: str = LATEST_RELEASE) -> None:
+                 config_dir: str | Path | None = None, version: str = LATEST_RELEASE, tls: bool = False) -> None:
         self.store = StashStore(seed=seed, scenes=scenes)
         self.auth = Auth(api_key=api_key, username=username, password=password)
         self._config_tmp = None
@@ -57,11 +59,17 @@ class StashSimulator:
         self._thread: threading.Thread | None = None
         self._session = requests.Session()
         self._session.headers[CONTROL_HEADER] = "1"
+        # TLS as Stash serves it with a user's certificate: one that cannot name the bind address plugins are
+        # sent to (Stash passes Scheme "https" and its bind host, pkg/plugin/plugins.go:255-257).
+        self._tls = self_signed_context("stash.example") if tls else None
+        if tls:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # our own control calls
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def start(self) -> StashSimulator:
         self._server = StashHTTPServer(("127.0.0.1", self._requested_port), self.api, self.auth, self.host,
-                                       self.stats)
+                                       self.stats, self._tls)
+        self.host.scheme = self._server.scheme
         self.host.port = self.port
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="stash-sim-http",
                                         daemon=True)
@@ -95,7 +103,7 @@ class StashSimulator:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
 
     # -- observation ----------------------------------------------------------------------------------------
     @property
@@ -121,7 +129,8 @@ class StashSimulator:
     # -- control --------------------------------------------------------------------------------------------
     def graphql(self, query: str, variables: dict | None = None) -> dict:
         """Sends a document to the simulator over HTTP (with its API key) and returns `data`."""
-        response = self._session.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}})
+        response = self._session.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
+                                      verify=False)
         payload = response.json()
         if response.status_code != 200 or payload.get("errors"):
             raise SimulatorError(json.dumps(payload.get("errors")))

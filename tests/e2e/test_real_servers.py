@@ -106,3 +106,17 @@ def test_a_plex_item_rescanned_under_a_new_key_is_found_again(make_env):
     assert env.task("Reconcile Library (All)").error is None
     assert env.plex.item(new).title == env.scene(scene_id)["title"]
     env.assert_in_step(scene_id)
+
+
+def test_a_stash_served_over_tls_with_a_certificate_for_another_name(make_env):
+    """Stash hands plugins its bind address with Scheme "https"; the certificate (self-signed, for the server's
+    public name) cannot name it. Tasks, hooks and the detached drainer still reach Stash."""
+    env = make_env(scenes=20, stash_kwargs={"tls": True})
+    assert env.stash.url.startswith("https://")
+    run = env.task("Sync All Scenes to Plex")
+    assert run.error is None, run.logs
+    scene_id = next(i for i in range(1, 21) if dataset.in_plex(str(i)))
+    env.stash.update_scene(scene_id, title="Saved over TLS")
+    env.wait_drained()
+    env.assert_in_step(scene_id)
+    assert "InsecureRequestWarning" not in env.drainer_log() + "".join(m for r in env.stash.runs for _, m in r.logs)
