@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence
 from urllib.parse import urlsplit
 
@@ -95,10 +96,12 @@ class StashClient:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         for secret in server.secrets:
             log.register_secret(secret)
+        # The session cookie is kept by hand, one value: Stash re-issues it with every answer and each value
+        # expires an hour after it was issued; a cookie jar would send the stale value beside the new one.
+        self._session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self._cookie = None if server.api_key else server.session_cookie
         if server.api_key:
             self._session.headers["ApiKey"] = server.api_key
-        elif server.session_cookie:
-            self._session.cookies.set("session", server.session_cookie)
 
     @property
     def graphql_url(self) -> str:
@@ -111,7 +114,7 @@ class StashClient:
         """Sends one document; returns its `data`, or raises StashError/StashAuthError/StashUnavailable."""
         payload = {"query": document, "variables": variables or {}}
         try:
-            response = self._session.post(self.graphql_url, json=payload, timeout=self._timeout, verify=self._verify)
+            response = self._send("POST", self.graphql_url, json=payload)
         except requests.Timeout:
             raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") from None
         except requests.ConnectionError:
@@ -120,17 +123,28 @@ class StashClient:
             raise StashUnavailable(f"Request to Stash failed: {type(exc).__name__}.") from None
         return _graphql_data(response)
 
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = {"Cookie": f"session={self._cookie}"} if self._cookie else None
+        response = self._session.request(method, url, headers=headers, timeout=self._timeout, verify=self._verify,
+                                         **kwargs)
+        renewed = response.cookies.get("session")
+        if renewed and self._cookie:
+            log.register_secret(renewed)
+            self._cookie = renewed
+        return response
+
     def adopt_api_key(self, api_key: Optional[str]) -> None:
-        """Switches to the ApiKey header: the session cookie expires after an hour, long tasks outlive it."""
+        """Switches to the ApiKey header, which does not expire."""
         if not api_key:
             return
         log.register_secret(api_key)
         self._session.headers["ApiKey"] = api_key
-        self._session.cookies.clear()
+        self._cookie = None
 
     def clone(self) -> StashClient:
-        """A client with its own Session and the same credentials (including an adopted API key), for a thread."""
+        """A client with its own Session and the same credentials (an adopted API key, the current cookie)."""
         twin = StashClient(self._server, self._timeout)
+        twin._cookie = self._cookie
         twin.adopt_api_key(self._session.headers.get("ApiKey"))
         return twin
 
@@ -205,7 +219,7 @@ class StashClient:
     def fetch_cover(self, url: str) -> Optional[Cover]:
         """The scene's cover image, or None for the SVG placeholder, a non-image answer or a login page."""
         try:
-            response = self._session.get(self.cover_url(url), timeout=self._timeout, verify=self._verify)
+            response = self._send("GET", self.cover_url(url))
         except requests.Timeout:
             raise StashUnavailable(f"Stash at {self._server.url} did not send a cover within {self._timeout:g} s.") \
                 from None

@@ -104,7 +104,7 @@ def drain_foreground(ctx: Context, expected: int) -> str:
             if report.error:
                 waiting = ctx.store.queue.pending_count() + ctx.store.scenes.status_counts().get(
                     SceneStatus.RETRYING, 0)
-                raise PluginError(f"{report.error}. {report.tally.summary()}; {waiting} scenes stay queued "
+                raise PluginError(f"{report.error.rstrip('.')}. {report.tally.summary()}; {waiting} scenes stay queued "
                                   "and sync once this is fixed (Process Queue, or any edit)")
             if report.stopped_early:
                 log.warning(f"Drain stopped early: {report.stopped_early}")

@@ -73,6 +73,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        auth = self.server.auth
+        if auth.required and not self._by_api_key() and auth.session_of(self.headers):  # Stash re-issues it
+            self.send_header("Set-Cookie", f"session={auth.new_session()}; Path=/; Max-Age="
+                                           f"{int(auth.max_session_age)}; HttpOnly")
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -86,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+    def _by_api_key(self) -> bool:
+        return bool(self.server.auth.api_key) and self.headers.get("ApiKey") == self.server.auth.api_key
 
     def _authorized(self) -> bool:
         return self.server.auth.accepts(self.headers, urlsplit(self.path).query)

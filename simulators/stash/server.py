@@ -42,9 +42,10 @@ class StashSimulator:
     def __init__(self, scenes: int = 200, seed: int = 1, plugins_dir: str | Path | None = None,
                  api_key: str | None = None, env: dict[str, str] | None = None, python: str | None = None,
                  username: str | None = None, password: str | None = None, port: int = 0,
-                 config_dir: str | Path | None = None, version: str = LATEST_RELEASE, tls: bool = False) -> None:
+                 config_dir: str | Path | None = None, version: str = LATEST_RELEASE, tls: bool = False,
+                 max_session_age: float = 3600.0) -> None:
         self.store = StashStore(seed=seed, scenes=scenes)
-        self.auth = Auth(api_key=api_key, username=username, password=password)
+        self.auth = Auth(api_key=api_key, username=username, password=password, max_session_age=max_session_age)
         self._config_tmp = None
         if config_dir is None:
             self._config_tmp = tempfile.TemporaryDirectory(prefix="stash-sim-config-")
@@ -129,8 +130,10 @@ class StashSimulator:
     # -- control --------------------------------------------------------------------------------------------
     def graphql(self, query: str, variables: dict | None = None) -> dict:
         """Sends a document to the simulator over HTTP (with its API key) and returns `data`."""
+        # Password-only auth: each control call logs in afresh (a session cookie expires).
+        cookies = {"session": self.auth.new_session()} if self.auth.required and not self.auth.api_key else None
         response = self._session.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
-                                      verify=False)
+                                      verify=False, cookies=cookies)
         payload = response.json()
         if response.status_code != 200 or payload.get("errors"):
             raise SimulatorError(json.dumps(payload.get("errors")))

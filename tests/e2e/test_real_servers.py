@@ -120,3 +120,15 @@ def test_a_stash_served_over_tls_with_a_certificate_for_another_name(make_env):
     env.wait_drained()
     env.assert_in_step(scene_id)
     assert "InsecureRequestWarning" not in env.drainer_log() + "".join(m for r in env.stash.runs for _, m in r.logs)
+
+
+def test_a_drain_longer_than_the_session_keeps_its_stash_session(make_env):
+    """Stash (password, no API key) re-issues the session cookie on every answer and each value expires
+    max_session_age after it was issued: a drain outliving the first cookie goes on with the re-issued ones."""
+    env = make_env(scenes=60, stash_kwargs={"username": "admin", "password": "secret-pass", "max_session_age": 1.5},
+                   plex_kwargs={"latency_ms": 40}, plex_parallelism=1, batch_size=5)
+    run = env.task("Sync All Scenes to Plex", timeout=300)
+    assert run.error is None, run.logs[-5:]
+    assert run.wall_time > 3, "the drain did not outlive the first session cookie: nothing shown"
+    for scene_id in (i for i in range(1, 61) if dataset.in_plex(str(i))):
+        env.assert_in_step(scene_id)
