@@ -22,13 +22,17 @@ def _dispatch(plugin_input) -> str:
         from hooks.handler import handle_hook
 
         return handle_hook(plugin_input)
+    from plugin.deps import ensure_runtime
+
     if mode == "drain":
         from plugin.paths import data_dir, drainer_log_path
 
         log.log_to_file(drainer_log_path(data_dir(plugin_input.server.plugin_dir)))  # before any heavy import
+        ensure_runtime(plugin_input.server.plugin_dir)
         from worker.drainer import run_detached
 
         return run_detached(plugin_input)
+    ensure_runtime(plugin_input.server.plugin_dir)
     from tasks.runner import run_task
 
     return run_task(plugin_input)

@@ -1,7 +1,8 @@
 """Logging in Stash's stderr protocol, with every secret redacted before it leaves the process.
 
-Hooks log rarely and must start fast, so stashapi.log (which pulls in its own logging setup) is imported only on the
-first message. The detached drainer has no reader on stderr (Stash closed the pipe), so it switches to a rotating file
+Each line is written in the protocol itself (SOH, a level letter, STX, the message), so neither `logging` nor
+stashapi.log (which registers levels in the global `logging` module) is needed: a hook that logs a line stays
+light. The detached drainer has no reader on stderr (Stash closed the pipe), so it switches to a rotating file
 with log_to_file(); redaction is the same in both modes.
 """
 
@@ -28,9 +29,10 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 _lock = allocate_lock()
 _secrets: tuple = ()
-_logger = None  # a logging.Logger once something is logged: hooks that log nothing never import logging
-# Stash's levels, as logging's numbers (logging itself is imported only when a line is written).
+_logger = None  # the file logger of a detached drainer (log_to_file); else lines go to stderr directly
+# Stash's levels, as logging's numbers (logging itself is imported only for the drainer's file).
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
+_LEVEL_CHARS = {DEBUG: "d", INFO: "i", WARNING: "w", ERROR: "e"}
 _to_file = False
 _hide_paths = False
 
@@ -105,12 +107,7 @@ def progress(fraction: float) -> None:
         value = float(fraction)
     except (TypeError, ValueError):
         return
-    value = min(max(value, 0.0), 1.0)
-    logger = _get_logger()
-    import logging
-
-    # stashapi.log (imported by _get_logger) registers logging.PROGRESS, which its handler maps to "p".
-    logger.log(getattr(logging, "PROGRESS", logging.CRITICAL), f"{value:.4f}")
+    _write_stderr("p", f"{min(max(value, 0.0), 1.0):.4f}")
 
 
 def log_to_file(path) -> None:
@@ -136,27 +133,17 @@ def log_to_file(path) -> None:
 
 
 def _emit(level: int, msg: object) -> None:
-    logger = _get_logger()
     text = redact(msg)
     for line in (_hash_paths(text) if _hide_paths else text).split("\n"):
-        logger.log(level, line.rstrip("\r")[:MAX_LINE_CHARS])
+        line = line.rstrip("\r")[:MAX_LINE_CHARS]
+        if _logger is not None:
+            _logger.log(level, line)
+        else:
+            _write_stderr(_LEVEL_CHARS[level], line)
 
 
-def _get_logger():
-    global _logger
-    if _logger is not None:
-        return _logger
+def _write_stderr(level_char: str, line: str) -> None:
+    """One line of Stash's plugin log protocol (pkg/plugin/common/log: SOH, level letter, STX, message)."""
     with _lock:
-        if _logger is None:
-            import logging
-
-            from stashapi.log import StashLogHandler  # lazy: keeps hook start-up cheap
-
-            logger = logging.getLogger("Stash2Plex.stash")
-            logger.propagate = False
-            logger.setLevel(logging.DEBUG)
-            # Bind the stream now, not at stashapi import time, so a replaced sys.stderr is honoured.
-            logger.addHandler(StashLogHandler(stream=sys.stderr))
-            _logger = logger
-    return _logger
-
+        sys.stderr.write(f"\x01{level_char}\x02{line}\n")
+        sys.stderr.flush()

@@ -63,6 +63,24 @@ class _Invalid(ValueError):
     """A value that cannot be used; the message completes "Setting <key> <value> ..."."""
 
 
+def unset_defaults(raw: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """The defaults, as the manifest's types store them, of every setting `raw` (the stored map) lacks.
+
+    Stash has no defaults for plugin settings and shows an unset BOOLEAN as off, so the switches that default to
+    on look off until they are saved (stashapp/stash#6899): the plugin writes these once. Settings without a
+    default (plex_url, plex_token, plex_library, path_map) are left unset.
+    """
+    raw = raw if isinstance(raw, dict) else {}
+    defaults: Dict[str, Any] = {}
+    for f in fields(Settings):
+        value = f.default
+        if f.name == "reconcile_interval":
+            value = (value or 0) // 60  # the setting is in minutes
+        if f.name not in raw and isinstance(value, (bool, int, float, str)):
+            defaults[f.name] = int(value) if isinstance(value, float) else value
+    return defaults
+
+
 def load_settings(raw: Optional[Dict[str, Any]]) -> Tuple[Settings, List[str]]:
     """Merges Stash's stored plugin settings over the defaults; returns the settings and one note per problem."""
     notes: List[str] = []

@@ -162,6 +162,10 @@ class StashClient:
                 return value or {}
         return {}
 
+    def save_plugin_settings(self, settings: dict) -> None:
+        """Replaces the plugin's stored settings map with `settings` (the caller merged it with what is saved)."""
+        self.query(queries.CONFIGURE_PLUGIN, {"input": settings})
+
     def scenes_by_ids(self, ids: Sequence[int]) -> List[dict]:
         """The scenes that still exist among ids, in one query (the caller batches); deleted ids are absent."""
         if not ids:

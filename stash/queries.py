@@ -59,9 +59,17 @@ query PluginConfiguration {{
 }}
 """
 
+# Replaces the plugin's whole settings map (Stash has no per-key write): callers merge first.
+CONFIGURE_PLUGIN = f"""
+mutation ConfigurePlugin($input: Map!) {{
+  configurePlugin(plugin_id: "{PLUGIN_ID}", input: $input)
+}}
+"""
+
 ALL_DOCUMENTS: Dict[str, str] = {
     "FindScenesByIds": find_scenes_by_ids(3),
     "FindScenesPage": FIND_SCENES_PAGE,
     "FindSceneIds": FIND_SCENE_IDS,
     "PluginConfiguration": PLUGIN_CONFIGURATION,
+    "ConfigurePlugin": CONFIGURE_PLUGIN,
 }

@@ -110,7 +110,7 @@ def dry_run(ctx: Context) -> str:
     return f"Dry run (nothing written): {summary}; fields that would change: {per_field}"
 
 
-RUNTIME_PACKAGES = ("plexapi", "persist-queue", "requests", "stashapp-tools")
+RUNTIME_PACKAGES = ("plexapi", "persist-queue", "requests")
 
 
 def _version(distribution: str) -> str:

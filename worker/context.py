@@ -16,7 +16,7 @@ from plex.library import PlexLibrary, stored_summary_limit
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path, drainer_log_path
-from plugin.settings import Settings, load_settings
+from plugin.settings import Settings, load_settings, unset_defaults
 from stash.client import StashSource
 from store import Store, meta
 from worker.breaker import CircuitBreaker
@@ -84,7 +84,13 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
     store = Store(db_path(data))
     stash = StashClient(plugin_input.server)
     try:
-        settings, notes = load_settings(stash.plugin_settings())
+        raw = stash.plugin_settings()
+        settings, notes = load_settings(raw)
+        unset = unset_defaults(raw)
+        if unset:
+            stash.save_plugin_settings({**unset, **(raw if isinstance(raw, dict) else {})})
+            log.info(f"Saved the defaults of {len(unset)} settings, so Stash shows them as they are: "
+                     + ", ".join(sorted(unset)))
     except PluginError:
         stash.close()
         store.close()

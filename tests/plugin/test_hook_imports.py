@@ -89,9 +89,15 @@ def test_filtered_and_entity_hooks_stay_light_too(data_dir: Path) -> None:
     assert _heavy(modules) == []
 
 
-def test_the_check_sees_a_heavy_import(data_dir: Path) -> None:
-    """Guards the guard: a hook that logs a line does load logging, and the report shows it."""
+def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
+    """Guards the guard: a hook that starts a drainer (no lease held here) does load subprocess, and the report
+    shows it. The drainer finds no Stash at the address given and leaves."""
+    out, modules, _ = _run_hook(tmp_path / "data", _stdin("Scene.Update.Post", 7, ["id", "title"]))
+    assert out["output"] == "scene 7 queued for Plex"
+    assert "subprocess" in _heavy(modules)
+
+
+def test_a_hook_that_logs_stays_light(data_dir: Path) -> None:
     out, modules, stderr = _run_hook(data_dir, _stdin("Scene.Update.Post", None, []))
-    assert out["output"] == "nothing to sync"
-    assert "logging" in _heavy(modules)
-    assert "hook without an id" in stderr
+    assert out["output"] == "nothing to sync" and "hook without an id" in stderr
+    assert _heavy(modules) == []

@@ -113,3 +113,14 @@ def test_token_is_registered_as_secret_and_never_shown() -> None:
     assert token not in log.redact(f"connecting with {token}")
     _, notes = load_settings({"plex_token": "has space inside"})
     assert notes == ["Setting plex_token (hidden) contains spaces; using none."]
+
+
+def test_defaults_to_write_are_the_unset_ones_in_the_manifests_types() -> None:
+    from plugin.settings import unset_defaults
+
+    written = unset_defaults({"enabled": False, "plex_url": "http://plex:32400"})
+    assert "enabled" not in written and "plex_url" not in written and "plex_token" not in written
+    assert written["strict_matching"] is True and written["sync_poster"] is True
+    assert written["reconcile_interval"] == 60 and written["plex_read_timeout"] == 30  # minutes; whole numbers
+    assert written["reconcile_scope"] == "recent" and "path_map" not in written and "plex_library" not in written
+    assert unset_defaults({**written, "enabled": True}) == {}
