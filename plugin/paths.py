@@ -35,3 +35,21 @@ def db_path(data_dir: str | os.PathLike[str]) -> str:
 
 def drainer_log_path(data_dir: str | os.PathLike[str]) -> str:
     return os.path.join(os.fspath(data_dir), DRAINER_LOG_NAME)
+
+
+def foreign_files(root: str = _PACKAGE_ROOT) -> list[str]:
+    """Files in the plugin folder that are not this plugin's (e.g. left by the other Stash2Plex plugin), relative,
+    sorted; data/ and bytecode caches excluded. Left alone: only reported."""
+    ours = set(PLUGIN_FILES)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        top = rel_dir.split(os.sep)[0]
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if d not in PLUGIN_PACKAGES and d != "data" and not d.startswith(".")]
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for name in filenames:
+            rel = name if rel_dir == "." else os.path.join(rel_dir, name)
+            if rel not in ours and top not in PLUGIN_PACKAGES and not name.startswith("."):
+                found.append(rel.replace(os.sep, "/"))
+    return sorted(found)

@@ -90,11 +90,16 @@ def load_settings(raw: Optional[Dict[str, Any]]) -> Tuple[Settings, List[str]]:
         return Settings(), ["Plugin settings are not a key/value map; using defaults for every setting."]
     defaults = Settings()
     values: Dict[str, Any] = {}
+    if set(raw) & set(_OTHER_PLUGIN_ONLY):  # saved by the other Stash2Plex plugin: one line says what differs
+        said = [f"{key} is not used" for key in sorted(set(raw) & set(_OTHER_PLUGIN_ONLY))]
+        said += [f"{key} {meaning}" for key, meaning in sorted(_READ_DIFFERENTLY.items()) if key in raw]
+        notes.append("Settings kept from the other Stash2Plex plugin: " + "; ".join(said) + ".")
     for key in sorted(raw):
         value = raw[key]
         parser = _PARSERS.get(key)
         if parser is None:
-            notes.append(f"Unknown setting {key!r} is ignored.")
+            if key not in _OTHER_PLUGIN_ONLY:
+                notes.append(f"Unknown setting {key!r} is ignored.")
             continue
         if value is None:
             continue
@@ -210,9 +215,23 @@ def _interval(value: Any, _notes: List[str]) -> Optional[int]:
 
 
 def _scope(value: Any, _notes: List[str]) -> str:
-    if isinstance(value, str) and value.strip().lower() in ("recent", "all"):
-        return value.strip().lower()
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in ("recent", "all"):
+        return text
+    if text in ("24h", "7days"):  # the other Stash2Plex plugin's scopes: changed since the last reconcile
+        return "recent"
     raise _Invalid("is not 'recent' or 'all'")
+
+
+# The other Stash2Plex plugin has the same id, so its saved settings stay when this one is installed over it:
+# the ones this plugin does not use, and the ones it reads differently, are said once, in one log line.
+_OTHER_PLUGIN_ONLY = ("poll_interval", "connect_timeout", "read_timeout", "max_tags", "sync_master", "sync_tagline",
+                      "sync_background", "trigger_plex_scan", "debug_logging", "reconcile_missing",
+                      "plex_unmatched_path_map")
+_READ_DIFFERENTLY = {
+    "preserve_plex_edits": "keeps every field someone changed in Plex (there: fills only empty Plex fields)",
+    "reconcile_scope": "24h and 7days mean recent here (scenes changed since the last reconcile)",
+}
 
 
 def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:

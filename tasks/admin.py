@@ -8,6 +8,7 @@ from collections import Counter
 from plex.errors import PlexError
 from plugin import log
 from plugin.errors import PluginError
+from plugin.paths import foreign_files
 from stash.scene import to_metadata
 from store import meta
 from tasks.sync import drain_foreground
@@ -62,6 +63,10 @@ def health_check(ctx: Context) -> str:
     failure = ctx.store.meta.failure()
     if failure:
         log.warning(f"The background sync last stopped {_when(failure[0])}: {failure[1]}")
+    foreign = foreign_files()
+    if foreign:
+        log.info(f"{len(foreign)} files in the plugin folder are not Stash2Plex's (left by an earlier plugin?), "
+                 f"left alone: {', '.join(foreign[:20])}{' …' if len(foreign) > 20 else ''}")
     try:
         library = ctx.library()
     except PlexError as exc:

@@ -32,3 +32,16 @@ def test_missing_plugin_dir_falls_back_to_the_package_folder(monkeypatch: pytest
     monkeypatch.delenv(paths.ENV_DATA_DIR, raising=False)
     monkeypatch.setattr(paths, "_PACKAGE_ROOT", str(tmp_path))
     assert Path(paths.data_dir("")) == tmp_path / "data"
+
+
+def test_foreign_files_are_what_the_package_did_not_ship(tmp_path) -> None:
+    from package_plugin import install
+    from plugin.paths import foreign_files
+
+    folder = install(tmp_path / "Stash2Plex")
+    assert foreign_files(str(folder)) == []
+    for leftover in ("Stash2Plex_old.py", "worker/legacy_only.py", "validation/config.py", "data/queue/x.db",
+                     "plex/__pycache__/a.pyc"):
+        (folder / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (folder / leftover).write_text("x")
+    assert foreign_files(str(folder)) == ["Stash2Plex_old.py", "validation/config.py"]

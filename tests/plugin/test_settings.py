@@ -71,7 +71,8 @@ def test_reconcile_never(word) -> None:
                                               "or one of never/hourly/daily/weekly; using the default 3600."),
         ("reconcile_interval", 0.5, "Setting reconcile_interval 0.5 is below the 1 minute minimum; "
                                     "using the default 3600."),
-        ("reconcile_scope", "24h", "Setting reconcile_scope '24h' is not 'recent' or 'all'; using the default recent."),
+        ("reconcile_scope", "weekly", "Setting reconcile_scope 'weekly' is not 'recent' or 'all'; using the default "
+                                     "recent."),
         ("plex_library", 5, "Setting plex_library 5 is not a comma-separated list of library names; using none."),
         ("path_map", "/a=/b;nonsense;=/c", "Setting path_map entry 'nonsense' is not of the form "
                                            "stash_prefix=plex_prefix; skipped."),
@@ -93,7 +94,7 @@ def test_bad_path_map_pairs_are_skipped_and_good_kept() -> None:
 def test_unknown_keys_are_noted_and_several_problems_all_reported() -> None:
     settings, notes = load_settings({"foo": 1, "poll_interval": 30, "plex_url": "nope", "sync_tags": False})
     assert "Unknown setting 'foo' is ignored." in notes
-    assert "Unknown setting 'poll_interval' is ignored." in notes
+    assert "Settings kept from the other Stash2Plex plugin: poll_interval is not used." in notes
     assert any(n.startswith("Setting plex_url 'nope'") for n in notes)
     assert len(notes) == 3
     assert settings.sync_tags is False
@@ -124,3 +125,16 @@ def test_defaults_to_write_are_the_unset_ones_in_the_manifests_types() -> None:
     assert written["reconcile_interval"] == 60 and written["plex_read_timeout"] == 30  # minutes; whole numbers
     assert written["reconcile_scope"] == "recent" and "path_map" not in written and "plex_library" not in written
     assert unset_defaults({**written, "enabled": True}) == {}
+
+
+def test_settings_left_by_the_other_plugin_are_named_in_one_note() -> None:
+    settings, notes = load_settings({"plex_url": "http://p:32400", "connect_timeout": 5, "sync_master": True,
+                                     "reconcile_scope": "24h", "preserve_plex_edits": True, "typo_setting": 1})
+    assert settings.reconcile_scope == "recent" and settings.preserve_plex_edits is True
+    assert notes == [
+        "Settings kept from the other Stash2Plex plugin: connect_timeout is not used; sync_master is not used; "
+        "preserve_plex_edits keeps every field someone changed in Plex (there: fills only empty Plex fields); "
+        "reconcile_scope 24h and 7days mean recent here (scenes changed since the last reconcile).",
+        "Unknown setting 'typo_setting' is ignored.",
+    ]
+    assert load_settings({"preserve_plex_edits": True})[1] == []  # this plugin's own users are told nothing
