@@ -82,6 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # PMS listens with a system-sized backlog, not socketserver's 5
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], app: App) -> None:

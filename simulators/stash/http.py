@@ -52,6 +52,7 @@ class Stats:
 class StashHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # Go's net/http listens with the system's backlog (SOMAXCONN), not socketserver's 5
 
     def __init__(self, address, api: StashApi, auth: Auth, host: PluginHost, stats: Stats,
                  tls: ssl.SSLContext | None = None) -> None:
