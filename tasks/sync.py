@@ -15,6 +15,7 @@ from store.vocab import ErrorClass, Reason, SceneStatus
 from worker.batch import Tally
 from worker.context import Context
 from worker.drainer import Drainer
+from worker.spawn import ensure_drainer
 
 PAGE_SIZE = 500
 RECENT = timedelta(hours=24)
@@ -104,6 +105,10 @@ def drain_foreground(ctx: Context, expected: int) -> str:
             if report.error:
                 waiting = ctx.store.queue.pending_count() + ctx.store.scenes.status_counts().get(
                     SceneStatus.RETRYING, 0)
+                if report.handed_over and ctx.plugin_input is not None:
+                    ensure_drainer(ctx.store, ctx.plugin_input, force=True)
+                    raise PluginError(f"{report.error}. {report.tally.summary()}; {waiting} scenes stay queued and "
+                                      "a background sync finishes them by itself once Plex answers")
                 raise PluginError(f"{report.error.rstrip('.')}. {report.tally.summary()}; {waiting} scenes stay queued "
                                   "and sync once this is fixed (Process Queue, or any edit)")
             if report.stopped_early:

@@ -11,7 +11,7 @@ from typing import Callable
 
 
 class CircuitBreaker:
-    def __init__(self, threshold: int = 3, first_probe_s: float = 2.0, max_probe_s: float = 60.0,
+    def __init__(self, threshold: int = 3, first_probe_s: float = 2.0, max_probe_s: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.threshold = threshold
         self.first_probe_s = first_probe_s

@@ -30,8 +30,9 @@ class Context:
     library's request methods, which pool threads use."""
 
     def __init__(self, settings: Settings, store: Store, stash: StashSource,
-                 connect_plex: Callable[[], PlexApi]) -> None:
+                 connect_plex: Callable[[], PlexApi], plugin_input=None) -> None:
         self.settings = settings
+        self.plugin_input = plugin_input  # how to start a detached drainer (None in tests)
         self.store = store
         self.stash = stash
         self.limiter = AdaptiveLimit(settings.plex_parallelism)
@@ -99,7 +100,7 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
         log.warning(note)
     log.hide_paths(settings.obfuscate_paths)
     store.meta.cache_settings(settings.enabled, settings.reconcile_interval, settings.reconcile_scope)
-    return Context(settings, store, stash, lambda: _connect(settings, store))
+    return Context(settings, store, stash, lambda: _connect(settings, store), plugin_input)
 
 
 def _connect(settings: Settings, store: Store) -> PlexApi:

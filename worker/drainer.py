@@ -19,6 +19,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from plex.errors import PlexDown
 from plugin import log
 from plugin.errors import PluginError, user_message
 from plugin.paths import data_dir, db_path
@@ -45,13 +46,21 @@ class Timings:
     idle_poll_s: float = 0.25
     retry_horizon_s: float = 120.0  # a retry due within this is waited for; a later one is left to a later drain
     max_probe_wait_s: float = 5.0  # longest sleep between checks while Plex is down
+    task_outage_s: float = 60.0  # a task waits this long for Plex to come back, then hands over to a detached drainer
 
     @classmethod
     def from_env(cls) -> Timings:
-        """Production timings; `STASH2PLEX_IDLE_GRACE_S` shortens the grace, never below the spawn window:
-        a hook inside that window starts no drainer, so the last one must still be there to see its work."""
+        """Production timings; tests shorten two: `STASH2PLEX_IDLE_GRACE_S` (never below the spawn window: a hook
+        inside it starts no drainer, so the last one must still be there to see its work) and
+        `STASH2PLEX_TASK_OUTAGE_S`."""
+        changes = {}
         grace = os.environ.get("STASH2PLEX_IDLE_GRACE_S", "").strip()
-        return cls(idle_grace_s=max(SPAWN_WINDOW_S, float(grace))) if grace else cls()
+        if grace:
+            changes["idle_grace_s"] = max(SPAWN_WINDOW_S, float(grace))
+        outage = os.environ.get("STASH2PLEX_TASK_OUTAGE_S", "").strip()
+        if outage:
+            changes["task_outage_s"] = float(outage)
+        return cls(**changes)
 
 
 @dataclass
@@ -61,6 +70,8 @@ class DrainReport:
     # Set when the stop was a failure (Plex down, token rejected, Stash unreachable), not a handover: a
     # foreground task must then fail with it rather than report an empty success.
     error: Optional[str] = None
+    # The drain stopped because Plex is down and left the rest to a detached drainer (which waits it out).
+    handed_over: bool = False
 
     def fail(self, message: str) -> None:
         self.stopped_early = self.error = message
@@ -78,6 +89,7 @@ class Drainer:
         self.timings = timings or Timings.from_env()
         self.stop = threading.Event()
         self.owner = owner_id()
+        self._outage_since: Optional[float] = None
 
     def run(self) -> Optional[DrainReport]:
         """Takes the lease, drains, releases; None when another live process holds the lease."""
@@ -136,6 +148,10 @@ class Drainer:
         ctx, timings = self.ctx, self.timings
         idle_since: Optional[float] = None
         while not self.stop.is_set():
+            if ctx.breaker.is_open:  # nothing goes to Plex but one probe per backoff interval
+                if not self._wait_out_outage(report):
+                    return
+                continue
             self._expand_renames()
             self._reconcile_if_requested()
             ctx.store.queue.release_due_retries()
@@ -147,16 +163,12 @@ class Drainer:
             jobs = ctx.store.queue.claim(ctx.settings.batch_size)
             if jobs:
                 idle_since = None
-                run_batch(ctx, jobs, report.tally)
+                try:
+                    run_batch(ctx, jobs, report.tally)
+                except PlexDown:
+                    continue  # the batch went back to the queue and the breaker counted it: waited out above
                 if ctx.store.meta.claim_if_due(meta.LAST_QUEUE_PRUNE, PRUNE_INTERVAL_S, time.time()):
                     ctx.store.queue.prune()
-                continue
-            if ctx.breaker.is_open:
-                if not self.linger:
-                    # A task does not wait out an outage: it reports it; the scenes keep their Plex-down retries.
-                    report.fail("Plex is not reachable (it stopped answering during this run)")
-                    return
-                self._wait_for_plex()
                 continue
             idle_since = idle_since or time.monotonic()
             next_retry = ctx.store.queue.next_retry_at()
@@ -165,15 +177,38 @@ class Drainer:
                 return
             self.stop.wait(timings.idle_poll_s)
 
+    def _wait_out_outage(self, report: DrainReport) -> bool:
+        """Plex is down. A detached drainer waits, probing with backoff (minutes apart at most, for hours if need
+        be, holding no lock hooks wait for); a task waits `task_outage_s`, then hands the rest to a detached
+        drainer. Returns whether to go on draining."""
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+            log.warning(f"Plex is not reachable; waiting up to {self.timings.task_outage_s:.0f} s for it"
+                        if not self.linger else "Plex is not reachable; the queued scenes wait for it (probing "
+                        "with backoff, at most minutes apart)")
+        elif not self.linger and time.monotonic() - self._outage_since >= self.timings.task_outage_s:
+            report.fail("Plex is not reachable")
+            report.handed_over = True
+            return False
+        self._wait_for_plex()
+        if not self.ctx.breaker.is_open:
+            self._outage_since = None
+        return True
+
     def _reconcile_if_requested(self) -> None:
         """Runs a requested reconcile; an auto-reconcile requested before the hooks knew the interval setting
-        is dropped when the setting says never."""
+        is dropped when the setting says never. If Plex is down, the request stays for later."""
         ctx = self.ctx
         request = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
         if not request or (request != meta.DELETION_RECONCILE and ctx.settings.reconcile_interval is None):
             return
-        scope = request.partition(":")[0]
-        log.info(run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope).summary())
+        try:
+            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), request.partition(":")[0])
+        except PlexDown:
+            ctx.store.meta.set(meta.RECONCILE_REQUESTED, request)
+            ctx.breaker.record_down()
+            return
+        log.info(report.summary())
 
     def _expand_renames(self) -> None:
         """Queues the scenes of renamed performers, tags and studios (hooks only noted the rename)."""

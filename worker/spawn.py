@@ -30,10 +30,13 @@ def drainer_needed(store: Store, now: float) -> bool:
             or bool(store.meta.get(meta.RECONCILE_REQUESTED)))
 
 
-def ensure_drainer(store: Store, plugin_input, now: float | None = None) -> bool:
-    """Spawns a drainer when one is needed and none was spawned this window; True when a process was started."""
+def ensure_drainer(store: Store, plugin_input, now: float | None = None, force: bool = False) -> bool:
+    """Spawns a drainer when one is needed and none was spawned this window (`force`: when one is needed, even
+    if the only waiting work is retries not yet due, as after an outage); True when a process was started."""
     now = time.time() if now is None else now
-    if not drainer_needed(store, now) or not store.meta.claim_if_due(meta.DRAINER_SPAWNED_AT, SPAWN_WINDOW_S, now):
+    needed = drainer_needed(store, now) or (force and not store.lease.is_held(now)
+                                            and store.queue.next_retry_at() is not None)
+    if not needed or not store.meta.claim_if_due(meta.DRAINER_SPAWNED_AT, SPAWN_WINDOW_S, now):
         return False
     spawn_drainer(plugin_input)
     return True

@@ -87,6 +87,8 @@ class Env:
 
 # A detached drainer lingers this long for late hooks (3 s in production); the tests need not sit it out.
 IDLE_GRACE_S = "1.0"
+# A task waits this long for Plex to come back before handing over to a background drainer (60 s in production).
+TASK_OUTAGE_S = "3"
 
 
 @pytest.fixture
@@ -98,7 +100,8 @@ def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
         data_dir = tmp_path / "data"
         plex = make_plex_sim(scenes=scenes, seed=seed, **(plex_kwargs or {}))
         stash = make_stash_sim(scenes=scenes, seed=seed, plugins_dir=plugins,
-                               env={"STASH2PLEX_DATA_DIR": str(data_dir), "STASH2PLEX_IDLE_GRACE_S": IDLE_GRACE_S},
+                               env={"STASH2PLEX_DATA_DIR": str(data_dir), "STASH2PLEX_IDLE_GRACE_S": IDLE_GRACE_S,
+                                    "STASH2PLEX_TASK_OUTAGE_S": TASK_OUTAGE_S},
                                **(stash_kwargs or {}))
         env = Env(stash, plex, data_dir)
         if configure:

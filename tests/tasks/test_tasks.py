@@ -35,11 +35,12 @@ def test_sync_all_summary_then_an_unchanged_rerun(world) -> None:
     assert plex.writes() == []
 
 
-def test_a_foreground_drain_that_loses_plex_fails_with_what_stays_queued(world) -> None:
+def test_a_foreground_drain_that_loses_plex_fails_with_what_stays_queued(world, monkeypatch) -> None:
+    monkeypatch.setenv("STASH2PLEX_TASK_OUTAGE_S", "0.2")
     ctx, _, plex = world
     ctx.library()
     plex.down = True
-    with pytest.raises(PluginError, match=r"Plex is not reachable .*7 scenes stay queued"):
+    with pytest.raises(PluginError, match=r"Plex is not reachable\. .*; 7 scenes stay queued"):
         sync.sync_all(ctx)
 
 

@@ -13,7 +13,8 @@ from store.vocab import SceneStatus
 from tests.fakes import FakePlex, FakeStash, make_context, scene
 from worker.drainer import Drainer, Timings
 
-FAST = Timings(heartbeat_s=0.05, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=0.01, max_probe_wait_s=0.05)
+FAST = Timings(heartbeat_s=0.05, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=0.01, max_probe_wait_s=0.05,
+               task_outage_s=0.3)
 
 
 @pytest.fixture
@@ -105,13 +106,27 @@ def test_a_failure_in_the_worker_reaches_the_report(world) -> None:
     assert ctx.store.queue.pending_count() == 6 and ctx.store.queue.claimed_count() == 0
 
 
-def test_a_task_does_not_wait_out_an_outage(world) -> None:
+def test_a_task_waits_a_short_outage_then_hands_over(world) -> None:
     ctx, _, plex = world
     ctx.library()
+    ctx.breaker.first_probe_s = ctx.breaker._probe_delay = 0.05
     plex.down = True
     report = Drainer(ctx, linger=False, timings=FAST).run()
-    assert report.error == "Plex is not reachable (it stopped answering during this run)"
+    assert report.error == "Plex is not reachable" and report.handed_over
     assert report.tally.counts[SceneStatus.RETRYING] >= 3
+    assert ctx.store.dead_letters.count() == 0
+    probes = [r for r in plex.requests if r[0] == "ping"]
+    assert 1 <= len(probes) <= 4  # one per backoff interval (0.05, 0.1, 0.2 s) within the 0.3 s it waited
+
+
+def test_a_task_rides_out_an_outage_shorter_than_its_wait(world) -> None:
+    ctx, _, plex = world
+    ctx.library()
+    ctx.breaker.first_probe_s = ctx.breaker._probe_delay = 0.05
+    plex.down = True
+    threading.Timer(0.15, lambda: setattr(plex, "down", False)).start()
+    report = Drainer(ctx, linger=False, timings=Timings(**{**FAST.__dict__, "task_outage_s": 5.0})).run()
+    assert report.error is None and ctx.store.scenes.status_counts() == {"synced": 6}
 
 
 def test_a_detached_drainer_probes_until_plex_answers_then_finishes(world) -> None:
