@@ -6,8 +6,11 @@ transaction, notes whether a reconcile is due, and makes sure a drainer process 
 
 from __future__ import annotations
 
+import sqlite3
+
 from hooks.filters import DESTROY_HOOKS, entity_kind, scene_needs_sync
 from plugin import log
+from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path
 from reconciliation.schedule import request_reconcile_if_due
 from store import Store, meta
@@ -19,7 +22,20 @@ SCENE_HOOKS = ("Scene.Update.Post", "Scene.Create.Post")
 
 
 def handle_hook(plugin_input) -> str:
-    """Queues the work a hook stands for; returns the one-line output Stash records."""
+    """Queues the work a hook stands for; returns the one-line output Stash records. A full disk is a clear
+    error (the Save itself is done: Stash runs post hooks after committing), and the transaction rolled back
+    leaves nothing half-written."""
+    try:
+        return _handle(plugin_input)
+    except sqlite3.OperationalError as exc:
+        if "full" not in str(exc).lower() and "disk i/o" not in str(exc).lower():  # SQLITE_FULL, or IOERR on a WAL
+            raise
+        raise PluginError(f"Stash2Plex could not write its database in {data_dir(plugin_input.server.plugin_dir)} "
+                          f"(the disk is full or failing: {exc}): {plugin_input.hook.type} {plugin_input.hook.id} "
+                          "was not queued. Free some space; Sync Recent Scenes to Plex then catches up.") from None
+
+
+def _handle(plugin_input) -> str:
     with Store(db_path(data_dir(plugin_input.server.plugin_dir))) as store:
         if not store.meta.cached_enabled():
             return "Stash2Plex is disabled in its settings"

@@ -25,7 +25,7 @@ def data_dir(plugin_dir: str | os.PathLike[str] | None) -> str:
     """The directory for the queue database and logs, created if missing."""
     override = os.environ.get(ENV_DATA_DIR, "").strip()
     path = override if override else os.path.join(os.fspath(plugin_dir or _PACKAGE_ROOT), "data")
-    os.makedirs(path, exist_ok=True)
+    os.makedirs(path, mode=0o700, exist_ok=True)  # the queue, the logs: readable by their owner only
     return path
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ import pytest
 from package_plugin import install
 from simulators import dataset
 from tests.e2e.test_pipeline import assert_token_nowhere
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
@@ -267,3 +270,57 @@ def test_plex_going_down_mid_task_hands_over_to_a_background_sync(make_env):
         if dataset.in_plex(str(scene_id)):
             env.assert_in_step(scene_id)
     assert_token_nowhere(env, env.stash.runs)
+
+
+def test_a_full_disk_is_a_clear_error_and_half_writes_nothing(tmp_path):
+    """A hook on a data folder whose disk is full: exit 1 with a sentence naming the disk, the database intact;
+    with space again the same hook queues."""
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("needs to mount a small tmpfs (root on Linux) to fill a disk for real")
+    try:
+        data = disk / "data"
+        data.mkdir()
+        conn = sqlite3.connect(data / "stash2plex.sqlite3")  # a drainer elsewhere: none is spawned
+        conn.execute("CREATE TABLE drainer_lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, "
+                     "pid INTEGER, heartbeat REAL NOT NULL, expires_at REAL NOT NULL)")
+        conn.execute("INSERT INTO drainer_lease VALUES (1, 'elsewhere:1:1', 1, 0, 9e12)")
+        conn.commit()
+        conn.close()
+        first = _hook_process(data, 1)
+        assert first.returncode == 0, first.stderr
+        filler = disk / "filler"
+        fd = os.open(filler, os.O_CREAT | os.O_WRONLY)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass  # the disk is full
+        finally:
+            os.close(fd)
+        full = _hook_process(data, 2)
+        out = json.loads(full.stdout)
+        assert full.returncode == 1 and "the disk is full or failing" in out["error"], (out, full.stderr)
+        assert "Scene.Update.Post 2 was not queued" in out["error"]
+        filler.unlink()
+        again = _hook_process(data, 2)
+        assert again.returncode == 0 and json.loads(again.stdout)["output"] == "scene 2 queued for Plex"
+        conn = sqlite3.connect(data / "stash2plex.sqlite3")
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("SELECT COUNT(*) FROM ack_queue_default").fetchone()[0] == 2
+        finally:
+            conn.close()
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def _hook_process(data, scene_id: int) -> subprocess.CompletedProcess:
+    """A hook run as Stash runs it."""
+    stdin = json.dumps({"server_connection": {"Scheme": "http", "Host": "127.0.0.1", "Port": 9},
+                        "args": {"hookContext": {"id": scene_id, "type": "Scene.Update.Post",
+                                                 "inputFields": ["title"]}}})
+    return subprocess.run([sys.executable, str(REPO / "Stash2Plex.py")], input=stdin, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "STASH2PLEX_DATA_DIR": str(data)})

@@ -64,3 +64,24 @@ def test_newer_database_is_refused_with_a_clear_error(db_path, store, conn) -> N
 def test_migrate_is_idempotent(conn) -> None:
     assert migrate(conn) == LATEST_VERSION
     assert migrate(conn) == LATEST_VERSION
+
+
+def test_an_unreadable_database_is_moved_aside_and_a_new_one_started(db_path, capsys) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"this is not an SQLite database, it is " * 200)
+    with Store(db_path) as store:
+        assert store.queue.enqueue([EnqueueRequest(1, "edited")]).queued == 1
+    moved = list(db_path.parent.glob("stash2plex.sqlite3.unreadable-*"))
+    assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not an SQLite database")
+    logged = capsys.readouterr().err
+    assert "could not be read" in logged and str(moved[0]) in logged
+
+
+def test_the_data_folder_and_database_are_readable_by_their_owner_only(tmp_path) -> None:
+    import stat
+
+    with Store(tmp_path / "fresh" / "db.sqlite3") as store:
+        store.queue.enqueue([EnqueueRequest(1, "edited")])
+        assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o700
+        for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"):
+            assert stat.S_IMODE((tmp_path / "fresh" / name).stat().st_mode) == 0o600, name
