@@ -37,6 +37,11 @@ class Auth:
             self._sessions[value] = time.monotonic() + self.max_session_age
         return value
 
+    def issued_sessions(self) -> list[str]:
+        """Every session value issued so far (tests sweep logs and files for them)."""
+        with self._lock:
+            return list(self._sessions)
+
     def login(self, username: str, password: str) -> str | None:
         if self.username is None or not (hmac.compare_digest(username, self.username)
                                          and hmac.compare_digest(password, self.password or "")):

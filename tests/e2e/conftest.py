@@ -93,6 +93,9 @@ TASK_OUTAGE_S = "3"
 
 @pytest.fixture
 def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
+    """Builds environments; after the test, every one is swept for secrets (`assert_no_secret_anywhere`)."""
+    made: list[Env] = []
+
     def make(scenes: int = 40, seed: int = 1, configure: bool = True, stash_kwargs: dict | None = None,
              plex_kwargs: dict | None = None, **settings: Any) -> Env:
         plugins = tmp_path / "plugins"
@@ -104,8 +107,27 @@ def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
                                     "STASH2PLEX_TASK_OUTAGE_S": TASK_OUTAGE_S},
                                **(stash_kwargs or {}))
         env = Env(stash, plex, data_dir)
+        made.append(env)
         if configure:
             env.configure(**settings)
         return env
 
-    return make
+    yield make
+    for env in made:
+        assert_no_secret_anywhere(env)
+
+
+def assert_no_secret_anywhere(env: Env) -> None:
+    """The Plex token, Stash's API key and every session value Stash issued appear in no plugin run's stdout,
+    log line (its stderr), output or error, no Stash log line, and no file the plugin wrote (its log, its
+    database with WAL, so no queue row and no dead letter)."""
+    secrets = [env.plex.token, env.stash.auth.api_key, *env.stash.auth.issued_sessions()]
+    secrets = [s for s in secrets if s and len(s) >= 6]
+    texts = [text for run in env.stash.runs
+             for text in (run.stdout, str(run.output), str(run.error), *(m for _, m in run.logs))]
+    texts += [message for _, message in env.stash.log]
+    files = [p for p in env.data_dir.rglob("*") if p.is_file()] if env.data_dir.exists() else []
+    for secret in secrets:
+        assert not [t for t in texts if secret in t], "a secret reached Stash's log or a run's output"
+        for path in files:
+            assert secret.encode() not in path.read_bytes(), f"a secret was written to {path.name}"
