@@ -132,7 +132,9 @@ def test_repushing_an_unchanged_scene_writes_nothing(make_env):
     env.assert_in_step(scene_id)
 
 
-def test_two_hundred_concurrent_hooks_converge_with_one_drainer_at_a_time(make_env):
+def test_a_storm_of_hooks_and_tasks_converges_with_one_drainer_at_a_time(make_env):
+    """200 concurrent hook processes, a Sync All and ten reconciles: no error reaches the user, one drainer at a
+    time, no job claimed twice, every write committed, every edit's final state in Plex."""
     env = make_env(scenes=50)
     env.stash.update_scene(1, title="warm-up")  # creates the database, so the audit triggers can be installed
     env.wait_drained()
@@ -150,10 +152,16 @@ def test_two_hundred_concurrent_hooks_converge_with_one_drainer_at_a_time(make_e
                 edits.append((scene_id, {"tag_ids": tag_ids[round_no:round_no + 1 + scene_id % 4]}))
     assert len(edits) == 200
     before = len(env.stash.runs)
+    # The storm: a Sync All and ten reconciles queued in Stash's job queue while 200 hooks fire.
+    jobs = [env.stash.run_task("Stash2Plex", "Sync All Scenes to Plex", wait=False)]
+    jobs += [env.stash.run_task("Stash2Plex", "Reconcile Library (Recent)", wait=False) for _ in range(10)]
     with ThreadPoolExecutor(max_workers=200) as pool:
         list(pool.map(lambda e: env.stash.update_scene(e[0], **e[1]), edits))
-    runs = env.stash.runs[before:]  # update_scene's own slice would include its neighbours' runs
-    assert len(runs) == 200 and all(run.kind == "hook" for run in runs)
+    for job in jobs:
+        env.stash.jobs.wait(job, 300)
+    tasks = [r for r in env.stash.runs[before:] if r.kind == "task"]
+    assert len(tasks) == 11 and all(r.error is None and r.exit_code == 0 for r in tasks), [r.error for r in tasks]
+    runs = [r for r in env.stash.runs[before:] if r.kind == "hook"]
     assert Counter(run.input["args"]["hookContext"]["id"] for run in runs) == Counter({i: 4 for i in range(1, 51)})
     for run in runs:
         assert run.exit_code == 0 and run.error is None, (run.error, run.logs)
