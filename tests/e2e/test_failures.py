@@ -324,3 +324,24 @@ def _hook_process(data, scene_id: int) -> subprocess.CompletedProcess:
                                                  "inputFields": ["title"]}}})
     return subprocess.run([sys.executable, str(REPO / "Stash2Plex.py")], input=stdin, capture_output=True,
                           text=True, timeout=60, env={**os.environ, "STASH2PLEX_DATA_DIR": str(data)})
+
+
+def test_a_hook_with_megabytes_of_input_queues_normally(tmp_path):
+    """Identify sends the cover image inside the hook's input: several megabytes of stdin."""
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = sqlite3.connect(data / "stash2plex.sqlite3")  # a drainer elsewhere: none is spawned
+    conn.execute("CREATE TABLE drainer_lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, "
+                 "pid INTEGER, heartbeat REAL NOT NULL, expires_at REAL NOT NULL)")
+    conn.execute("INSERT INTO drainer_lease VALUES (1, 'elsewhere:1:1', 1, 0, 9e12)")
+    conn.commit()
+    conn.close()
+    cover = "data:image/jpeg;base64," + "A" * 6_000_000
+    stdin = json.dumps({"server_connection": {"Scheme": "http", "Host": "127.0.0.1", "Port": 9},
+                        "args": {"hookContext": {"id": 3, "type": "Scene.Update.Post",
+                                                 "input": {"id": "3", "cover_image": cover},
+                                                 "inputFields": ["id", "cover_image"]}}})
+    result = subprocess.run([sys.executable, str(REPO / "Stash2Plex.py")], input=stdin, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "STASH2PLEX_DATA_DIR": str(data)})
+    assert result.returncode == 0 and json.loads(result.stdout) == {"output": "scene 3 queued for Plex",
+                                                                    "error": None}
