@@ -188,8 +188,10 @@ class Queue:
         return stuck
 
     def prune(self) -> None:
-        """Deletes every acked row (history only: dedup lives in scene_state)."""
+        """Deletes every acked row (history only: dedup lives in scene_state), then checkpoints the WAL back to
+        empty, so neither the database nor its WAL grows with the number of syncs ever made."""
         retry_locked(lambda: ackqueue.prune(self._path))
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     def pending_count(self) -> int:
         return ackqueue.open_count(self._conn)
