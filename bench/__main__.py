@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import List, Tuple
 
-from bench import enqueue_scaling, hook_latency, reconcile_run, sync_run
+from bench import enqueue_scaling, hook_latency, latency_model, reconcile_run, sync_run
 from bench.report import write
 
 
@@ -30,13 +30,15 @@ class Sizes:
     changed_scenes: int
     reconcile_scenes: int
     drain_seconds: float
+    model_scenes: int
     plex_latency_ms: int = 2
 
 
 FULL = Sizes(hook_firings=50, hook_rows=350_000, enqueue_rows=(1_000, 10_000, 100_000, 350_000), enqueue_samples=300,
-             sync_scenes=10_000, changed_scenes=1_000, reconcile_scenes=50_000, drain_seconds=60.0)
+             sync_scenes=10_000, changed_scenes=1_000, reconcile_scenes=100_000, drain_seconds=60.0,
+             model_scenes=2_000)
 SMOKE = Sizes(hook_firings=5, hook_rows=5_000, enqueue_rows=(1_000, 5_000), enqueue_samples=30,
-              sync_scenes=200, changed_scenes=10, reconcile_scenes=300, drain_seconds=2.0)
+              sync_scenes=200, changed_scenes=10, reconcile_scenes=300, drain_seconds=2.0, model_scenes=40)
 
 
 def _notes(sizes: Sizes, smoke: bool) -> List[str]:
@@ -45,7 +47,11 @@ def _notes(sizes: Sizes, smoke: bool) -> List[str]:
         f"plugin settings: path_map set, reconcile_interval 0 (no auto-reconcile inside measured syncs); "
         f"Plex latency {sizes.plex_latency_ms} ms",
         "sync and change walls run until every plugin process (the detached drainer too) has exited",
-        "reconcile: ends where the task's progress reaches 0.1; drain-kind requests counted by then are excluded",
+        "reconcile: ends where the task's progress reaches 0.1; drain-kind requests counted by then are excluded; "
+        "the library was never synced (the issue's unchanged 100,000-scene library would need a full sync first): "
+        "Plex sees the same listing requests, Stash the same pages",
+        "latency model (part 6): Plex reads 5 ms, writes 25 ms one at a time, listings 1 ms/item, posters 60 ms; "
+        "the write limit is the time Plex's one writer was busy; plugin CPU from /proc of the plugin processes",
         "drain RSS: VmHWM of the plugin processes sampled via /proc; the 100,000-job figure is extrapolated "
         "linearly from the measured series unless that many jobs were drained",
     ]
@@ -63,16 +69,18 @@ def run(sizes: Sizes, out: Path, smoke: bool) -> dict:
     }
     with tempfile.TemporaryDirectory(prefix="stash2plex-bench-") as tmp:
         work = Path(tmp)
-        _step("1/4 hook latency", lambda: results.update(
+        _step("1/5 hook latency", lambda: results.update(
             hook_latency=hook_latency.run(sizes.hook_firings, sizes.hook_rows)))
-        _step("2/4 enqueue scaling", lambda: results.update(
+        _step("2/5 enqueue scaling", lambda: results.update(
             enqueue_scaling=enqueue_scaling.run(sizes.enqueue_rows, sizes.enqueue_samples,
                                                 out / "enqueue_scaling.png")))
-        _step("3/4 first sync, change, re-sync", lambda: results.update(
+        _step("3/5 first sync, change, re-sync", lambda: results.update(
             sync_run.run(sizes.sync_scenes, sizes.changed_scenes, sizes.plex_latency_ms, work / "sync")))
-        _step("4/4 reconcile and drain memory", lambda: results.update(
+        _step("4/5 reconcile and drain memory", lambda: results.update(
             reconcile_run.run(sizes.reconcile_scenes, sizes.drain_seconds, sizes.plex_latency_ms,
                               work / "reconcile")))
+        _step("5/5 first sync under the latency model", lambda: results.update(
+            latency_model.run(sizes.model_scenes, work / "model")))
     results["meta"]["total_wall_s"] = round(time.perf_counter() - started, 1)
     return results
 

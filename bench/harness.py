@@ -77,8 +77,9 @@ class SimProcess:
         self._log.close()
 
 
-def start_plex(scenes: int, workdir: Path, latency_ms: int = 0, seed: int = 1) -> SimProcess:
-    args = ["--scenes", str(scenes), "--seed", str(seed), "--token", PLEX_TOKEN, "--latency-ms", str(latency_ms)]
+def start_plex(scenes: int, workdir: Path, latency_ms: int = 0, seed: int = 1, extra_args: tuple = ()) -> SimProcess:
+    args = ["--scenes", str(scenes), "--seed", str(seed), "--token", PLEX_TOKEN, "--latency-ms", str(latency_ms),
+            *extra_args]
     return SimProcess("simulators.plex", args, "PLEX_URL", workdir / "plex-sim.log")
 
 

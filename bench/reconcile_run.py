@@ -65,6 +65,7 @@ def _reconcile(rig: Rig, rss: PeakRss, timeout: float) -> Tuple[str, dict]:
         "scenes": rig.scenes,
         "wall_s": round(wall, 2),
         "plex_requests_total": plex_reconcile,
+        "scenes_per_plex_request": round(rig.scenes / plex_reconcile) if plex_reconcile else None,
         "stash_requests_total": stash_reconcile,
         "drain_requests_already_counted": {"plex": plex_drain, "stash": stash_drain},
         "plex_requests": plex,

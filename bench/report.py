@@ -19,7 +19,12 @@ PLEX_REQUESTS_PER_SCENE = 3.0
 SCENES_PER_S = 150.0
 REQUESTS_PER_CHANGED_SCENE = 1.1
 ENQUEUE_RATIO = 1.5
-DRAIN_RSS_MB = 150.0
+DRAIN_RSS_MB = 100.0
+WRITE_LIMIT_RATIO = 1.15
+CPU_MS_FIRST_SYNC = 2.0
+CPU_MS_RESYNC = 0.2
+RECONCILE_WALL_S = 60.0
+SCENES_PER_PLEX_REQUEST = 500
 
 
 @dataclass(frozen=True)
@@ -76,12 +81,24 @@ def rows(results: dict) -> List[Row]:
           for p in g("enqueue_scaling", "points") or []],
         _row("4 enqueue", "largest / smallest", g("enqueue_scaling", "ratio_largest_smallest"),
              f"<= {ENQUEUE_RATIO:g}", lambda v: v <= ENQUEUE_RATIO),
-        _row("5 reconcile", "wall s", g("reconcile", "wall_s")),
+        _row("5 reconcile", "wall s", g("reconcile", "wall_s"), f"<= {RECONCILE_WALL_S:g}",
+             lambda v: v <= RECONCILE_WALL_S),
         _row("5 reconcile", "Plex requests", g("reconcile", "plex_requests_total")),
         _row("5 reconcile", "Stash requests", g("reconcile", "stash_requests_total")),
         _row("5 reconcile", "peak RSS MB", g("reconcile", "peak_rss_mb")),
+        _row("5 reconcile", "scenes per Plex request", g("reconcile", "scenes_per_plex_request"),
+             f">= {SCENES_PER_PLEX_REQUEST}", lambda v: v >= SCENES_PER_PLEX_REQUEST),
         _row("5 drain", f"peak RSS MB, {g('drain_memory', 'basis') or 'not measured'}",
              g("drain_memory", "rss_mb_at_target"), f"<= {DRAIN_RSS_MB:g}", lambda v: v <= DRAIN_RSS_MB),
+        _row("6 model", "first sync wall s", g("latency_model", "wall_s")),
+        _row("6 model", "Plex write limit s", g("latency_model", "plex_write_limit_s")),
+        _row("6 model", "wall / write limit", g("latency_model", "wall_over_write_limit"),
+             f"<= {WRITE_LIMIT_RATIO:g}", lambda v: v <= WRITE_LIMIT_RATIO),
+        _row("6 model", "plugin CPU ms/scene, first sync", g("latency_model", "plugin_cpu_ms_per_scene_first_sync"),
+             f"<= {CPU_MS_FIRST_SYNC:g}", lambda v: v <= CPU_MS_FIRST_SYNC),
+        _row("6 model", "plugin CPU ms/scene, unchanged re-sync",
+             g("latency_model", "plugin_cpu_ms_per_scene_unchanged_resync"), f"<= {CPU_MS_RESYNC:g}",
+             lambda v: v <= CPU_MS_RESYNC),
     ]
 
 
@@ -105,12 +122,19 @@ def table(table_rows: List[Row], title: str) -> str:
     return "\n".join(lines)
 
 
+def latest(table_rows: List[Row]) -> dict:
+    """Every figure under a stable key (section/figure), with its target and verdict: what the README shows."""
+    return {f"{r.section} | {r.figure.strip()}": {"value": r.value, "target": r.target, "verdict": r.verdict}
+            for r in table_rows}
+
+
 def write(results: dict, out: Path, title: str) -> str:
     """Writes results.json (figures, targets and verdicts) and report.txt; returns the table text."""
     table_rows = rows(results)
     results = {**results, "targets": [asdict(r) | {"verdict": r.verdict} for r in table_rows if r.met is not None]}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    (out / "latest.json").write_text(json.dumps(latest(table_rows), indent=2) + "\n", encoding="utf-8")
     text = table(table_rows, title)
     notes = results.get("notes") or []
     if notes:

@@ -40,14 +40,14 @@ def writes(counts: Dict[str, int]) -> int:
 class Rig:
     """Both simulators and the installed plugin for one library size; a context manager that stops them."""
 
-    def __init__(self, scenes: int, workdir: Path, latency_ms: int) -> None:
+    def __init__(self, scenes: int, workdir: Path, latency_ms: int, plex_args: tuple = ()) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.scenes = scenes
         self.entry = install_plugin(workdir / "plugins")
         self.data_dir = workdir / "data"
         self.marker = str(self.entry)
         self._sims: List[SimProcess] = []
-        plex = start_plex(scenes, workdir, latency_ms)
+        plex = start_plex(scenes, workdir, latency_ms, extra_args=plex_args)
         self._sims.append(plex)
         stash = start_stash(scenes, workdir, workdir / "plugins", self.data_dir)
         self._sims.append(stash)
@@ -78,4 +78,5 @@ class Rig:
                 raise BenchError(f"a drainer was still running {drain_timeout:.0f} s after {name!r}")
             wall = time.perf_counter() - start
         return {"wall_s": round(wall, 2), "output": record.get("output"), "plex": plex_counts(self.plex),
-                "stash": stash_counts(self.stash_sim), "peak_rss_mb": rss.peak_mb, "plugin_processes": rss.processes}
+                "stash": stash_counts(self.stash_sim), "peak_rss_mb": rss.peak_mb, "plugin_processes": rss.processes,
+                "plugin_cpu_s": rss.cpu_s, "plex_write_busy_s": self.plex.stats().get("write_busy_s", 0.0)}

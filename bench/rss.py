@@ -49,12 +49,23 @@ def plugin_pids(marker: str) -> Dict[str, str]:
     return found
 
 
+def _cpu_ticks(pid: str) -> Optional[int]:
+    """utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15)."""
+    stat = _read(f"/proc/{pid}/stat")
+    if not stat:
+        return None
+    fields = stat.rsplit(b")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 class PeakRss:
-    """Samples every plugin process in a background thread; `peak_mb` is the largest VmHWM seen."""
+    """Samples every plugin process in a background thread: `peak_mb` is the largest VmHWM seen, `cpu_s` the
+    user+system CPU they used (each process's last sample; the few ticks after it are missed)."""
 
     def __init__(self, marker: str) -> None:
         self.marker = marker
         self.by_pid: Dict[str, int] = {}
+        self.ticks_by_pid: Dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-rss", daemon=True)
 
@@ -76,6 +87,13 @@ class PeakRss:
             hwm = _hwm_kb(pid)
             if hwm is not None and hwm > self.by_pid.get(pid, 0):
                 self.by_pid[pid] = hwm
+            ticks = _cpu_ticks(pid)
+            if ticks is not None:
+                self.ticks_by_pid[pid] = ticks
+
+    @property
+    def cpu_s(self) -> float:
+        return round(sum(self.ticks_by_pid.values()) / os.sysconf("SC_CLK_TCK"), 3)
 
     @property
     def peak_mb(self) -> Optional[float]:

@@ -20,12 +20,28 @@ class Faults:
         self._open_listener = open_listener
         self.latency_ms = 0
         self.listing_item_ms = 0.0  # a real PMS spends time per item it lists (0.5-3 s per 1,000-item page)
+        self.read_ms = self.write_ms = self.poster_ms = 0.0  # the latency model (apply_latency)
+        self.write_busy_s = 0.0  # time the one writer spent on writes: the limit a sync's wall is judged against
+        self._writer = threading.Lock()
         self.unauthorized = False
         self.slow_body_s = 0.0
         self.refusing = False
         self._error_status = 503
         self._error_count: int | None = None
         self._error_until: float | None = None
+
+    def apply_latency(self, method: str, kind: str) -> None:
+        """The latency model: every request `latency_ms`, reads `read_ms` more; writes (edits, poster uploads)
+        `write_ms` / `poster_ms` more, one at a time, as PMS's one database writer serialises them."""
+        if self.latency_ms > 0:
+            time.sleep(self.latency_ms / 1000)
+        cost = self.poster_ms if kind == "poster" else self.write_ms if method in ("PUT", "POST", "DELETE") else 0
+        if cost > 0:
+            with self._writer:
+                time.sleep(cost / 1000)
+                self.write_busy_s += cost / 1000
+        elif self.read_ms > 0 and method == "GET":
+            time.sleep(self.read_ms / 1000)
 
     def listing_delay(self, items: int) -> None:
         if self.listing_item_ms > 0:
@@ -92,6 +108,7 @@ class Faults:
                 if self._error_until is not None:
                     remaining_s = round(self._error_until - time.monotonic(), 3)
                 window = {"status": self._error_status, "count": self._error_count or None, "seconds": remaining_s}
-        return {"latency_ms": self.latency_ms, "listing_item_ms": self.listing_item_ms, "error_window": window,
+        return {"latency_ms": self.latency_ms, "listing_item_ms": self.listing_item_ms, "read_ms": self.read_ms,
+                "write_ms": self.write_ms, "poster_ms": self.poster_ms, "error_window": window,
                 "unauthorized": self.unauthorized,
                 "slow_body_s": self.slow_body_s, "refusing_connections": self.refusing}

@@ -8,7 +8,6 @@ has its answer can trust the counters.
 from __future__ import annotations
 
 import hashlib
-import time
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from simulators import dataset
@@ -27,7 +26,8 @@ class PlexSimulator:
     """A simulated Plex Media Server on 127.0.0.1, built from simulators.dataset (same seed/n as the Stash one)."""
 
     def __init__(self, scenes: int = 200, seed: int = 1, token: str = DEFAULT_TOKEN, latency_ms: int = 0,
-                 port: int = 0, listing_item_ms: float = 0.0, max_request_line: int = 0) -> None:
+                 port: int = 0, listing_item_ms: float = 0.0, max_request_line: int = 0, read_ms: float = 0.0,
+                 write_ms: float = 0.0, poster_ms: float = 0.0) -> None:
         self.token = token
         # PMS itself has no documented limit; servers and proxies in front of it refuse request lines near 8 KB
         # with 414 (0 = no limit, as a bare PMS).
@@ -39,6 +39,7 @@ class PlexSimulator:
         self.faults = Faults(self._listener.close, self._listener.open)
         self.faults.latency_ms = latency_ms
         self.faults.listing_item_ms = listing_item_ms
+        self.faults.read_ms, self.faults.write_ms, self.faults.poster_ms = read_ms, write_ms, poster_ms
         self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS", self.faults.listing_delay)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -77,6 +78,7 @@ class PlexSimulator:
 
     def reset_counts(self) -> None:
         self.stats.reset()
+        self.faults.write_busy_s = 0.0
 
     def edit_count(self, rating_key: int) -> int:
         """Edit PUTs that touched the item (multi-item PUTs count once per item)."""
@@ -89,6 +91,7 @@ class PlexSimulator:
     def stats_json(self) -> dict:
         data = self.stats.to_json()
         data["faults"] = self.faults.to_json()
+        data["write_busy_s"] = round(self.faults.write_busy_s, 3)
         with self.library.lock:
             data["items"] = len(self.library.items)
             data["pending"] = len(self.library.pending)
@@ -126,8 +129,7 @@ class PlexSimulator:
         path = unquote(parts.path)
         if path.startswith("/_sim/"):
             return control.handle(self, method, path, parts.query, body)
-        if self.faults.latency_ms > 0:
-            time.sleep(self.faults.latency_ms / 1000)
+        self.faults.apply_latency(method, classify(method, path))
         if self.max_request_line and len(f"{method} {target} HTTP/1.1") > self.max_request_line:
             self.stats.record(method, target, 414, classify(method, path), [], False)
             return Reply(414, "text/html", render.html_error(414, "Request-URI Too Long").encode("utf-8"), 0.0)
