@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -28,7 +29,7 @@ from store import Store, meta
 from store.dedup import EnqueueRequest
 from store.lease import owner_id
 from store.vocab import ErrorClass, Reason
-from worker.batch import Tally, run_batch
+from worker.batch import Tally, fetch_scenes, run_batch
 from worker.context import Context, open_context
 from worker.spawn import SPAWN_WINDOW_S, drainer_needed
 
@@ -145,6 +146,18 @@ class Drainer:
             report.fail(user_message(exc))
 
     def _drain(self, report: DrainReport) -> None:
+        """The loop. The next batch is claimed and its scenes fetched from Stash (in a helper thread) while the
+        current one is pushed to Plex, so Plex never waits on Stash between batches; a batch claimed ahead and
+        not run goes back to the queue on the way out."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stash2plex-prefetch") as prefetcher:
+            ahead: list = []
+            try:
+                self._drain_batches(report, prefetcher, ahead)
+            finally:
+                for jobs, _ in ahead:
+                    self.ctx.store.queue.release(jobs)
+
+    def _drain_batches(self, report: DrainReport, prefetcher: ThreadPoolExecutor, ahead: list) -> None:
         ctx, timings = self.ctx, self.timings
         idle_since: Optional[float] = None
         while not self.stop.is_set():
@@ -160,13 +173,18 @@ class Drainer:
                 log.warning("Stash2Plex drainer lost its lease; stopping")
                 report.stopped_early = "another drainer took the lease over"
                 return
-            jobs = ctx.store.queue.claim(ctx.settings.batch_size)
+            jobs, fetched = ahead.pop() if ahead else (ctx.store.queue.claim(ctx.settings.batch_size), None)
             if jobs:
                 idle_since = None
+                following = ctx.store.queue.claim(ctx.settings.batch_size)
+                if following:
+                    ahead.append((following, prefetcher.submit(fetch_scenes, ctx.thread_stash(), following)))
                 try:
-                    run_batch(ctx, jobs, report.tally)
+                    run_batch(ctx, jobs, report.tally, fetched)
                 except PlexDown:
-                    continue  # the batch went back to the queue and the breaker counted it: waited out above
+                    while ahead:  # waited out above; the batch went back to the queue, and so does the next
+                        ctx.store.queue.release(ahead.pop()[0])
+                    continue
                 if ctx.store.meta.claim_if_due(meta.LAST_QUEUE_PRUNE, PRUNE_INTERVAL_S, time.time()):
                     ctx.store.queue.prune()
                 continue

@@ -69,11 +69,10 @@ def test_the_heartbeat_keeps_the_lease_through_batches_longer_than_its_ttl(world
     finally:
         stop.set()
         intruder.join()
-    assert bool(won) is taken_over
-    if taken_over:
-        assert report.stopped_early == "another drainer took the lease over"
-    else:
-        assert report.tally.counts == {SceneStatus.SYNCED: 6}
+    if taken_over:  # the intruder got in while the drainer ran, and the drainer stopped as fenced
+        assert won and report.stopped_early == "another drainer took the lease over"
+    else:  # (the intruder may take the lease once it is released: that is no takeover)
+        assert report.stopped_early is None and report.tally.counts == {SceneStatus.SYNCED: 6}
 
 
 def test_a_stop_request_ends_the_drain_after_the_current_batch(world) -> None:
