@@ -20,6 +20,7 @@ from plex.errors import PlexDown, PlexNotFound, PlexUnauthorized
 from plex.sections import SectionInfo
 from plugin.settings import Settings, load_settings
 from stash.client import Cover, ScenePage
+from stash.scene import SceneMetadata
 from store import Store
 from store.index import PlexItemRecord, PlexPart
 from worker.context import Context
@@ -42,6 +43,13 @@ def scene(scene_id: int, title: str = "", path: str | None = None, size: int = 1
         "performers": [{"id": str(i), "name": n} for i, n in enumerate(performers)],
         "tags": [{"id": str(i), "name": n} for i, n in enumerate(tags)],
     }
+
+
+def metadata(**fields) -> SceneMetadata:
+    """A `SceneMetadata` (the production type plex.fields reads) with neutral values for what is not given."""
+    base = dict(scene_id=1, title="", details="", studio=None, performers=(), tags=(), date=None, rating100=None,
+                updated_at=T0, files=(), cover_url=None)
+    return SceneMetadata(**{**base, **fields})
 
 
 class FakeStash:

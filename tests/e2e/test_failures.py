@@ -281,14 +281,7 @@ def test_a_full_disk_is_a_clear_error_and_half_writes_nothing(tmp_path):
                       capture_output=True).returncode != 0:
         pytest.skip("needs to mount a small tmpfs (root on Linux) to fill a disk for real")
     try:
-        data = disk / "data"
-        data.mkdir()
-        conn = sqlite3.connect(data / "stash2plex.sqlite3")  # a drainer elsewhere: none is spawned
-        conn.execute("CREATE TABLE drainer_lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, "
-                     "pid INTEGER, heartbeat REAL NOT NULL, expires_at REAL NOT NULL)")
-        conn.execute("INSERT INTO drainer_lease VALUES (1, 'elsewhere:1:1', 1, 0, 9e12)")
-        conn.commit()
-        conn.close()
+        data = _data_with_a_drainer_elsewhere(disk / "data")
         first = _hook_process(data, 1)
         assert first.returncode == 0, first.stderr
         filler = disk / "filler"
@@ -317,6 +310,15 @@ def test_a_full_disk_is_a_clear_error_and_half_writes_nothing(tmp_path):
         subprocess.run(["umount", str(disk)], capture_output=True)
 
 
+def _data_with_a_drainer_elsewhere(data: Path) -> Path:
+    """A data folder whose lease a live drainer on another host holds, so hooks run here spawn none."""
+    from store import Store
+
+    with Store(data / "stash2plex.sqlite3") as store:
+        assert store.lease.acquire("elsewhere:1:1", 9e9)
+    return data
+
+
 def _hook_process(data, scene_id: int) -> subprocess.CompletedProcess:
     """A hook run as Stash runs it."""
     stdin = json.dumps({"server_connection": {"Scheme": "http", "Host": "127.0.0.1", "Port": 9},
@@ -328,14 +330,7 @@ def _hook_process(data, scene_id: int) -> subprocess.CompletedProcess:
 
 def test_a_hook_with_megabytes_of_input_queues_normally(tmp_path):
     """Identify sends the cover image inside the hook's input: several megabytes of stdin."""
-    data = tmp_path / "data"
-    data.mkdir()
-    conn = sqlite3.connect(data / "stash2plex.sqlite3")  # a drainer elsewhere: none is spawned
-    conn.execute("CREATE TABLE drainer_lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, "
-                 "pid INTEGER, heartbeat REAL NOT NULL, expires_at REAL NOT NULL)")
-    conn.execute("INSERT INTO drainer_lease VALUES (1, 'elsewhere:1:1', 1, 0, 9e12)")
-    conn.commit()
-    conn.close()
+    data = _data_with_a_drainer_elsewhere(tmp_path / "data")
     cover = "data:image/jpeg;base64," + "A" * 6_000_000
     stdin = json.dumps({"server_connection": {"Scheme": "http", "Host": "127.0.0.1", "Port": 9},
                         "args": {"hookContext": {"id": 3, "type": "Scene.Update.Post",

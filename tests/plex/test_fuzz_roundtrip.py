@@ -4,8 +4,6 @@ and case-insensitively repeated names dropped, a blank title not sent)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,23 +11,13 @@ from hypothesis import strategies as st
 from plex.client import connect
 from plex.fields import desired_fields, field_hashes
 from plex.push import build_edit_params, edit, read_item
+from tests.fakes import metadata
 
 pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
 
 RATING_KEY, SECTION = 10001, 1
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=300)  # every plane, controls, RTL marks
 _NAME = st.one_of(_TEXT, st.sampled_from(["a,b", "A & B", "x=y", "100%", "#1", "[x]", "a]b[", " padded ", ""]))
-
-
-@dataclass(frozen=True)
-class Scene:
-    title: str
-    details: str
-    studio: str | None
-    performers: tuple
-    tags: tuple
-    date: str | None
-    rating100: int | None
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +35,8 @@ def plex_pair():
        rating=st.one_of(st.none(), st.integers(1, 100)))
 def test_any_metadata_arrives_exactly_as_normalised(plex_pair, title, details, studio, performers, tags, date, rating):
     _sim, plex = plex_pair
-    scene = Scene(title, details, studio, tuple(performers), tuple(tags), date, rating)
+    scene = metadata(title=title, details=details, studio=studio, performers=tuple(performers), tags=tuple(tags),
+                     date=date, rating100=rating)
     fields = desired_fields(scene)
     current = read_item(plex, RATING_KEY)["collections"]  # all earlier examples' studios: this test's own
     edit(plex, RATING_KEY, SECTION, build_edit_params(fields, set(fields), current, current))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 import pytest
 
@@ -17,8 +17,9 @@ from plex.path_map import infer
 from plex.push import build_edit_params, edit, read_item, upload_poster
 from plex.sections import find_by_file, iter_section_items, list_sections
 from simulators import dataset
-from stash.scene import normalise_date, to_metadata
+from stash.scene import SceneMetadata, normalise_date, to_metadata
 from store import Store
+from tests.fakes import metadata
 
 pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
 
@@ -26,19 +27,6 @@ SCENES = 300
 SEED = 11
 SECTION = 1
 KEY_BASE = 10000
-
-
-@dataclass(frozen=True)
-class Scene:
-    """The attributes plex.fields reads from stash.scene.SceneMetadata."""
-
-    title: str
-    details: str
-    studio: str | None
-    performers: tuple
-    tags: tuple
-    date: str | None
-    rating100: int | None
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +46,19 @@ def plex(sim):
     return server
 
 
-def scene_of(library, scene_id: int, **changes) -> Scene:
+def scene_of(library, scene_id: int, **changes) -> SceneMetadata:
     raw = library.scenes[str(scene_id)]
-    scene = Scene(
+    scene = metadata(
         title=raw["title"], details=raw["details"],
         studio=library.studios[raw["studio_id"]]["name"] if raw["studio_id"] else None,
         performers=tuple(library.performers[p]["name"] for p in raw["performer_ids"]),
         tags=tuple(library.tags[t]["name"] for t in raw["tag_ids"]),
         date=normalise_date(raw["date"]), rating100=raw["rating100"],
     )
-    return Scene(**{**scene.__dict__, **changes})
+    return dataclasses.replace(scene, **changes)
 
 
-def sync(plex, scene: Scene, rk: int, last_hashes=None, previous_collections=()):
+def sync(plex, scene: SceneMetadata, rk: int, last_hashes=None, previous_collections=()):
     """What the worker does for one item: desired state, diff, read the item only for collections, one PUT."""
     fields = desired_fields(scene)
     hashes = field_hashes(fields)
@@ -144,7 +132,7 @@ def test_empty_stash_values_clear_plex_but_not_title(library, sim, plex):
     scene = scene_of(library, sid)
     hashes, _ = sync(plex, scene, rk)
     sim.user_edit(rk, collections=[scene.studio, "Keep Me"])
-    empty = Scene(title="", details="", studio=None, performers=(), tags=(), date=None, rating100=None)
+    empty = metadata()
     sync(plex, empty, rk, hashes, previous_collections=[scene.studio])
     state = sim.item(rk)
     assert state.title == scene.title
