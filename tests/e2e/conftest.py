@@ -6,6 +6,9 @@ Stash does (stdin JSON, hooks waited for), and the plugin reaches both simulator
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -114,7 +117,26 @@ def make_env(tmp_path, make_stash_sim, make_plex_sim) -> Callable[..., Env]:
 
     yield make
     for env in made:
+        stop_plugin_processes(env)
         assert_no_secret_anywhere(env)
+
+
+def stop_plugin_processes(env: Env) -> None:
+    """A detached drainer outlives the test that started it (one waiting out a Plex that is gone would wait for
+    hours): SIGTERM asks it to stop after its batch, as a real shutdown would; SIGKILL if it does not."""
+    from bench.rss import plugin_pids
+
+    marker = str(env.stash.host.plugins["Stash2Plex"].dir) if "Stash2Plex" in env.stash.host.plugins else None
+    if marker is None:
+        return
+    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        pids = plugin_pids(marker)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), sig)
+        deadline = time.monotonic() + wait_s
+        while plugin_pids(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def assert_no_secret_anywhere(env: Env) -> None:
