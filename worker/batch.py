@@ -96,11 +96,11 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
         library = ctx.library()
         scenes = fetched.result() if fetched is not None else fetch_scenes(ctx.stash, jobs)
         states = ctx.store.scenes.get_many([j.scene_id for j in jobs])
-        fetched = [(job, to_metadata(scenes[job.scene_id])) for job in jobs if job.scene_id in scenes]
+        existing = [(job, to_metadata(scenes[job.scene_id])) for job in jobs if job.scene_id in scenes]
         # One commit for the batch: per-scene durable commits were most of a Sync All's time.
-        ctx.store.queue.record_fetched((job.scene_id, scene.updated_at) for job, scene in fetched)
+        ctx.store.queue.record_fetched((job.scene_id, scene.updated_at) for job, scene in existing)
         toggles = library.toggles()
-        plans = [plan_scene(ctx, library, toggles, scene, states.get(job.scene_id), job) for job, scene in fetched]
+        plans = [plan_scene(ctx, library, toggles, scene, states.get(job.scene_id), job) for job, scene in existing]
     except PluginError as exc:
         ctx.store.queue.release(jobs)
         if isinstance(exc, PlexDown):
