@@ -28,7 +28,13 @@ def _dispatch(plugin_input) -> str:
         from plugin.paths import data_dir, drainer_log_path
 
         log.log_to_file(drainer_log_path(data_dir(plugin_input.server.plugin_dir)))  # before any heavy import
-        ensure_runtime(plugin_input.server.plugin_dir)
+        try:
+            ensure_runtime(plugin_input.server.plugin_dir)
+        except PluginError as exc:
+            from worker.spawn import remember_failure  # standard library only
+
+            remember_failure(plugin_input, exc.message)
+            raise
         from worker.drainer import run_detached
 
         return run_detached(plugin_input)

@@ -23,7 +23,6 @@ from typing import Callable, Optional
 from plex.errors import PlexDown
 from plugin import log
 from plugin.errors import PluginError, user_message
-from plugin.paths import data_dir, db_path
 from reconciliation.engine import run_reconcile
 from store import Store, meta
 from store.dedup import EnqueueRequest
@@ -31,7 +30,7 @@ from store.lease import owner_id
 from store.vocab import ErrorClass, Reason
 from worker.batch import Tally, fetch_scenes, run_batch
 from worker.context import Context, open_context
-from worker.spawn import SPAWN_WINDOW_S, drainer_needed
+from worker.spawn import SPAWN_WINDOW_S, drainer_needed, remember_failure
 
 PRUNE_INTERVAL_S = 3600.0  # acked rows are history only (dedup lives in scene_state)
 RENAME_CHUNK = 500
@@ -267,7 +266,7 @@ def run_detached(plugin_input) -> str:
     try:
         ctx = open_context(plugin_input, log_file=True)
     except Exception as exc:
-        _remember_failure(plugin_input, user_message(exc))
+        remember_failure(plugin_input, user_message(exc))
         raise
     try:
         report = Drainer(ctx, linger=True).run()
@@ -281,12 +280,3 @@ def run_detached(plugin_input) -> str:
         log.error(f"Stash2Plex drainer stopped: {report.error}; the queued scenes wait for the next edit or task")
     log.info(f"Stash2Plex drainer done: {report.tally.summary()}")
     return report.tally.summary()
-
-
-def _remember_failure(plugin_input, message: str) -> None:
-    """Best effort: the failure may be the database itself."""
-    try:
-        with Store(db_path(data_dir(plugin_input.server.plugin_dir))) as store:
-            store.meta.record_failure(message, time.time())
-    except Exception:  # noqa: BLE001 - the original failure is the one to report
-        log.error(traceback.format_exc())

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from plugin.paths import data_dir, drainer_log_path
+from plugin.paths import data_dir, db_path, drainer_log_path
 from store import Store, meta
 
 ENTRY_POINT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stash2Plex.py")
@@ -40,6 +40,16 @@ def ensure_drainer(store: Store, plugin_input, now: float | None = None, force: 
         return False
     spawn_drainer(plugin_input)
     return True
+
+
+def remember_failure(plugin_input, message: str) -> None:
+    """Stores why a detached drainer could not run, for the next hook, Queue Status and Health Check to show.
+    Best effort: the failure may be the database itself (then the drainer's log has it)."""
+    try:
+        with Store(db_path(data_dir(plugin_input.server.plugin_dir))) as store:
+            store.meta.record_failure(message, time.time())
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        pass
 
 
 def spawn_drainer(plugin_input) -> None:
