@@ -177,7 +177,9 @@ class Drainer:
                 idle_since = None
                 following = ctx.store.queue.claim(ctx.settings.batch_size)
                 if following:
-                    ahead.append((following, prefetcher.submit(fetch_scenes, ctx.thread_stash(), following)))
+                    # thread_stash() inside the helper thread: a Stash client (a requests.Session) per thread.
+                    ahead.append((following, prefetcher.submit(
+                        lambda batch=following: fetch_scenes(ctx.thread_stash(), batch))))
                 try:
                     run_batch(ctx, jobs, report.tally, fetched)
                 except PlexDown:
