@@ -1,16 +1,17 @@
 """Which hook firings change something Plex shows.
 
-Stash fires Scene.Update.Post for play counts, O-counter, organized flags and resume times too; those
-change nothing in Plex, and skipping them keeps bulk edits from flooding the queue. A firing without
+Stash fires Scene.Update.Post for play counts, O-counter, URLs and codes too; those change nothing in Plex,
+and skipping them keeps bulk edits from flooding the queue. A firing without
 inputFields (a scan, or a scene created by a scan) may have changed the files, so it always counts.
 """
 
 from __future__ import annotations
 
-# SceneUpdateInput keys whose change reaches Plex: the synced fields, the cover, and which file is primary.
+# SceneUpdateInput keys whose change reaches Plex: the synced fields, the cover, which file is primary, and what
+# the scope settings look at (marking a scene organized or identifying it brings it into scope).
 SCENE_FIELDS_PLEX_SHOWS = frozenset({
     "title", "details", "date", "rating100", "studio_id", "performer_ids", "tag_ids", "cover_image",
-    "primary_file_id",
+    "primary_file_id", "director", "organized", "stash_ids",
 })
 
 # A rename is the only change of a performer, tag or studio that Plex shows (as an actor, genre, studio); a

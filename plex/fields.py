@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping, Optional
 
 from plex.push import cut_to_fit
 
-TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt")
-LIST_FIELDS = ("genres", "actors", "collections")
+TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt", "contentRating")
+LIST_FIELDS = ("genres", "actors", "collections", "directors")
 FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
 
 
@@ -33,14 +33,17 @@ class SyncToggles:
     tags: bool = True
     performers: bool = True
     collection: bool = True
+    director: bool = True
+    parent_studio: bool = False
+    content_rating: str = ""  # empty: Plex's own is left alone
     summary_bytes: Optional[int] = None
 
     @classmethod
     def from_settings(cls, settings: Any, summary_bytes: Optional[int] = None) -> SyncToggles:
-        """Reads `sync_<name>` attributes; a missing one keeps the default (on)."""
-        names = [name for name in cls.__dataclass_fields__ if name != "summary_bytes"]
-        return cls(**{name: bool(getattr(settings, f"sync_{name}", True)) for name in names},
-                   summary_bytes=summary_bytes)
+        """Reads the `sync_<name>` switches (a missing one keeps its default) and content_rating."""
+        switches = {name: bool(getattr(settings, f"sync_{name}", field.default))
+                    for name, field in cls.__dataclass_fields__.items() if isinstance(field.default, bool)}
+        return cls(**switches, content_rating=getattr(settings, "content_rating", ""), summary_bytes=summary_bytes)
 
 
 def clean_text(value: Optional[str]) -> str:
@@ -75,7 +78,8 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
     """The Plex fields the scene dictates: only toggled-on fields, and no title when Stash's is blank.
 
     `scene` is a `stash.scene.SceneMetadata` (or anything with its attributes: title, details, studio,
-    performers, tags, date, rating100).
+    studio_parent, performers, tags, date, rating100, director). The collections are the studio's and, when
+    chosen, its parent's: the ones this plugin added, replaced without touching the user's own.
     """
     fields: dict[str, Any] = {}
     title = clean_text(scene.title).strip()
@@ -95,8 +99,13 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
         fields["genres"] = clean_list(scene.tags)
     if toggles.performers:
         fields["actors"] = clean_list(scene.performers)
-    if toggles.collection:
-        fields["collections"] = (studio,) if studio else ()
+    parent = clean_text(scene.studio_parent).strip() if toggles.parent_studio else ""
+    if toggles.collection or toggles.parent_studio:
+        fields["collections"] = clean_list([studio if toggles.collection else "", parent])
+    if toggles.director:
+        fields["directors"] = clean_list([scene.director])
+    if toggles.content_rating:
+        fields["contentRating"] = toggles.content_rating
     return fields
 
 

@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element
 from plex.path_map import normalise_path
 
 # Element name in PMS XML -> our field name.
-_TAG_ELEMENTS = (("Genre", "genres"), ("Role", "actors"), ("Collection", "collections"))
+_TAG_ELEMENTS = (("Genre", "genres"), ("Role", "actors"), ("Collection", "collections"), ("Director", "directors"))
 
 
 def to_int(value: Optional[str]) -> Optional[int]:
@@ -61,6 +61,7 @@ def video_fields(video: Element, full: bool) -> dict:
         "studio": video.get("studio") or "",
         "originallyAvailableAt": video.get("originallyAvailableAt") or "",
         "userRating": to_float(video.get("userRating")),
+        "contentRating": video.get("contentRating") or "",
     }
     for element, name in _TAG_ELEMENTS:
         fields[name] = [t.get("tag") or "" for t in video.iterfind(element)]

@@ -25,8 +25,9 @@ _SCALARS = {
     "studio": "studio",
     "originallyAvailableAt": "originallyAvailableAt",
     "userRating": "userRating",
+    "contentRating": "contentRating",
 }
-_TAGS = {"genres": "genre", "actors": "actor", "collections": "collection"}
+_TAGS = {"genres": "genre", "actors": "actor", "collections": "collection", "directors": "director"}
 
 
 def _list_params(tag: str, values: Sequence[str]) -> dict[str, str]:

@@ -40,6 +40,12 @@ class Settings:
     sync_tags: bool = True
     sync_collection: bool = True
     sync_poster: bool = True
+    sync_director: bool = True
+    sync_parent_studio: bool = False
+    content_rating: str = ""
+    only_organized: bool = False
+    skip_tags: Tuple[str, ...] = ()
+    require_stash_id: bool = False
     obfuscate_paths: bool = False
     reconcile_interval: Optional[int] = 3600
     reconcile_scope: str = "recent"
@@ -192,10 +198,19 @@ def _token(value: Any, _notes: List[str]) -> Optional[str]:
     return text or None
 
 
-def _libraries(value: Any, _notes: List[str]) -> Tuple[str, ...]:
+def _comma_list(what: str) -> Callable[[Any, List[str]], Tuple[str, ...]]:
+    def parse(value: Any, _notes: List[str]) -> Tuple[str, ...]:
+        if not isinstance(value, str):
+            raise _Invalid(f"is not a comma-separated list of {what}")
+        return tuple(name.strip() for name in value.split(",") if name.strip())
+
+    return parse
+
+
+def _text(value: Any, _notes: List[str]) -> str:
     if not isinstance(value, str):
-        raise _Invalid("is not a comma-separated list of library names")
-    return tuple(name.strip() for name in value.split(",") if name.strip())
+        raise _Invalid("is not text")
+    return value.strip()
 
 
 def _interval(value: Any, _notes: List[str]) -> Optional[int]:
@@ -262,7 +277,9 @@ def parse_pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
 _PARSERS: Dict[str, Callable[[Any, List[str]], Any]] = {
     "plex_url": _plex_url,
     "plex_token": _token,
-    "plex_library": _libraries,
+    "plex_library": _comma_list("library names"),
+    "skip_tags": _comma_list("tag names"),
+    "content_rating": _text,
     "max_retries": _int_in(0, 20),
     "reconcile_interval": _interval,
     "reconcile_scope": _scope,

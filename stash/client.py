@@ -28,7 +28,8 @@ _MAX_ERROR_CHARS = 400
 _ENTITY_FILTERS = {
     "performer": lambda ids: {"performers": {"value": ids, "modifier": "INCLUDES"}},
     "tag": lambda ids: {"tags": {"value": ids, "modifier": "INCLUDES", "depth": 0}},
-    "studio": lambda ids: {"studios": {"value": ids, "modifier": "INCLUDES", "depth": 0}},
+    # depth 1: a parent studio's name reaches its children's scenes (sync_parent_studio).
+    "studio": lambda ids: {"studios": {"value": ids, "modifier": "INCLUDES", "depth": 1}},
 }
 
 

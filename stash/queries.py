@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Dict
 
 # Inlined rather than a named fragment: every server we talk to (Stash, the simulator, proxies) handles it.
-SCENE_FIELDS = """id title details date rating100 updated_at created_at
+SCENE_FIELDS = """id title details date rating100 director organized updated_at created_at
       files { path size duration }
       paths { screenshot }
-      studio { id name }
+      stash_ids { stash_id }
+      studio { id name parent_studio { name } }
       performers { id name }
       tags { id name }"""
 

@@ -31,11 +31,16 @@ class SceneMetadata:
     updated_at: str
     files: Tuple[SceneFile, ...]
     cover_url: Optional[str]
+    director: str = ""
+    studio_parent: Optional[str] = None
+    organized: bool = False
+    has_stash_id: bool = False
 
 
 def to_metadata(scene: dict) -> SceneMetadata:
     """Builds SceneMetadata from a findScene(s) result; unknown or missing fields get neutral values."""
     studio = scene.get("studio") or {}
+    parent = studio.get("parent_studio") or {}
     paths = scene.get("paths") or {}
     return SceneMetadata(
         scene_id=int(scene["id"]),
@@ -49,6 +54,10 @@ def to_metadata(scene: dict) -> SceneMetadata:
         updated_at=scene.get("updated_at") or "",
         files=tuple(_file(f) for f in scene.get("files") or () if isinstance(f, dict) and f.get("path")),
         cover_url=paths.get("screenshot") or None,
+        director=scene.get("director") or "",
+        studio_parent=parent.get("name") or None,
+        organized=bool(scene.get("organized")),
+        has_stash_id=any(isinstance(s, dict) and s.get("stash_id") for s in scene.get("stash_ids") or ()),
     )
 
 

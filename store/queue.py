@@ -16,7 +16,7 @@ from store import ackqueue, dedup
 from store.dead_letters import cap_message, insert_dead_letter
 from store.dedup import EnqueueRequest, EnqueueResult
 from store.txn import retry_locked, write_txn
-from store.vocab import IN_STEP, OUTCOMES, ErrorClass, Reason, SceneStatus
+from store.vocab import OUTCOMES, SETTLED, ErrorClass, Reason, SceneStatus
 
 
 class Job(Record):
@@ -105,7 +105,7 @@ class Queue:
                 values["plex_keys"] = json.dumps([int(k) for k in outcome.plex_keys])
             updated_at = outcome.updated_at or fetched
             epoch = try_parse_instant(updated_at)
-            if outcome.status in IN_STEP and epoch is not None and (synced_epoch is None or epoch >= synced_epoch):
+            if outcome.status in SETTLED and epoch is not None and (synced_epoch is None or epoch >= synced_epoch):
                 values.update(last_synced_updated_at=updated_at, last_synced_epoch=epoch, synced_at=now)
                 if outcome.content_hash is not None:
                     values["content_hash"] = outcome.content_hash

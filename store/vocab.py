@@ -25,12 +25,16 @@ class SceneStatus(_Word):
     AMBIGUOUS = "ambiguous"  # several Plex items could be the scene; not guessed
     RETRYING = "retrying"  # a retry is scheduled at `next_attempt_at`
     DEAD = "dead"  # given up: a dead letter says why
+    OUT_OF_SCOPE = "out_of_scope"  # left as it is in Plex by the user's scope settings (last_error says which)
 
 
 # Outcomes after which the scene's Plex items hold what Stash had at the fetched `updated_at`.
 IN_STEP = (SceneStatus.SYNCED, SceneStatus.UNCHANGED)
 # Outcomes a job can end with (QUEUED, RETRYING and DEAD are set by the queue itself).
-OUTCOMES = (SceneStatus.SYNCED, SceneStatus.UNCHANGED, SceneStatus.NOT_FOUND, SceneStatus.AMBIGUOUS)
+OUTCOMES = (SceneStatus.SYNCED, SceneStatus.UNCHANGED, SceneStatus.NOT_FOUND, SceneStatus.AMBIGUOUS,
+            SceneStatus.OUT_OF_SCOPE)
+# Outcomes that settle the scene as of the fetched updated_at and content hash (bulk requests are then dropped).
+SETTLED = (*IN_STEP, SceneStatus.OUT_OF_SCOPE)
 
 
 class ErrorClass(_Word):

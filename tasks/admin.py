@@ -12,7 +12,7 @@ from plugin.paths import foreign_files
 from stash.scene import to_metadata
 from store import meta
 from tasks.sync import drain_foreground
-from worker.batch import plan_scene
+from worker.batch import plan_scene, scope_group, scope_rule
 from worker.context import Context
 
 EXAMPLES = 5
@@ -98,6 +98,10 @@ def dry_run(ctx: Context) -> str:
     for page in ctx.stash.scene_pages(per_page=PAGE_SIZE):
         states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)
         for scene in map(to_metadata, page.scenes):
+            rule = scope_rule(ctx.settings, scene)
+            if rule is not None:
+                found_as[f"out of scope ({scope_group(rule)})"] += 1
+                continue
             plan = plan_scene(ctx, library, toggles, scene, states.get(scene.scene_id))
             if plan.found.status != "matched":
                 found_as[plan.found.status] += 1

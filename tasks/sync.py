@@ -12,7 +12,7 @@ from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
 from store.vocab import ErrorClass, Reason, SceneStatus
-from worker.batch import Tally
+from worker.batch import Tally, scope_group
 from worker.context import Context
 from worker.drainer import Drainer
 from worker.spawn import ensure_drainer
@@ -64,9 +64,13 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
     drain_foreground(ctx, ctx.store.queue.pending_count())
     counts = outcomes(ctx, seen_ids, started)
+    left_out = {rule: n for rule, n in sorted(counts.items()) if rule.startswith("out of scope: ")}
     return (f"{name}: {counts['synced']} synced, {counts['unchanged']} unchanged, {counts['not_found']} not in Plex, "
             f"{counts['ambiguous']} ambiguous, {counts['failed']} failed"
-            + (f", {counts['pending']} still queued" if counts["pending"] else ""))
+            + (f", {counts['pending']} still queued" if counts["pending"] else "")
+            + (f", {sum(left_out.values())} out of scope ("
+               + ", ".join(f"{rule[len('out of scope: '):]} {n}" for rule, n in left_out.items()) + ")"
+               if left_out else ""))
 
 
 def outcomes(ctx: Context, scene_ids: list[int], started: float) -> Counter:
@@ -84,6 +88,8 @@ def outcomes(ctx: Context, scene_ids: list[int], started: float) -> Counter:
             status = "not_found" if state and state.error_class == ErrorClass.NOT_FOUND else "pending"
         elif state.status == SceneStatus.DEAD:
             status = "failed"
+        elif state.status == SceneStatus.OUT_OF_SCOPE:
+            status = f"out of scope: {scope_group(state.last_error)}"
         elif state.status == SceneStatus.SYNCED and (state.synced_at or 0) < started:
             status = "unchanged"
         else:

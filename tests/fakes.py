@@ -32,11 +32,12 @@ LISTING_TAG_LIMIT = 2  # PMS listings show only the first few tags of each kind
 def scene(scene_id: int, title: str = "", path: str | None = None, size: int = 1000, updated_at: str = T0,
           studio: str | None = "Studio", tags: Sequence[str] = ("Tag",), performers: Sequence[str] = ("Ava",),
           details: str = "", date: str | None = "2024-01-02", rating100: int | None = 80,
-          cover: bool = True) -> dict:
+          cover: bool = True, organized: bool = True, director: str = "") -> dict:
     """A scene as `findScenes` answers it."""
     return {
         "id": str(scene_id), "title": title or f"Scene {scene_id}", "details": details, "date": date,
-        "rating100": rating100, "updated_at": updated_at, "created_at": updated_at,
+        "rating100": rating100, "updated_at": updated_at, "created_at": updated_at, "organized": organized,
+        "director": director, "stash_ids": [],
         "files": [{"path": path or f"/data/scene-{scene_id}.mp4", "size": size, "duration": 60.0}],
         "paths": {"screenshot": f"http://stash/scene/{scene_id}/screenshot" if cover else None},
         "studio": {"id": "1", "name": studio} if studio else None,
@@ -110,12 +111,13 @@ class FakeItem:
     parts: list  # (path, size)
     fields: dict = field(default_factory=lambda: {"title": "", "summary": "", "studio": "",
                                                   "originallyAvailableAt": "", "userRating": None, "genres": [],
-                                                  "actors": [], "collections": []})
+                                                  "actors": [], "collections": [], "directors": [],
+                                                  "contentRating": ""})
     locked: set = field(default_factory=set)
     posters: list = field(default_factory=list)
 
 
-_LISTS = {"genre": "genres", "actor": "actors", "collection": "collections"}
+_LISTS = {"genre": "genres", "actor": "actors", "collection": "collections", "director": "directors"}
 
 
 class FakePlex:

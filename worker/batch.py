@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
-from plex.fields import SyncToggles, desired_fields, diff, edited_in_plex, field_hashes
+from plex.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hashes
 from plex.library import PlexLibrary
 from plex.matcher import MATCHED, MatchResult
 from plex.push import MIN_SUMMARY_BYTES, OWN_PUT_SUMMARY_BYTES, build_edit_params, cut_to_fit, encoded_length
@@ -21,7 +21,7 @@ from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashError, StashSource
 from stash.scene import SceneMetadata, to_metadata
-from store.queue import Job
+from store.queue import Job, SyncOutcome
 from store.scenes import SceneState
 from store.vocab import ErrorClass, SceneStatus
 from worker.context import Context
@@ -43,7 +43,9 @@ class Tally:
         shown = ((SceneStatus.SYNCED, "synced"), (SceneStatus.UNCHANGED, "unchanged"), (SceneStatus.NOT_FOUND,
                  "not found"), (SceneStatus.AMBIGUOUS, "ambiguous"), (SceneStatus.RETRYING, "retrying"),
                  (SceneStatus.DEAD, "failed"))
-        return ", ".join(f"{self.counts.get(status, 0)} {label}" for status, label in shown)
+        left_out = self.counts.get(SceneStatus.OUT_OF_SCOPE, 0)
+        return (", ".join(f"{self.counts.get(status, 0)} {label}" for status, label in shown)
+                + (f", {left_out} out of scope" if left_out else ""))
 
 
 @dataclass
@@ -100,7 +102,8 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
         # One commit for the batch: per-scene durable commits were most of a Sync All's time.
         ctx.store.queue.record_fetched((job.scene_id, scene.updated_at) for job, scene in existing)
         toggles = library.toggles()
-        plans = [plan_scene(ctx, library, toggles, scene, states.get(job.scene_id), job) for job, scene in existing]
+        in_scope = [(job, scene) for job, scene in existing if not _left_out(ctx, job, scene, toggles, tally)]
+        plans = [plan_scene(ctx, library, toggles, scene, states.get(job.scene_id), job) for job, scene in in_scope]
     except PluginError as exc:
         ctx.store.queue.release(jobs)
         if isinstance(exc, PlexDown):
@@ -122,6 +125,36 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
     if refused < len(results):
         ctx.store.queue.release([p.job for p in plans[refused:]])
         raise results[refused].error
+
+
+def scope_rule(settings, scene: SceneMetadata) -> Optional[str]:
+    """Which of the user's scope settings leaves the scene out ("not organized", "skip tag <name>",
+    "no StashID"), or None. Out of scope, a scene's Plex items are left as they are and receive no request."""
+    if settings.only_organized and not scene.organized:
+        return "not organized"
+    skipped = {name.casefold() for name in settings.skip_tags}
+    tag = next((t for t in scene.tags if t.casefold() in skipped), None)
+    if tag is not None:
+        return f"skip tag {tag}"
+    if settings.require_stash_id and not scene.has_stash_id:
+        return "no StashID"
+    return None
+
+
+def scope_group(rule: Optional[str]) -> str:
+    """The setting behind a scope rule, for counts ("skip tag Private" -> "skip tags")."""
+    return "skip tags" if (rule or "").startswith("skip tag ") else rule or "?"
+
+
+def _left_out(ctx: Context, job: Job, scene: SceneMetadata, toggles: SyncToggles, tally: Tally) -> bool:
+    """Settles an out-of-scope scene as of what was fetched (so bulk passes drop it until it changes)."""
+    rule = scope_rule(ctx.settings, scene)
+    if rule is not None:
+        digest = content_hash(field_hashes(desired_fields(scene, toggles)))
+        ctx.store.queue.complete(job, SyncOutcome(SceneStatus.OUT_OF_SCOPE, updated_at=scene.updated_at,
+                                                  content_hash=digest, message=rule))
+        tally.add(SceneStatus.OUT_OF_SCOPE)
+    return rule is not None
 
 
 def plan_scene(ctx: Context, library: PlexLibrary, toggles: SyncToggles, scene: SceneMetadata,

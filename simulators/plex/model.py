@@ -86,6 +86,7 @@ class ItemState:
     originally_available_at: str | None
     year: str | None
     user_rating: float | None
+    content_rating: str | None
     genres: list[str]
     actors: list[tuple[str, str | None, str | None]]
     collections: list[str]
@@ -121,6 +122,7 @@ def snapshot(item: Item) -> ItemState:
         tagline=item.fields.get("tagline"),
         originally_available_at=item.fields.get("originallyAvailableAt"),
         year=item.fields.get("year"),
+        content_rating=item.fields.get("contentRating"),
         user_rating=float(rating) if rating else None,
         genres=item.tag_names("genre"),
         actors=[(t.tag, t.role, t.thumb) for t in item.tags.get("actor", [])],

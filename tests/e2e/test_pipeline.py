@@ -104,7 +104,7 @@ def test_edits_reach_plex_without_a_task_and_hooks_never_call_plex(make_env):
 
 def test_edit_of_a_field_plex_does_not_show_queues_nothing(make_env):
     env = make_env(scenes=20, reconcile_interval=0)  # the first invocation would otherwise request a reconcile
-    runs = env.stash.update_scene(3, organized=True)
+    runs = env.stash.update_scene(3, o_counter=4)
     assert [r.output for r in runs] == ["scene 3: no field Plex shows was changed"]
     assert runs[0].exit_code == 0 and runs[0].error is None
     assert queue_rows(env) == 0

@@ -132,3 +132,40 @@ def test_a_drain_longer_than_the_session_keeps_its_stash_session(make_env):
     assert run.wall_time > 3, "the drain did not outlive the first session cookie: nothing shown"
     for scene_id in (i for i in range(1, 61) if dataset.in_plex(str(i))):
         env.assert_in_step(scene_id)
+
+
+_SCOPE = """query { findScenes(filter: {per_page: -1}) { scenes { id organized director files { path }
+  tags { name } studio { name parent_studio { name } } } } }"""
+
+
+def test_richer_fields_and_a_scope_through_the_simulators(make_env):
+    """Director, content rating and the parent studio reach Plex (the user's own collection kept); scenes out of
+    scope (not organized, or tagged to skip) have Plex items that receive no request at all; an unchanged re-sync
+    with every option on writes nothing."""
+    env = make_env(scenes=60, reconcile_interval=0, sync_parent_studio=True, content_rating="XXX",
+                   only_organized=True, skip_tags="Beach")
+    scenes = env.stash.graphql(_SCOPE)["findScenes"]["scenes"]
+    out = [s for s in scenes if not s["organized"] or any(t["name"] == "Beach" for t in s["tags"])]
+    kept = [s for s in scenes if s not in out and dataset.in_plex(s["id"])]
+    assert out and kept
+    mine = env.plex.item_for_stash_path(kept[0]["files"][0]["path"]).rating_key
+    env.plex.user_edit(mine, collections=["My Own"])
+    run = env.task("Sync All Scenes to Plex")
+    assert run.error is None and "out of scope (" in run.output, run.output
+    read = {r.path.split("/library/metadata/")[1].split("/")[0].split("?")[0] for r in env.plex.log
+            if "/library/metadata/" in r.path}
+    for scene in out:
+        item = env.plex.item_for_stash_path(scene["files"][0]["path"])
+        if item is not None:
+            assert env.plex.edit_count(item.rating_key) == 0 and item.poster_uploads == 0, scene["id"]
+            assert str(item.rating_key) not in read, scene["id"]
+    for scene in kept:
+        item = env.plex.item_for_stash_path(scene["files"][0]["path"])
+        assert item.content_rating == "XXX" and item.directors == ([scene["director"]] if scene["director"] else [])
+        studio = scene["studio"] or {}
+        expected = [studio.get("name"), (studio.get("parent_studio") or {}).get("name")]
+        assert [c for c in item.collections if c != "My Own"] == [c for c in expected if c]
+    assert "My Own" in env.plex.item(mine).collections
+    env.plex.reset_counts()
+    assert env.task("Sync All Scenes to Plex").error is None
+    assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0

@@ -25,7 +25,8 @@ def hook_input(hook_type: str, hook_id, fields) -> object:
     ("Scene.Update.Post", ["id", "tag_ids", "rating100"], True),
     ("Scene.Update.Post", ["id", "cover_image"], True),
     ("Scene.Update.Post", ["id", "play_count", "resume_time"], False),
-    ("Scene.Update.Post", ["id", "organized"], False),
+    ("Scene.Update.Post", ["id", "organized"], True),  # may bring the scene into scope (only_organized)
+    ("Scene.Update.Post", ["id", "code", "urls"], False),
     ("Scene.Update.Post", [], True),  # a scan: the files may have changed
     ("Scene.Create.Post", [], True),
 ])

@@ -25,6 +25,8 @@ class Scene:
     rating100: int | None = 80
     files: tuple = field(default=())
     cover_url: str | None = None
+    director: str = ""
+    studio_parent: str | None = None
 
 
 def test_full_scene_maps_every_field():
@@ -38,7 +40,18 @@ def test_full_scene_maps_every_field():
         "genres": ("Outdoor", "Q&A"),
         "actors": ("Ava Stone", "Leo Vale"),
         "collections": ("Blue Fern",),
+        "directors": (),
     }
+
+
+def test_director_parent_studio_and_content_rating_when_chosen():
+    scene = Scene(director="J. Doe", studio_parent="Fern Group")
+    fields = desired_fields(scene, SyncToggles(parent_studio=True, content_rating="XXX"))
+    assert fields["directors"] == ("J. Doe",) and fields["contentRating"] == "XXX"
+    assert fields["collections"] == ("Blue Fern", "Fern Group")
+    assert desired_fields(scene, SyncToggles(collection=False, parent_studio=True))["collections"] == ("Fern Group",)
+    assert "directors" not in desired_fields(scene, SyncToggles(director=False))
+    assert "contentRating" not in desired_fields(scene)  # empty: Plex's own rating is left alone
 
 
 def test_empty_values_clear_but_empty_title_is_left_alone():
@@ -53,7 +66,7 @@ def test_empty_values_clear_but_empty_title_is_left_alone():
 
 
 def test_toggles_remove_fields_entirely():
-    toggles = SyncToggles(tags=False, performers=False, collection=False, rating=False)
+    toggles = SyncToggles(tags=False, performers=False, collection=False, rating=False, director=False)
     assert set(desired_fields(Scene(), toggles)) == {"title", "summary", "studio", "originallyAvailableAt"}
 
 

@@ -34,4 +34,4 @@ def test_documented_defaults_are_the_codes() -> None:
         elif isinstance(value, (int, float)):
             assert shown == f"{value:g}", name
         elif isinstance(value, str):
-            assert shown == value, name
+            assert shown == (value or "—"), name

@@ -8,7 +8,8 @@ from stash.scene import SceneFile, SceneMetadata, normalise_date, to_metadata
 
 FULL = {
     "id": "17", "title": "Harbor Nights 17", "details": "Line one\nLine two", "date": "2021-05",
-    "rating100": 80, "organized": True, "urls": ["https://example.com/scene/17", ""],
+    "rating100": 80, "organized": True, "urls": ["https://example.com/scene/17", ""], "director": "J. Doe",
+    "stash_ids": [{"stash_id": "0f1e2d3c"}],
     "updated_at": "2025-06-01T12:17:00+02:00", "created_at": "2025-06-01T12:17:00+02:00",
     "files": [{"path": "/data/stash/Harbor/a-17.mp4", "basename": "a-17.mp4", "size": 123456789, "duration": 61.5},
               {"path": "/data/stash/Harbor/a-17-b.mp4", "basename": "a-17-b.mp4", "size": 5, "duration": 2}],
@@ -28,6 +29,7 @@ def test_full_scene() -> None:
         files=(SceneFile("/data/stash/Harbor/a-17.mp4", 123456789, 61.5),
                SceneFile("/data/stash/Harbor/a-17-b.mp4", 5, 2.0)),
         cover_url="http://stash.example:9999/scene/17/screenshot?t=1748772000",
+        director="J. Doe", studio_parent="Harbor & Co", organized=True, has_stash_id=True,
     )
 
 

@@ -97,3 +97,18 @@ def test_unknown_task_mode_is_named_with_the_known_ones() -> None:
         run_task(task_input)
     assert {name for name, task in TASKS.items() if task.drains} == {
         "sync_all", "sync_recent", "process_queue", "reconcile_all", "reconcile_recent", "dead_letters_retry"}
+
+
+def test_scope_rules_are_counted_by_sync_all_and_dry_run(tmp_path) -> None:
+    stash = FakeStash([scene(1, organized=False), scene(2, tags=("Private",)), scene(3, tags=("private", "x")),
+                       scene(4)])
+    plex = FakePlex()
+    for i in range(1, 5):
+        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    ctx = make_context(tmp_path, stash, plex, only_organized=True, skip_tags="Private")
+    assert admin.dry_run(ctx).startswith("Dry run (nothing written): 1 out of scope (not organized), "
+                                         "2 out of scope (skip tags), 1 would change")
+    assert sync.sync_all(ctx) == ("Sync All: 1 synced, 0 unchanged, 0 not in Plex, 0 ambiguous, 0 failed, "
+                                  "3 out of scope (not organized 1, skip tags 2)")
+    assert [key for _, key in plex.writes()] == [104, 104]
+    ctx.close()

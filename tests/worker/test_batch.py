@@ -193,3 +193,40 @@ def test_preserved_edits_are_not_confused_by_plex_recasing_tags(tmp_path) -> Non
     sync(ctx, *edits([1]))
     assert plex.items[101].fields["genres"] == ["Chosen in Plex"]
     ctx.close()
+
+
+def test_scenes_out_of_scope_get_no_request_and_come_back_by_their_change(tmp_path) -> None:
+    stash = FakeStash([scene(1, organized=False), scene(2, tags=("Private", "Beach")), scene(3)])
+    plex = FakePlex()
+    for i in (1, 2, 3):
+        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    ctx = make_context(tmp_path, stash, plex, only_organized=True, skip_tags="private, other")
+    tally = sync(ctx, *edits([1, 2, 3]))
+    assert tally.counts == {SceneStatus.OUT_OF_SCOPE: 2, SceneStatus.SYNCED: 1}
+    assert "2 out of scope" in tally.summary()
+    assert {key for _, key in plex.requests if key} == {103}  # the others' items received nothing
+    assert (state(ctx, 1).status, state(ctx, 1).last_error) == (SceneStatus.OUT_OF_SCOPE, "not organized")
+    assert state(ctx, 2).last_error == "skip tag Private"
+    from reconciliation.engine import run_reconcile
+
+    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), "all")
+    assert report.queued == 0  # settled as they are: not re-queued until they change
+    stash.scenes[1].update(organized=True, updated_at="2024-05-02T08:00:00Z")  # marked organized: its hook
+    tally = sync(ctx, *edits([1]))
+    assert tally.counts == {SceneStatus.SYNCED: 1} and plex.items[101].fields["title"] == "Scene 1"
+    ctx.close()
+
+
+def test_director_content_rating_and_parent_studio(tmp_path) -> None:
+    stash = FakeStash([scene(1, director="J. Doe")])
+    stash.scenes[1]["studio"] = {"id": "1", "name": "Studio", "parent_studio": {"name": "Network"}}
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4", collections=["Mine"])
+    ctx = make_context(tmp_path, stash, plex, sync_parent_studio=True, content_rating="XXX")
+    sync(ctx, *edits([1]))
+    fields = plex.items[101].fields
+    assert fields["directors"] == ["J. Doe"] and fields["contentRating"] == "XXX"
+    assert fields["collections"] == ["Mine", "Studio", "Network"]
+    plex.requests.clear()
+    assert sync(ctx, *edits([1])).counts == {SceneStatus.UNCHANGED: 1} and plex.writes() == []
+    ctx.close()
