@@ -11,7 +11,7 @@ from __future__ import annotations
 # the scope settings look at (marking a scene organized or identifying it brings it into scope).
 SCENE_FIELDS_PLEX_SHOWS = frozenset({
     "title", "details", "date", "rating100", "studio_id", "performer_ids", "tag_ids", "cover_image",
-    "primary_file_id", "director", "organized", "stash_ids",
+    "primary_file_id", "director", "organized", "stash_ids", "groups", "movies",
 })
 
 # A rename is the only change of a performer, tag or studio that Plex shows (as an actor, genre, studio); a

@@ -35,6 +35,7 @@ class SyncToggles:
     collection: bool = True
     director: bool = True
     parent_studio: bool = False
+    groups: bool = True
     content_rating: str = ""  # empty: Plex's own is left alone
     summary_bytes: Optional[int] = None
 
@@ -78,8 +79,8 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
     """The Plex fields the scene dictates: only toggled-on fields, and no title when Stash's is blank.
 
     `scene` is a `stash.scene.SceneMetadata` (or anything with its attributes: title, details, studio,
-    studio_parent, performers, tags, date, rating100, director). The collections are the studio's and, when
-    chosen, its parent's: the ones this plugin added, replaced without touching the user's own.
+    studio_parent, groups, performers, tags, date, rating100, director). The collections are the studio's, its
+    parent's and the groups' as chosen: the ones this plugin added, replaced without touching the user's own.
     """
     fields: dict[str, Any] = {}
     title = clean_text(scene.title).strip()
@@ -100,8 +101,9 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
     if toggles.performers:
         fields["actors"] = clean_list(scene.performers)
     parent = clean_text(scene.studio_parent).strip() if toggles.parent_studio else ""
-    if toggles.collection or toggles.parent_studio:
-        fields["collections"] = clean_list([studio if toggles.collection else "", parent])
+    groups = scene.groups if toggles.groups else ()
+    if toggles.collection or toggles.parent_studio or toggles.groups:
+        fields["collections"] = clean_list([studio if toggles.collection else "", parent, *groups])
     if toggles.director:
         fields["directors"] = clean_list([scene.director])
     if toggles.content_rating:

@@ -44,6 +44,9 @@ class PlexLibrary:
         self._path_map: Optional[PathMap] = None
         self.summary_bytes = stored_summary_limit(store)
         self._learned = False
+        # Sections whose listing this process read: only there is an item's listed collection list recent
+        # enough to stand for the item's own (a user may add a collection at any time after a listing).
+        self.listed_now: set[int] = set()
 
     @property
     def sections(self) -> list[SectionInfo]:
@@ -88,10 +91,12 @@ class PlexLibrary:
         """Reads the section's listing (outside any write lock) and swaps it in; a listing that changed while it
         was read is read once more before the failure is left to the caller's retry."""
         try:
-            return self._store.index.replace_section(section.key, self.api.section_items(section))
+            count = self._store.index.replace_section(section.key, self.api.section_items(section))
         except PlexTransient as exc:
             log.info(f"{exc.message}; reading it again")
-            return self._store.index.replace_section(section.key, self.api.section_items(section))
+            count = self._store.index.replace_section(section.key, self.api.section_items(section))
+        self.listed_now.add(section.key)
+        return count
 
     def toggles(self) -> SyncToggles:
         """The fields to sync, with the summary cut to what this Plex has been found to accept."""

@@ -42,6 +42,7 @@ class Settings:
     sync_poster: bool = True
     sync_director: bool = True
     sync_parent_studio: bool = False
+    sync_groups: bool = True
     content_rating: str = ""
     only_organized: bool = False
     skip_tags: Tuple[str, ...] = ()

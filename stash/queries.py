@@ -1,8 +1,9 @@
 """Every GraphQL document the plugin sends to Stash, with exactly the fields a Plex sync needs.
 
-Every document is valid on every Stash the plugin supports, v0.24 to develop (no removed `path`/`file`/`rating`,
-no `groups` which needs v0.27, no `findScenes(ids:)` which needs v0.25): tests/stash/test_documents.py validates
-each one in ALL_DOCUMENTS against the real schema of v0.24.0, v0.25.0, v0.27.0, v0.30.1 and develop.
+Every document is valid on every Stash the plugin supports, v0.24 to develop: no removed `path`/`file`/`rating`;
+`movies` rather than `groups`, which needs v0.27 (`movies` is deprecated since then but every version answers it);
+no `findScenes(ids:)`, which needs v0.25. tests/stash/test_documents.py validates each one in ALL_DOCUMENTS against
+the real schema of v0.24.0, v0.25.0, v0.27.0, v0.30.1 and develop.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ SCENE_FIELDS = """id title details date rating100 director organized updated_at 
       stash_ids { stash_id }
       studio { id name parent_studio { name } }
       performers { id name }
-      tags { id name }"""
+      tags { id name }
+      movies { movie { name } }"""
 
 
 

@@ -35,6 +35,7 @@ class SceneMetadata:
     studio_parent: Optional[str] = None
     organized: bool = False
     has_stash_id: bool = False
+    groups: Tuple[str, ...] = ()
 
 
 def to_metadata(scene: dict) -> SceneMetadata:
@@ -58,6 +59,7 @@ def to_metadata(scene: dict) -> SceneMetadata:
         studio_parent=parent.get("name") or None,
         organized=bool(scene.get("organized")),
         has_stash_id=any(isinstance(s, dict) and s.get("stash_id") for s in scene.get("stash_ids") or ()),
+        groups=_names(m.get("movie") for m in scene.get("movies") or () if isinstance(m, dict)),
     )
 
 

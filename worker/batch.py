@@ -213,9 +213,12 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
         changed -= edited_in_plex(current, plan.last_pushed, plan.our_collections, plan.fields)
     collections = None
     if "collections" in changed:
-        # A listing that showed no collection is complete (truncation keeps some), so on a first push the
-        # user's own collections are known without reading the item.
-        if current is None and (plan.our_collections or plan.listed_collections.get(rating_key) != []):
+        # On a first push, a listing this drain read that showed no collection is complete (truncation keeps
+        # some), so the user's own collections are known without reading the item. An older listing is not:
+        # the user may have added one since.
+        listed_none = (not plan.last_pushed and plan.sections[rating_key] in library.listed_now
+                       and plan.listed_collections.get(rating_key) == [])
+        if current is None and not listed_none:
             current = limited_call(ctx, library.api.read_item, rating_key)
         collections = current["collections"] if current is not None else []
     params = build_edit_params(plan.fields, changed, collections, plan.our_collections)

@@ -124,10 +124,12 @@ class _SceneView:
         return out
 
     def groups(self, _info) -> list:
-        return []
+        return [{"group": self._store.group(g["group_id"]), "scene_index": g["scene_index"]}
+                for g in self._s.get("groups") or []]
 
     def movies(self, _info) -> list:
-        return []
+        return [{"movie": self._store.group(g["group_id"]), "scene_index": g["scene_index"]}
+                for g in self._s.get("groups") or []]
 
     def stash_ids(self, _info) -> list:
         return []
@@ -210,6 +212,7 @@ class StashApi:
                 "tagUpdate": self.tag_update, "tagsMerge": self.tags_merge,
                 "tagDestroy": self._destroyer("Tag"), "performerDestroy": self._destroyer("Performer"),
                 "studioDestroy": self._destroyer("Studio"), "configurePlugin": self.configure_plugin,
+                "groupCreate": lambda _root, _info, input: self.store.create_group(input["name"]),
                 "runPluginTask": self.run_plugin_task,
             }),
         ]

@@ -41,6 +41,7 @@ type Mutation {
   tagDestroy(input: TagDestroyInput!): Boolean!
   performerDestroy(input: PerformerDestroyInput!): Boolean!
   studioDestroy(input: StudioDestroyInput!): Boolean!
+  groupCreate(input: GroupCreateInput!): Group
   configurePlugin(plugin_id: ID!, input: Map!): Map!
   runPluginTask(
     plugin_id: ID!
@@ -215,6 +216,10 @@ type Movie {
 input SceneMovieInput {
   movie_id: ID!
   scene_index: Int
+}
+
+input GroupCreateInput {
+  name: String!
 }
 
 input SceneGroupInput {

@@ -42,6 +42,7 @@ class StashStore:
         self._performers = {k: {**v, "created_at": created, "updated_at": created} for k, v in lib.performers.items()}
         self._tags = {k: {**v, "created_at": created, "updated_at": created} for k, v in lib.tags.items()}
         self._studios = {k: {**v, "created_at": created, "updated_at": created} for k, v in lib.studios.items()}
+        self._groups: dict[str, dict] = {}  # none in the dataset: tests create them (groupCreate)
         self._next_file_id = 1 + max((int(f["id"]) for s in self._scenes.values() for f in s["files"]), default=0)
         self._plugin_settings: dict[str, dict] = {}
         self.version = 0
@@ -124,10 +125,12 @@ class StashStore:
             scene["performer_ids"] = self._check_ids("performer", self._performers, changes["performer_ids"] or [])
         if "tag_ids" in changes:
             scene["tag_ids"] = self._check_ids("tag", self._tags, changes["tag_ids"] or [])
-        for key in ("groups", "movies"):
-            if changes.get(key):
-                raise StoreError(f"group with id {changes[key][0].get('group_id', changes[key][0].get('movie_id'))} "
-                                 "not found")
+        for key, id_key in (("groups", "group_id"), ("movies", "movie_id")):
+            if key in changes:
+                entries = changes[key] or []
+                ids = self._check_ids("group", self._groups, [e.get(id_key) for e in entries])
+                scene["groups"] = [{"group_id": gid, "scene_index": e.get("scene_index")}
+                                   for gid, e in zip(ids, entries, strict=True)]
         if changes.get("cover_image"):
             scene["has_cover"] = True
             scene["cover_version"] += 1
@@ -228,6 +231,17 @@ class StashStore:
         if changes.get("parent_id") is not None and str(changes["parent_id"]) not in self._studios:
             raise StoreError(f"studio with id {changes['parent_id']} not found")
         return self._update_entity(self._studios, "studio", studio_id, changes)
+
+    def create_group(self, name: str) -> dict:
+        """groupCreate (movieCreate before v0.27): a group scenes can belong to."""
+        with self._lock:
+            gid = str(len(self._groups) + 1)
+            self._groups[gid] = {"id": gid, "name": name}
+            self.version += 1
+            return self._groups[gid]
+
+    def group(self, group_id: Any) -> dict | None:
+        return self._groups.get(str(group_id))
 
     def merge_tags(self, sources: list[Any], destination: Any) -> dict:
         """tagsMerge: scenes carrying a source tag carry the destination instead; the sources are deleted. As in

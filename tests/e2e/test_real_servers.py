@@ -169,3 +169,34 @@ def test_richer_fields_and_a_scope_through_the_simulators(make_env):
     env.plex.reset_counts()
     assert env.task("Sync All Scenes to Plex").error is None
     assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0
+
+
+_GROUP_CREATE = "mutation T($n: String!) { groupCreate(input: {name: $n}) { id } }"
+
+
+def test_groups_become_collections_and_leaving_one_leaves_it(make_env):
+    """Each group (movie) a scene belongs to is a Plex collection beside the studio's; a scene taken out of a
+    group leaves that collection, the user's own collection stays, and an unchanged re-sync writes nothing."""
+    env = make_env(scenes=20, reconcile_interval=0)
+    assert env.task("Sync All Scenes to Plex").error is None
+    first, second = (env.stash.graphql(_GROUP_CREATE, {"n": name})["groupCreate"]["id"]
+                     for name in ("Saga One", "Saga Two"))
+    scene_id = next(i for i in range(1, 21) if dataset.in_plex(str(i)))
+    item = env.plex_item_for_scene(scene_id)
+    env.plex.user_edit(item.rating_key, collections=["My Own"])
+    studio = (env.scene(scene_id)["studio"] or {}).get("name")
+
+    def ours() -> list:
+        return [c for c in env.plex.item(item.rating_key).collections if c != "My Own"]
+
+    runs = env.stash.update_scene(scene_id, groups=[{"group_id": first}, {"group_id": second, "scene_index": 2}])
+    assert [r.error for r in runs] == [None]
+    env.wait_drained()
+    assert ours() == [c for c in (studio, "Saga One", "Saga Two") if c]
+    env.stash.update_scene(scene_id, groups=[{"group_id": second}])
+    env.wait_drained()
+    assert ours() == [c for c in (studio, "Saga Two") if c]
+    assert "My Own" in env.plex.item(item.rating_key).collections
+    env.plex.reset_counts()
+    assert env.task("Sync All Scenes to Plex").error is None
+    assert env.plex.counts.get("edit", 0) == 0

@@ -27,6 +27,7 @@ class Scene:
     cover_url: str | None = None
     director: str = ""
     studio_parent: str | None = None
+    groups: tuple = ()
 
 
 def test_full_scene_maps_every_field():
@@ -54,6 +55,13 @@ def test_director_parent_studio_and_content_rating_when_chosen():
     assert "contentRating" not in desired_fields(scene)  # empty: Plex's own rating is left alone
 
 
+def test_groups_are_collections_beside_the_studio_unless_switched_off():
+    scene = Scene(groups=("Saga One", "blue fern", "Saga Two"))
+    assert desired_fields(scene)["collections"] == ("Blue Fern", "Saga One", "Saga Two")  # one per name, any case
+    assert desired_fields(scene, SyncToggles(groups=False))["collections"] == ("Blue Fern",)
+    assert desired_fields(scene, SyncToggles(collection=False))["collections"] == ("Saga One", "blue fern", "Saga Two")
+
+
 def test_empty_values_clear_but_empty_title_is_left_alone():
     fields = desired_fields(Scene(title="  ", details="", studio=None, performers=(), tags=(), date=None,
                                   rating100=None))
@@ -66,7 +74,8 @@ def test_empty_values_clear_but_empty_title_is_left_alone():
 
 
 def test_toggles_remove_fields_entirely():
-    toggles = SyncToggles(tags=False, performers=False, collection=False, rating=False, director=False)
+    toggles = SyncToggles(tags=False, performers=False, collection=False, rating=False, director=False,
+                          groups=False)
     assert set(desired_fields(Scene(), toggles)) == {"title", "summary", "studio", "originallyAvailableAt"}
 
 

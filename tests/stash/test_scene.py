@@ -17,6 +17,7 @@ FULL = {
     "studio": {"id": "6", "name": "Harbor Nights", "parent_studio": {"name": "Harbor & Co"}},
     "performers": [{"id": "3", "name": "Ava Stone"}, {"id": "1", "name": "Rémy Lane"}],
     "tags": [{"id": "2", "name": "Indoor"}, {"id": "19", "name": "A,B test"}],
+    "movies": [{"movie": {"name": "Harbor Saga"}, "scene_index": 2}, {"movie": None}],
 }
 
 
@@ -30,6 +31,7 @@ def test_full_scene() -> None:
                SceneFile("/data/stash/Harbor/a-17-b.mp4", 5, 2.0)),
         cover_url="http://stash.example:9999/scene/17/screenshot?t=1748772000",
         director="J. Doe", studio_parent="Harbor & Co", organized=True, has_stash_id=True,
+        groups=("Harbor Saga",),
     )
 
 

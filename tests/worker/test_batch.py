@@ -85,6 +85,18 @@ def test_the_users_own_collection_survives(world) -> None:
     assert plex.items[101].fields["collections"] == ["My Favourites", "Other"]
 
 
+def test_a_collection_added_in_plex_after_the_listing_survives(world) -> None:
+    """The stored listing showed no collection, but the user added one since: the item is read, not trusted."""
+    ctx, stash, plex = world
+    stash.scenes[1]["studio"] = None
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["collections"] == [] and ("read", 101) not in plex.requests  # listing was fresh
+    plex.items[101].fields["collections"] = ["Added Later"]
+    stash.scenes[1].update(studio={"id": "2", "name": "Other"}, updated_at="2024-05-02T08:00:00Z")
+    sync(ctx, *edits([1]))
+    assert plex.items[101].fields["collections"] == ["Added Later", "Other"]
+
+
 def test_drift_pushes_every_field_again_but_not_the_poster(world) -> None:
     ctx, _, plex = world
     sync(ctx, *edits([1]))
