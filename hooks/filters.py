@@ -14,13 +14,15 @@ SCENE_FIELDS_PLEX_SHOWS = frozenset({
     "primary_file_id", "director", "organized", "stash_ids", "groups", "movies",
 })
 
-# A rename is the only change of a performer, tag or studio that Plex shows (as an actor, genre, studio); a
+# A rename is the only change of a performer, tag, studio or group that Plex shows (actor, genre, studio, collection); a
 # merge moves scenes onto the destination tag (the hook's id) without touching them.
+# A group edit fires Movie.Update.Post on every version (beside Group.Update.Post since v0.27), so that is the one
+# the manifest subscribes to.
 ENTITY_HOOKS = {"Performer.Update.Post": "performer", "Tag.Update.Post": "tag", "Studio.Update.Post": "studio",
-                "Tag.Merge.Post": "tag"}
+                "Tag.Merge.Post": "tag", "Movie.Update.Post": "group"}
 # A deletion removes the entity's links from its scenes without a scene hook or a new updated_at, and the
 # entity's scenes can no longer be asked for: only a full reconcile (content hashes) finds them.
-DESTROY_HOOKS = ("Performer.Destroy.Post", "Tag.Destroy.Post", "Studio.Destroy.Post")
+DESTROY_HOOKS = ("Performer.Destroy.Post", "Tag.Destroy.Post", "Studio.Destroy.Post", "Movie.Destroy.Post")
 
 
 def scene_needs_sync(hook) -> bool:
@@ -30,7 +32,7 @@ def scene_needs_sync(hook) -> bool:
 
 
 def entity_kind(hook) -> str | None:
-    """The entity kind when this firing renamed a performer, tag or studio, else None."""
+    """The entity kind when this firing renamed a performer, tag, studio or group, else None."""
     kind = ENTITY_HOOKS.get(hook.type)
     if kind is None or (hook.input_fields and "name" not in hook.input_fields):
         return None

@@ -30,6 +30,8 @@ _ENTITY_FILTERS = {
     "tag": lambda ids: {"tags": {"value": ids, "modifier": "INCLUDES", "depth": 0}},
     # depth 1: a parent studio's name reaches its children's scenes (sync_parent_studio).
     "studio": lambda ids: {"studios": {"value": ids, "modifier": "INCLUDES", "depth": 1}},
+    # `movies` rather than `groups` (v0.27+): deprecated since, but every version filters by it.
+    "group": lambda ids: {"movies": {"value": ids, "modifier": "INCLUDES"}},
 }
 
 
@@ -183,7 +185,7 @@ class StashClient:
             yield ScenePage(scenes=_updated_after(scenes, updated_since), count=total, page=page)
 
     def scene_ids_for(self, kind: str, entity_id: int, per_page: int = 1000) -> Iterator[int]:
-        """Ids of the scenes whose synced fields show this performer, tag or studio (paged, ascending)."""
+        """Ids of the scenes whose synced fields show this performer, tag, studio or group (paged, ascending)."""
         if kind not in _ENTITY_FILTERS:
             raise ValueError(f"kind must be one of {sorted(_ENTITY_FILTERS)}, not {kind!r}")
         extra = _ENTITY_FILTERS[kind]([str(entity_id)])

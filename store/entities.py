@@ -1,4 +1,4 @@
-"""Renames of performers, tags and studios seen by hooks, waiting for the drainer to expand them.
+"""Renames of performers, tags, studios and groups seen by hooks, waiting for the drainer to expand them.
 
 A hook cannot ask Stash which scenes carry the entity (no time, no network in the hook path), so it leaves
 one coalesced row per entity; the drainer queues the scenes, then marks the request done. A rename that
@@ -13,7 +13,7 @@ import time
 from plugin.record import Record
 from store.txn import write_txn
 
-KINDS = ("performer", "tag", "studio")
+KINDS = ("performer", "tag", "studio", "group")
 
 
 class EntityRequest(Record):

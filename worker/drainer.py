@@ -230,7 +230,7 @@ class Drainer:
         log.info(report.summary())
 
     def _expand_renames(self) -> None:
-        """Queues the scenes of renamed performers, tags and studios (hooks only noted the rename)."""
+        """Queues the scenes of renamed performers, tags, studios and groups (hooks only noted the rename)."""
         store = self.ctx.store
         for request in store.entities.pending():
             ids = list(self.ctx.stash.scene_ids_for(request.kind, request.entity_id))

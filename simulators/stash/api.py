@@ -213,6 +213,7 @@ class StashApi:
                 "tagDestroy": self._destroyer("Tag"), "performerDestroy": self._destroyer("Performer"),
                 "studioDestroy": self._destroyer("Studio"), "configurePlugin": self.configure_plugin,
                 "groupCreate": lambda _root, _info, input: self.store.create_group(input["name"]),
+                "groupUpdate": self.group_update,
                 "runPluginTask": self.run_plugin_task,
             }),
         ]
@@ -295,6 +296,14 @@ class StashApi:
     def studio_update(self, _root, info, input):
         s = self._entity_update("Studio", self.store.update_studio, "StudioUpdateInput", input)
         return _studio_view(self.store, s["id"], info.context.base_url)
+
+    def group_update(self, _root, _info, input):
+        """Since v0.27 a group edit fires Group.Update.Post and then, for older plugins, Movie.Update.Post with the
+        same input (resolver_mutation_group.go:212-213); before v0.27 only Movie.Update.Post fired."""
+        group = self._entity_update("Group", self.store.update_group, "GroupUpdateInput", input)
+        hook_input = go_input(self._input_type("GroupUpdateInput"), input)
+        self.host.run_hooks("Movie.Update.Post", int(group["id"]), hook_input, list(input))
+        return group
 
     def tags_merge(self, _root, info, input):
         """Stash fires only Tag.Merge.Post, with the destination's id (resolver_mutation_tag.go:349)."""

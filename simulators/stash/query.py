@@ -131,6 +131,9 @@ def _matcher(store: StashStore, scene_filter: dict | None) -> Callable[[dict], b
         checks.append(lambda s, c=f["performers"]: _compare_multi(s["performer_ids"], c))
     if f.get("tags"):
         checks.append(lambda s, c=f["tags"]: _compare_multi(s["tag_ids"], c))
+    if f.get("movies") or f.get("groups"):
+        crit = f.get("movies") or f["groups"]
+        checks.append(lambda s, c=crit: _compare_multi([g["group_id"] for g in s["groups"]], c))
     if f.get("studios"):
         crit = _studio_ids(store, f["studios"])
         checks.append(lambda s, c=crit: _compare_multi([s["studio_id"]] if s["studio_id"] else [], c))

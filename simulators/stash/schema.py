@@ -42,6 +42,7 @@ type Mutation {
   performerDestroy(input: PerformerDestroyInput!): Boolean!
   studioDestroy(input: StudioDestroyInput!): Boolean!
   groupCreate(input: GroupCreateInput!): Group
+  groupUpdate(input: GroupUpdateInput!): Group
   configurePlugin(plugin_id: ID!, input: Map!): Map!
   runPluginTask(
     plugin_id: ID!
@@ -220,6 +221,11 @@ input SceneMovieInput {
 
 input GroupCreateInput {
   name: String!
+}
+
+input GroupUpdateInput {
+  id: ID!
+  name: String
 }
 
 input SceneGroupInput {
@@ -456,6 +462,8 @@ input SceneFilterType {
   studios: HierarchicalMultiCriterionInput
   tags: HierarchicalMultiCriterionInput
   performers: MultiCriterionInput
+  groups: HierarchicalMultiCriterionInput
+  movies: MultiCriterionInput @deprecated(reason: "use groups instead")
   created_at: TimestampCriterionInput
   updated_at: TimestampCriterionInput
 }

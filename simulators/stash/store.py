@@ -236,9 +236,13 @@ class StashStore:
         """groupCreate (movieCreate before v0.27): a group scenes can belong to."""
         with self._lock:
             gid = str(len(self._groups) + 1)
-            self._groups[gid] = {"id": gid, "name": name}
+            now = self._now_text()
+            self._groups[gid] = {"id": gid, "name": name, "created_at": now, "updated_at": now}
             self.version += 1
             return self._groups[gid]
+
+    def update_group(self, group_id: Any, changes: dict) -> dict:
+        return self._update_entity(self._groups, "group", group_id, changes)
 
     def group(self, group_id: Any) -> dict | None:
         return self._groups.get(str(group_id))

@@ -172,11 +172,13 @@ def test_richer_fields_and_a_scope_through_the_simulators(make_env):
 
 
 _GROUP_CREATE = "mutation T($n: String!) { groupCreate(input: {name: $n}) { id } }"
+_GROUP_UPDATE = "mutation T($id: ID!, $n: String) { groupUpdate(input: {id: $id, name: $n}) { id } }"
 
 
 def test_groups_become_collections_and_leaving_one_leaves_it(make_env):
     """Each group (movie) a scene belongs to is a Plex collection beside the studio's; a scene taken out of a
-    group leaves that collection, the user's own collection stays, and an unchanged re-sync writes nothing."""
+    group leaves that collection, a renamed group is renamed on the scene's item, the user's own collection stays,
+    and an unchanged re-sync writes nothing."""
     env = make_env(scenes=20, reconcile_interval=0)
     assert env.task("Sync All Scenes to Plex").error is None
     first, second = (env.stash.graphql(_GROUP_CREATE, {"n": name})["groupCreate"]["id"]
@@ -197,6 +199,9 @@ def test_groups_become_collections_and_leaving_one_leaves_it(make_env):
     env.wait_drained()
     assert ours() == [c for c in (studio, "Saga Two") if c]
     assert "My Own" in env.plex.item(item.rating_key).collections
+    env.stash.graphql(_GROUP_UPDATE, {"id": second, "n": "Saga 2"})  # fires Group.Update.Post and Movie.Update.Post
+    env.wait_drained()
+    assert ours() == [c for c in (studio, "Saga 2") if c]
     env.plex.reset_counts()
     assert env.task("Sync All Scenes to Plex").error is None
     assert env.plex.counts.get("edit", 0) == 0

@@ -27,6 +27,7 @@ def hook_input(hook_type: str, hook_id, fields) -> object:
     ("Scene.Update.Post", ["id", "play_count", "resume_time"], False),
     ("Scene.Update.Post", ["id", "organized"], True),  # may bring the scene into scope (only_organized)
     ("Scene.Update.Post", ["id", "code", "urls"], False),
+    ("Scene.Update.Post", ["id", "groups"], True),
     ("Scene.Update.Post", [], True),  # a scan: the files may have changed
     ("Scene.Create.Post", [], True),
 ])
@@ -39,6 +40,8 @@ def test_scene_firings(hook_type, fields, queued) -> None:
     ("Performer.Update.Post", ["id", "name", "gender"], "performer"),
     ("Studio.Update.Post", [], "studio"),
     ("Tag.Update.Post", ["id", "description"], None),
+    ("Movie.Update.Post", ["id", "name"], "group"),  # fires on every version, beside Group.Update.Post since v0.27
+    ("Group.Update.Post", ["id", "name"], None),  # the same edit's other firing: counted once
     ("Gallery.Update.Post", ["id", "title"], None),
 ])
 def test_entity_firings(hook_type, fields, kind) -> None:
