@@ -224,8 +224,10 @@ def test_scene_ids_for_each_kind(stub: StubServer) -> None:
     assert _vars(stub)["scene_filter"]["tags"] == {"value": ["4"], "modifier": "INCLUDES", "depth": 0}
     assert list(client.scene_ids_for("studio", 6)) == [5, 8]
     assert _vars(stub)["scene_filter"]["studios"]["value"] == ["6"]
+    assert list(client.scene_ids_for("group", 7)) == [5, 8]
+    assert _vars(stub)["scene_filter"]["movies"] == {"value": ["7"], "modifier": "INCLUDES"}  # every version
     with pytest.raises(ValueError):
-        list(client.scene_ids_for("group", 1))
+        list(client.scene_ids_for("gallery", 1))
 
 
 # -- covers ----------------------------------------------------------------------------------------------------
