@@ -6,6 +6,7 @@ the reconcile interval and scope. Times are epoch seconds as text.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from store.txn import write_txn
@@ -17,6 +18,10 @@ RECONCILE_SCOPE = "reconcile_scope"  # settings cache for hooks
 # DELETION_RECONCILE when a deletion changed scenes without a scene hook (run whatever the interval setting).
 RECONCILE_REQUESTED = "reconcile_requested"
 DELETION_RECONCILE = "all:deleted"
+# While Sync All / Sync Recent queues its pages the request is "<scope>:sync:<pid>" (`bulk_sync_marker`): if that
+# process dies before its last page is queued, the next drainer runs a reconcile of the scope, so the scenes it
+# had not reached yet are not lost; while it lives, the request is not for a drainer to take (`is_live_bulk_sync`).
+BULK_SYNC = "sync"
 LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
 LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
@@ -29,6 +34,31 @@ DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a h
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
 SCHEMA_VERSION = "schema_version"
+
+
+
+def bulk_sync_marker(scope: str, pid: int) -> str:
+    return f"{scope}:{BULK_SYNC}:{pid}"
+
+
+def is_live_bulk_sync(request: str | None) -> bool:
+    """Whether `request` marks a bulk sync whose process still runs (a zombie counts as gone)."""
+    parts = (request or "").split(":")
+    if len(parts) != 3 or parts[1] != BULK_SYNC or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
+
 
 _UPSERT = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
@@ -75,6 +105,14 @@ class Meta:
             if not self.is_due(key, interval_s, now):
                 return False
             self._conn.execute(_UPSERT, (key, repr(float(now))))
+            return True
+
+    def replace_if(self, key: str, expected: str, value: str | None) -> bool:
+        """Sets `value` only while the key still holds `expected` (one transaction); True when it did."""
+        with write_txn(self._conn):
+            if self.get(key) != expected:
+                return False
+            self._conn.execute(_UPSERT, (key, value))
             return True
 
     def take(self, key: str) -> str | None:

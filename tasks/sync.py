@@ -4,6 +4,7 @@ the foreground with progress — or follow the drainer that already runs instead
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
+from store import meta
 from store.vocab import ErrorClass, Reason, SceneStatus
 from worker.batch import Tally, scope_group
 from worker.context import Context
@@ -56,11 +58,16 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     toggles = ctx.toggles()
     seen_ids: list[int] = []
     unchanged = 0
+    # Until the last page is queued, a marker stands for the rest: if this process dies, a drainer reconciles.
+    previous = ctx.store.meta.get(meta.RECONCILE_REQUESTED) or ""
+    marker = meta.bulk_sync_marker("recent" if since else "all", os.getpid())
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, marker)
     for page in ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):
         requests = [scene_request(s, toggles, reason) for s in page.scenes]
         unchanged += ctx.store.queue.enqueue(requests).dropped
         seen_ids += [r.scene_id for r in requests]
         log.progress(ENQUEUE_SHARE * min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
+    ctx.store.meta.replace_if(meta.RECONCILE_REQUESTED, marker, previous)
     log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
     drain_foreground(ctx, ctx.store.queue.pending_count())
     counts = outcomes(ctx, seen_ids, started)

@@ -218,8 +218,11 @@ class Drainer:
         """Runs a requested reconcile; an auto-reconcile requested before the hooks knew the interval setting
         is dropped when the setting says never. If Plex is down, the request stays for later."""
         ctx = self.ctx
+        if meta.is_live_bulk_sync(ctx.store.meta.get(meta.RECONCILE_REQUESTED)):
+            return  # a Sync All still queueing: its own request, not a lost one
         request = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
-        if not request or (request != meta.DELETION_RECONCILE and ctx.settings.reconcile_interval is None):
+        # Deletions and interrupted bulk syncs ("<scope>:<why>") run whatever the interval setting says.
+        if not request or (":" not in request and ctx.settings.reconcile_interval is None):
             return
         try:
             report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), request.partition(":")[0])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -149,3 +152,19 @@ def test_renames_and_reconcile_requests_are_taken_up(world) -> None:
     assert report.tally.counts == {SceneStatus.SYNCED: 1} and plex.items[102].fields["genres"] == ["Renamed tag"]
     assert ctx.store.entities.pending() == [] and ctx.store.meta.get(meta.RECONCILE_REQUESTED) == ""
     assert ctx.store.meta.get_float(meta.LAST_RECONCILE_RUN) > 0
+
+
+def test_a_bulk_sync_that_died_while_queueing_is_finished_by_a_reconcile(world) -> None:
+    """Sync All marks its request while it queues pages; a drainer leaves the mark of a live Sync All alone and
+    turns the mark of a dead one into the reconcile that queues the scenes it had not reached."""
+    ctx, stash, plex = world
+    Drainer(ctx, linger=False, timings=FAST).run()
+    stash.scenes[3].update(title="Never reached", updated_at="2024-06-01T00:00:00Z")
+    alive = meta.bulk_sync_marker("all", os.getpid())
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, alive)
+    Drainer(ctx, linger=False, timings=FAST).run()
+    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == alive and plex.items[103].fields["title"] == "Scene 3"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, meta.bulk_sync_marker("all", int(gone.stdout)))
+    Drainer(ctx, linger=False, timings=FAST).run()
+    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == "" and plex.items[103].fields["title"] == "Never reached"
