@@ -75,12 +75,17 @@ class Lease:
 
 
 def _died_here(owner: str, pid: int | None) -> bool:
-    """True only when certain: the holder ran on this host and its pid is gone (or a zombie).
+    """True only when certain: the holder ran on this host and its pid is gone (or a zombie)."""
+    return owner.startswith(_hostname() + ":") and process_gone(pid)
 
-    A reused pid looks alive, which only means waiting for the TTL. Windows is left to the TTL: there
+
+def process_gone(pid: int | None) -> bool:
+    """True only when certain that this host's process `pid` is gone (or a zombie).
+
+    A reused pid looks alive, which only means waiting for the TTL. Windows is never certain: there
     os.kill(pid, 0) would terminate the process rather than probe it.
     """
-    if not pid or os.name == "nt" or not owner.startswith(_hostname() + ":"):
+    if not pid or os.name == "nt":
         return False
     try:
         os.kill(pid, 0)

@@ -6,9 +6,9 @@ the reconcile interval and scope. Times are epoch seconds as text.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
+from store.lease import process_gone
 from store.txn import write_txn
 
 ENABLED = "enabled"  # "1"/"0": settings cache for hooks
@@ -42,22 +42,9 @@ def bulk_sync_marker(scope: str, pid: int) -> str:
 
 
 def is_live_bulk_sync(request: str | None) -> bool:
-    """Whether `request` marks a bulk sync whose process still runs (a zombie counts as gone)."""
+    """Whether `request` marks a bulk sync whose process may still run (`store.lease.process_gone`)."""
     parts = (request or "").split(":")
-    if len(parts) != 3 or parts[1] != BULK_SYNC or not parts[2].isdigit():
-        return False
-    pid = int(parts[2])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return True
+    return len(parts) == 3 and parts[1] == BULK_SYNC and parts[2].isdigit() and not process_gone(int(parts[2]))
 
 
 _UPSERT = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
