@@ -125,12 +125,13 @@ class StashStore:
             scene["performer_ids"] = self._check_ids("performer", self._performers, changes["performer_ids"] or [])
         if "tag_ids" in changes:
             scene["tag_ids"] = self._check_ids("tag", self._tags, changes["tag_ids"] or [])
-        for key, id_key in (("groups", "group_id"), ("movies", "movie_id")):
-            if key in changes:
-                entries = changes[key] or []
-                ids = self._check_ids("group", self._groups, [e.get(id_key) for e in entries])
-                scene["groups"] = [{"group_id": gid, "scene_index": e.get("scene_index")}
-                                   for gid, e in zip(ids, entries, strict=True)]
+        # `groups` wins over `movies` when both are sent (resolver_mutation_scene.go:228-236, v0.30.1).
+        key, id_key = ("groups", "group_id") if "groups" in changes else ("movies", "movie_id")
+        if key in changes:
+            entries = changes[key] or []
+            ids = self._check_ids("group", self._groups, [e.get(id_key) for e in entries])
+            scene["groups"] = [{"group_id": gid, "scene_index": e.get("scene_index")}
+                               for gid, e in zip(ids, entries, strict=True)]
         if changes.get("cover_image"):
             scene["has_cover"] = True
             scene["cover_version"] += 1

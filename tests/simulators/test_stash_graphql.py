@@ -106,6 +106,18 @@ def test_scene_update_bumps_updated_at_strictly(stash_sim):
     assert stamps[0][-6:] in ("+02:00",)  # RFC3339 with the library's offset, never "Z"
 
 
+def test_scene_groups_prefer_groups_over_movies_and_refuse_unknown_ids(stash_sim):
+    """As resolver_mutation_scene.go:228-236: with both sent, `groups` is applied; an unknown group fails."""
+    one, two = (stash_sim.store.create_group(name)["id"] for name in ("One", "Two"))
+    q = ("mutation($i: SceneUpdateInput!) "
+         "{ sceneUpdate(input: $i) { groups { group { name } } movies { movie { name } } } }")
+    r = post(stash_sim, q, {"i": {"id": "2", "groups": [{"group_id": one}], "movies": [{"movie_id": two}]}})
+    scene = r.json()["data"]["sceneUpdate"]
+    assert scene == {"groups": [{"group": {"name": "One"}}], "movies": [{"movie": {"name": "One"}}]}
+    r = post(stash_sim, q, {"i": {"id": "2", "movies": [{"movie_id": "99"}]}})
+    assert "group with id 99 not found" in r.json()["errors"][0]["message"]
+
+
 def test_tag_and_performer_filters(stash_sim):
     tag_id = stash_sim.store.scene(1)["tag_ids"][0]
     r = post(stash_sim, "query($t: [ID!]) { findScenes(scene_filter: {tags: {value: $t, modifier: INCLUDES}}, "
