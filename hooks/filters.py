@@ -14,8 +14,9 @@ SCENE_FIELDS_PLEX_SHOWS = frozenset({
     "primary_file_id", "director", "organized", "stash_ids", "groups", "movies",
 })
 
-# A rename is the only change of a performer, tag, studio or group that Plex shows (actor, genre, studio, collection); a
-# merge moves scenes onto the destination tag (the hook's id) without touching them.
+# A rename is the only change of a tag, studio or group that Plex shows (genre or label, studio, collection); a
+# performer's new image is its actor photo too (with sync_actor_photos; without, its scenes are settled unchanged
+# with no Plex request). A merge moves scenes onto the destination tag (the hook's id) without touching them.
 # A group edit fires Movie.Update.Post on every version (beside Group.Update.Post since v0.27), so that is the one
 # the manifest subscribes to.
 ENTITY_HOOKS = {"Performer.Update.Post": "performer", "Tag.Update.Post": "tag", "Studio.Update.Post": "studio",
@@ -31,9 +32,13 @@ def scene_needs_sync(hook) -> bool:
     return bool(SCENE_FIELDS_PLEX_SHOWS.intersection(hook.input_fields))
 
 
+ENTITY_FIELDS_PLEX_SHOWS = {"performer": frozenset({"name", "image"})}
+
+
 def entity_kind(hook) -> str | None:
-    """The entity kind when this firing renamed a performer, tag, studio or group, else None."""
+    """The entity kind when this firing changed what Plex shows of a performer, tag, studio or group, else None."""
     kind = ENTITY_HOOKS.get(hook.type)
-    if kind is None or (hook.input_fields and "name" not in hook.input_fields):
+    shown = ENTITY_FIELDS_PLEX_SHOWS.get(kind or "", frozenset({"name"}))
+    if kind is None or (hook.input_fields and not shown.intersection(hook.input_fields)):
         return None
     return kind

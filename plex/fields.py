@@ -13,11 +13,16 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
-from plex.push import cut_to_fit
+from plex.push import MERGED_FIELDS, cut_to_fit
 
 TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt", "contentRating")
-LIST_FIELDS = ("genres", "actors", "collections", "directors")
+LIST_FIELDS = ("genres", "labels", "actors", "actorPhotos", "collections", "directors")
 FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
+# Where Stash tags can go (the tags_as setting).
+TAG_KINDS = ("genres", "labels")
+# The lists whose pushed entries are remembered per scene (`SceneState.our_tags`): the merged ones, and genres,
+# so that moving tags from genres to labels can take back exactly the genres this plugin put there.
+OURS_KEPT = ("genres", "labels", "collections")
 
 
 @dataclass(frozen=True)
@@ -36,15 +41,29 @@ class SyncToggles:
     director: bool = True
     parent_studio: bool = False
     groups: bool = True
+    actor_photos: bool = False
+    tags_as: str = "genres"  # genres, labels or both
     content_rating: str = ""  # empty: Plex's own is left alone
     summary_bytes: Optional[int] = None
 
     @classmethod
     def from_settings(cls, settings: Any, summary_bytes: Optional[int] = None) -> SyncToggles:
-        """Reads the `sync_<name>` switches (a missing one keeps its default) and content_rating."""
+        """Reads the `sync_<name>` switches (a missing one keeps its default), tags_as and content_rating."""
         switches = {name: bool(getattr(settings, f"sync_{name}", field.default))
                     for name, field in cls.__dataclass_fields__.items() if isinstance(field.default, bool)}
-        return cls(**switches, content_rating=getattr(settings, "content_rating", ""), summary_bytes=summary_bytes)
+        return cls(**switches, tags_as=getattr(settings, "tags_as", "genres"),
+                   content_rating=getattr(settings, "content_rating", ""), summary_bytes=summary_bytes)
+
+    def tag_kinds(self) -> tuple[str, ...]:
+        """The Plex lists Stash tags go to (none when tags are not synced)."""
+        if not self.tags:
+            return ()
+        return TAG_KINDS if self.tags_as == "both" else ("labels",) if self.tags_as == "labels" else ("genres",)
+
+    def dropped_tag_kinds(self) -> tuple[str, ...]:
+        """The tag lists tags no longer go to: what this plugin put there is taken back. With tags not synced at
+        all nothing is dropped (a field switched off is left alone)."""
+        return tuple(kind for kind in TAG_KINDS if kind not in self.tag_kinds()) if self.tags else ()
 
 
 def clean_text(value: Optional[str]) -> str:
@@ -79,8 +98,10 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
     """The Plex fields the scene dictates: only toggled-on fields, and no title when Stash's is blank.
 
     `scene` is a `stash.scene.SceneMetadata` (or anything with its attributes: title, details, studio,
-    studio_parent, groups, performers, tags, date, rating100, director). The collections are the studio's, its
-    parent's and the groups' as chosen: the ones this plugin added, replaced without touching the user's own.
+    studio_parent, groups, performers, performer_photos, tags, date, rating100, director). The collections are the
+    studio's, its parent's and the groups' as chosen: the ones this plugin added, replaced without touching the
+    user's own; labels likewise. `actorPhotos` are Stash's image links, one per actor ("" for none), without any
+    key: the key is added only to the request (`plex.push.build_edit_params`), never to what is hashed or stored.
     """
     fields: dict[str, Any] = {}
     title = clean_text(scene.title).strip()
@@ -96,10 +117,13 @@ def desired_fields(scene: Any, toggles: SyncToggles = SyncToggles()) -> dict[str
         fields["originallyAvailableAt"] = scene.date or ""  # already a full date (stash.scene.normalise_date)
     if toggles.rating:
         fields["userRating"] = plex_rating(scene.rating100)
-    if toggles.tags:
-        fields["genres"] = clean_list(scene.tags)
+    for kind in toggles.tag_kinds():
+        fields[kind] = clean_list(scene.tags)
     if toggles.performers:
         fields["actors"] = clean_list(scene.performers)
+        if toggles.actor_photos:
+            photos = {name.casefold(): url for name, url in scene.performer_photos}
+            fields["actorPhotos"] = tuple(photos.get(name.casefold(), "") for name in fields["actors"])
     parent = clean_text(scene.studio_parent).strip() if toggles.parent_studio else ""
     groups = scene.groups if toggles.groups else ()
     if toggles.collection or toggles.parent_studio or toggles.groups:
@@ -144,7 +168,7 @@ def diff(desired_hashes: Mapping[str, str], last_pushed_hashes: Optional[Mapping
 def edited_in_plex(
     current: Mapping[str, Any],
     last_pushed_hashes: Mapping[str, str],
-    our_collections: Iterable[str] = (),
+    our_tags: Optional[Mapping[str, Iterable[str]]] = None,
     desired: Optional[Mapping[str, Any]] = None,
 ) -> set[str]:
     """Fields whose current Plex value differs from what we last pushed (never-pushed fields excluded).
@@ -153,18 +177,19 @@ def edited_in_plex(
     in letter case only: with `desired`, names are compared in the spelling Stash gives them.
 
     Used both for `preserve_plex_edits` (skip these fields) and for drift detection (re-push them).
-    Collections we do not own are the user's business: only the collections this plugin added are compared.
+    Collections and labels we do not own are the user's business: only the entries this plugin added (`our_tags`,
+    by field) are compared. Actor photos are not judged (Plex may serve them from its own cache).
     With listing data (`tags_partial`, e.g. the stored index) the truncated tag lists are not judged, so only
     the scalar fields can be reported; pass the full item (`plex.push.read_item`) to judge lists too.
     """
     partial = bool(current.get("tags_partial"))
-    owned = {c.casefold() for c in our_collections}
     changed = set()
     for name, pushed in last_pushed_hashes.items():
         if name not in current or (partial and name in LIST_FIELDS):
             continue
         value = current[name]
-        if name == "collections":
+        if name in MERGED_FIELDS:
+            owned = {c.casefold() for c in (our_tags or {}).get(name, ())}
             value = [c for c in value if c.casefold() in owned]
         if desired is not None and name in LIST_FIELDS:
             value = _recased(value, desired.get(name, ()))

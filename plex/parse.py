@@ -12,7 +12,8 @@ from xml.etree.ElementTree import Element
 from plex.path_map import normalise_path
 
 # Element name in PMS XML -> our field name.
-_TAG_ELEMENTS = (("Genre", "genres"), ("Role", "actors"), ("Collection", "collections"), ("Director", "directors"))
+_TAG_ELEMENTS = (("Genre", "genres"), ("Label", "labels"), ("Role", "actors"), ("Collection", "collections"),
+                 ("Director", "directors"))
 
 
 def to_int(value: Optional[str]) -> Optional[int]:
@@ -52,7 +53,7 @@ def video_duration(video: Element) -> Optional[int]:
 def video_fields(video: Element, full: bool) -> dict:
     """The Plex-visible fields we sync, in the value forms `plex.fields` uses.
 
-    Listings truncate tag lists (e.g. 2 genres, 3 roles), so unless `full` the lists are flagged partial and
+    Listings truncate tag lists (e.g. 2 genres, 3 roles; labels not at all), so unless `full` the lists are flagged partial and
     must never be used to build an edit or to decide drift.
     """
     fields: dict = {

@@ -3,16 +3,18 @@
 Lists use indexed assignment (`genre[0].tag.tag=A&genre[1].tag.tag=B`), which replaces the whole list of that
 tag type, so the result is exactly Stash's list; an empty list is cleared with `genre[].tag=`.
 
-Collections decision: the studio collection shares its list with the user's own collections, and PMS has no
-documented "add one" form, only indexed assignment (replace) and `-=` (remove). So when the collection field
-changed we read the full item once (`read_item`) and send the user's collections back, minus the collections
-this plugin added before, plus the new studio collection. That is exact in one PUT; `-=` alone could remove
-but never add.
+Merged lists (collections, labels: `plex.fields.MERGED_FIELDS`): ours share the list with the user's own, and
+PMS has no documented "add one" form, only indexed assignment (replace) and `-=` (remove). So when such a field
+changed we read the full item once (`read_item`) and send the user's entries back, minus the ones this plugin
+added before, plus ours now. That is exact in one PUT; `-=` alone could remove but never add. A tag kind no
+longer chosen (`tags_as`) is taken back the same way, with nothing of ours left in it.
+
+Actor photos go with the actors (`actor[i].tag.thumb`), so a changed photo resends the actor list.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from urllib.parse import quote, urlencode
 
 from plex import wire
@@ -27,7 +29,9 @@ _SCALARS = {
     "userRating": "userRating",
     "contentRating": "contentRating",
 }
-_TAGS = {"genres": "genre", "actors": "actor", "collections": "collection", "directors": "director"}
+# Lists shared with what the user (or another tool) put there: only the entries this plugin added are replaced.
+MERGED_FIELDS = ("collections", "labels")
+_TAGS = {"genres": "genre", "labels": "label", "actors": "actor", "collections": "collection", "directors": "director"}
 
 
 def _list_params(tag: str, values: Sequence[str]) -> dict[str, str]:
@@ -38,42 +42,56 @@ def _list_params(tag: str, values: Sequence[str]) -> dict[str, str]:
     return params
 
 
-def collections_to_send(
-    desired: Sequence[str],
-    current_collections: Sequence[str],
-    previous_collections: Iterable[str],
-) -> list[str]:
-    """The item's full collection list after the change: the user's own kept, ours replaced."""
-    ours = {c.casefold() for c in previous_collections} | {c.casefold() for c in desired}
-    kept = [c for c in current_collections if c.casefold() not in ours]
+def merged_list(desired: Sequence[str], current: Sequence[str], previous: Iterable[str]) -> list[str]:
+    """A merged list after the change: the user's own entries kept, ours (`previous`) replaced by `desired`."""
+    ours = {c.casefold() for c in previous} | {c.casefold() for c in desired}
+    kept = [c for c in current if c.casefold() not in ours]
     return kept + list(desired)
+
+
+def needs_item(changed: Iterable[str], retract: Iterable[str] = ()) -> bool:
+    """Whether the edit can only be built from the full item (`read_item`): a merged list changes or a tag kind
+    is taken back."""
+    return bool(set(changed) & set(MERGED_FIELDS)) or bool(tuple(retract))
 
 
 def build_edit_params(
     fields: Mapping[str, Any],
     changed: Iterable[str],
-    current_collections: Optional[Sequence[str]] = None,
-    previous_collections: Iterable[str] = (),
+    current: Optional[Mapping[str, Sequence[str]]] = None,
+    ours: Optional[Mapping[str, Iterable[str]]] = None,
+    retract: Iterable[str] = (),
+    photo_url: Callable[[str], str] = lambda link: link,
 ) -> dict[str, str]:
     """Query parameters of the one edit PUT for the changed fields (empty dict: nothing to send).
 
-    `current_collections` is the item's full collection list (from `read_item`), required when
-    "collections" changed; `previous_collections` are the collections this plugin added earlier.
+    `current` is the full item (`read_item`), required when `needs_item` says so; `ours` the entries this plugin
+    added before, by field; `retract` the tag kinds to take ours out of. `photo_url` turns a Stash image link
+    into the one Plex is given (with Stash's API key when it has one).
     """
+    changed = set(changed) & set(fields)
+    if needs_item(changed, retract) and current is None:
+        raise ValueError("changing a merged list needs the item's current lists (read_item)")
+    ours = ours or {}
     params: dict[str, str] = {}
-    for name in sorted(set(changed) & set(fields)):
+    if "actorPhotos" in changed and "actors" in fields:
+        changed.add("actors")
+    for name in sorted(changed - {"actorPhotos"}):
         value = fields[name]
         if name in _SCALARS:
             key = _SCALARS[name]
             params[f"{key}.value"] = "" if value is None else str(value)
             params[f"{key}.locked"] = "1"
-        elif name == "collections":
-            if current_collections is None:
-                raise ValueError("changing collections needs the item's current collections (read_item)")
-            params.update(_list_params("collection", collections_to_send(value, current_collections,
-                                                                          previous_collections)))
+        elif name in MERGED_FIELDS:
+            params.update(_list_params(_TAGS[name], merged_list(value, current[name], ours.get(name, ()))))
         else:
             params.update(_list_params(_TAGS[name], list(value)))
+            if name == "actors":
+                for i, link in enumerate(fields.get("actorPhotos", ())):
+                    if link:
+                        params[f"actor[{i}].tag.thumb"] = photo_url(link)
+    for name in retract:
+        params.update(_list_params(_TAGS[name], merged_list((), current[name], ours.get(name, ()))))
     return params
 
 

@@ -43,6 +43,8 @@ class Settings:
     sync_director: bool = True
     sync_parent_studio: bool = False
     sync_groups: bool = True
+    tags_as: str = "genres"
+    sync_actor_photos: bool = False
     content_rating: str = ""
     only_organized: bool = False
     skip_tags: Tuple[str, ...] = ()
@@ -239,6 +241,13 @@ def _scope(value: Any, _notes: List[str]) -> str:
     raise _Invalid("is not 'recent' or 'all'")
 
 
+def _tags_as(value: Any, _notes: List[str]) -> str:
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in ("genres", "labels", "both"):
+        return text
+    raise _Invalid("is not 'genres', 'labels' or 'both'")
+
+
 # The other Stash2Plex plugin has the same id, so its saved settings stay when this one is installed over it:
 # the ones this plugin does not use, and the ones it reads differently, are said once, in one log line.
 _OTHER_PLUGIN_ONLY = ("poll_interval", "connect_timeout", "read_timeout", "max_tags", "sync_master", "sync_tagline",
@@ -281,6 +290,7 @@ _PARSERS: Dict[str, Callable[[Any, List[str]], Any]] = {
     "plex_library": _comma_list("library names"),
     "skip_tags": _comma_list("tag names"),
     "content_rating": _text,
+    "tags_as": _tags_as,
     "max_retries": _int_in(0, 20),
     "reconcile_interval": _interval,
     "reconcile_scope": _scope,

@@ -177,7 +177,7 @@ def _newer(updated_at: Optional[str], synced_epoch: Optional[float]) -> bool:
 def _drifted(store: Store, state: SceneState) -> bool:
     """Whether a scalar field of any matched item differs, in the stored listing, from what we pushed."""
     items = store.index.items(state.plex_keys).values()
-    return any(edited_in_plex(item.fields, state.field_hashes, state.our_collections) for item in items)
+    return any(edited_in_plex(item.fields, state.field_hashes, state.our_tags) for item in items)
 
 
 def _unclaimed(walk: _Walk, library: PlexLibrary) -> None:

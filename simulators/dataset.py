@@ -103,6 +103,7 @@ def generate(seed: int, n: int) -> Library:
         lib.performers[str(i)] = {
             "id": str(i), "name": f"{name} {i}" if i > len(_FIRST) else name,
             "disambiguation": None, "gender": rng.choice(["FEMALE", "MALE", "NON_BINARY", None]),
+            "has_image": i % 4 != 0,
         }
     for i, name in enumerate(_TAGS, start=1):
         lib.tags[str(i)] = {"id": str(i), "name": name}

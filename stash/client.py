@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -75,6 +75,8 @@ class StashSource(Protocol):
     def scene_ids_for(self, kind: str, entity_id: int) -> Iterator[int]: ...
 
     def fetch_cover(self, url: str) -> Optional[Cover]: ...
+
+    def link_for_plex(self, link: str) -> str: ...
 
     def clone(self) -> StashSource: ...
 
@@ -143,6 +145,14 @@ class StashClient:
         log.register_secret(api_key)
         self._session.headers["ApiKey"] = api_key
         self._cookie = None
+
+    def link_for_plex(self, link: str) -> str:
+        """A Stash image link Plex can fetch by itself: with `apikey=` when Stash asks for a login (the only way
+        Stash authenticates a request that cannot send a header, pkg/session/session.go `ApiKeyParameter`)."""
+        api_key = self._session.headers.get("ApiKey")
+        if not api_key:
+            return link
+        return f"{link}{'&' if '?' in link else '?'}{urlencode({'apikey': api_key})}"
 
     def clone(self) -> StashClient:
         """A client with its own Session and the same credentials (an adopted API key, the current cookie)."""

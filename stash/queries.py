@@ -16,7 +16,7 @@ SCENE_FIELDS = """id title details date rating100 director organized updated_at 
       paths { screenshot }
       stash_ids { stash_id }
       studio { id name parent_studio { name } }
-      performers { id name }
+      performers { id name image_path }
       tags { id name }
       movies { movie { name } }"""
 

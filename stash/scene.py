@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date as _date
 from typing import Any, Optional, Tuple
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class SceneMetadata:
     organized: bool = False
     has_stash_id: bool = False
     groups: Tuple[str, ...] = ()
+    performer_photos: Tuple[Tuple[str, str], ...] = ()  # (name, Stash's image link) of performers with an image
 
 
 def to_metadata(scene: dict) -> SceneMetadata:
@@ -60,7 +62,15 @@ def to_metadata(scene: dict) -> SceneMetadata:
         organized=bool(scene.get("organized")),
         has_stash_id=any(isinstance(s, dict) and s.get("stash_id") for s in scene.get("stash_ids") or ()),
         groups=_names(m.get("movie") for m in scene.get("movies") or () if isinstance(m, dict)),
+        performer_photos=tuple((p["name"], p["image_path"]) for p in scene.get("performers") or ()
+                               if isinstance(p, dict) and p.get("name") and has_image(p.get("image_path"))),
     )
+
+
+def has_image(link: Any) -> bool:
+    """Whether a performer's image link is a real picture: Stash links its placeholder with `default=true`
+    (internal/api/urlbuilders/performer.go)."""
+    return isinstance(link, str) and bool(link) and parse_qs(urlsplit(link).query).get("default") != ["true"]
 
 
 def normalise_date(value: Any) -> Optional[str]:

@@ -37,16 +37,16 @@ class SyncOutcome(Record):
     """
 
     __slots__ = ("status", "updated_at", "content_hash", "field_hashes", "plex_keys", "cover_pending", "message",
-                 "poster_sha1", "our_collections")
+                 "poster_sha1", "our_tags")
 
     def __init__(self, status: SceneStatus, updated_at: str | None = None, content_hash: str | None = None,
                  field_hashes: dict | None = None, plex_keys: list | None = None, cover_pending: bool = False,
                  message: str | None = None, poster_sha1: str | None = None,
-                 our_collections: list | None = None) -> None:
+                 our_tags: dict | None = None) -> None:
         if status not in OUTCOMES:
             raise ValueError(f"a job ends as one of {', '.join(OUTCOMES)}, not {status!r}")
         self._init(SceneStatus(status), updated_at, content_hash, field_hashes, plex_keys, cover_pending, message,
-                   poster_sha1, our_collections)
+                   poster_sha1, our_tags)
 
 
 class Queue:
@@ -113,8 +113,8 @@ class Queue:
                     values["field_hashes"] = json.dumps(outcome.field_hashes, sort_keys=True)
                 if outcome.poster_sha1 is not None:
                     values["poster_sha1"] = outcome.poster_sha1
-                if outcome.our_collections is not None:
-                    values["our_collections"] = json.dumps(list(outcome.our_collections), ensure_ascii=False)
+                if outcome.our_tags is not None:
+                    values["our_tags"] = json.dumps(outcome.our_tags, ensure_ascii=False, sort_keys=True)
             assignments = ", ".join(f"{column} = :{column}" for column in values if column != "scene_id")
             self._conn.execute(f"UPDATE scene_state SET {assignments}, attempts = 0, next_attempt_at = NULL, "
                                "error_class = NULL WHERE scene_id = :scene_id", values)

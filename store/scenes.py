@@ -15,12 +15,13 @@ from plugin.record import Record
 _IN_CHUNK = 500  # stays below SQLite's bound-parameter limit on old builds (999)
 _COLUMNS = ("scene_id, job_id, last_synced_updated_at, last_synced_epoch, fetched_updated_at, fetched_epoch, "
             "content_hash, field_hashes, plex_keys, status, cover_pending, attempts, next_attempt_at, error_class, "
-            "last_error, synced_at, poster_sha1, our_collections")
+            "last_error, synced_at, poster_sha1, our_tags")
 
 
 class SceneState(Record):
     """One row of scene_state. `field_hashes` maps each pushed Plex field to the hash of its value;
-    `poster_sha1` is the last uploaded cover's; `our_collections` the collections this plugin added."""
+    `poster_sha1` is the last uploaded cover's; `our_tags` the tags this plugin
+    added, by field ({"collections": [...], "labels": [...]}: see `plex.fields.OURS_KEPT`)."""
 
     __slots__ = tuple(_COLUMNS.replace(" ", "").split(","))
 
@@ -33,7 +34,7 @@ def _from_row(row: tuple) -> SceneState:
     values[7] = json.loads(values[7]) if values[7] else {}
     values[8] = json.loads(values[8]) if values[8] else []
     values[10] = bool(values[10])
-    values[17] = json.loads(values[17]) if values[17] else []
+    values[17] = json.loads(values[17]) if values[17] else {}
     return SceneState(*values)
 
 

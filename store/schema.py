@@ -118,8 +118,18 @@ def _v3_one_meaning_per_column(conn: sqlite3.Connection) -> None:
             ackqueue.rewrite(conn, row_id, {**payload, implied[payload["reason"]]: True})
 
 
+def _v4_our_tags_by_field(conn: sqlite3.Connection) -> None:
+    """Labels (and genres, when tags move to labels) are shared with the user's own like collections: what this
+    plugin added is now kept per field, {"collections": [...], "labels": [...], "genres": [...]}."""
+    conn.execute("ALTER TABLE scene_state RENAME COLUMN our_collections TO our_tags")
+    rows = conn.execute("SELECT scene_id, our_tags FROM scene_state WHERE our_tags IS NOT NULL").fetchall()
+    for scene_id, text in rows:
+        conn.execute("UPDATE scene_state SET our_tags = ? WHERE scene_id = ?",
+                     (json.dumps({"collections": json.loads(text)}, ensure_ascii=False), scene_id))
+
+
 # Each migration takes the connection, inside the one write transaction of `migrate`.
-MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column)
+MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column, _v4_our_tags_by_field)
 LATEST_VERSION = len(MIGRATIONS)
 _META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
 

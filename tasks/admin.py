@@ -106,7 +106,7 @@ def dry_run(ctx: Context) -> str:
             if plan.found.status != "matched":
                 found_as[plan.found.status] += 1
                 continue
-            changed = sorted(plan.changed)
+            changed = sorted(plan.changed) + [f"{kind} taken back" for kind in plan.retract]
             found_as["would change" if changed else "unchanged"] += 1
             fields.update(changed)
             if changed and len(examples) < EXAMPLES:

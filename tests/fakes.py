@@ -41,7 +41,8 @@ def scene(scene_id: int, title: str = "", path: str | None = None, size: int = 1
         "files": [{"path": path or f"/data/scene-{scene_id}.mp4", "size": size, "duration": 60.0}],
         "paths": {"screenshot": f"http://stash/scene/{scene_id}/screenshot" if cover else None},
         "studio": {"id": "1", "name": studio} if studio else None,
-        "performers": [{"id": str(i), "name": n} for i, n in enumerate(performers)],
+        "performers": [{"id": str(i), "name": n, "image_path": f"http://stash/performer/{i}/image?t=1"}
+                       for i, n in enumerate(performers)],
         "tags": [{"id": str(i), "name": n} for i, n in enumerate(tags)],
     }
 
@@ -97,6 +98,9 @@ class FakeStash:
         data = self.covers.get(scene_id, f"jpeg of scene {scene_id}".encode())
         return Cover(data, "image/jpeg", hashlib.sha1(data).hexdigest())
 
+    def link_for_plex(self, link: str) -> str:
+        return f"{link}&apikey=fake-api-key"
+
     def clone(self) -> FakeStash:
         return self
 
@@ -111,13 +115,15 @@ class FakeItem:
     parts: list  # (path, size)
     fields: dict = field(default_factory=lambda: {"title": "", "summary": "", "studio": "",
                                                   "originallyAvailableAt": "", "userRating": None, "genres": [],
-                                                  "actors": [], "collections": [], "directors": [],
-                                                  "contentRating": ""})
+                                                  "labels": [], "actors": [], "collections": [],
+                                                  "directors": [], "contentRating": ""})
     locked: set = field(default_factory=set)
+    photos: dict = field(default_factory=dict)  # actor name -> thumb
     posters: list = field(default_factory=list)
 
 
-_LISTS = {"genre": "genres", "actor": "actors", "collection": "collections", "director": "directors"}
+_LISTS = {"genre": "genres", "label": "labels", "actor": "actors", "collection": "collections",
+          "director": "directors"}
 
 
 class FakePlex:
@@ -182,19 +188,21 @@ class FakePlex:
     def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None:
         self._request("edit", rating_key)
         item = self.items[rating_key]
-        lists: dict[str, list] = {}
+        lists: dict[str, dict[int, dict]] = {}  # field -> index -> {"tag.tag": name, "tag.thumb": link}
         for key, value in params.items():
             name, _, rest = key.partition(".")
-            base = name.split("[", 1)[0]
+            base, _, index = name.partition("[")
             if rest == "locked":
                 item.locked.add(base)
             elif rest == "value":
                 item.fields[name] = (float(value) if value else None) if name == "userRating" else value
             elif base in _LISTS:
-                lists.setdefault(_LISTS[base], [])
-                if value:
-                    lists[_LISTS[base]].append(value)
-        item.fields.update(lists)
+                entries = lists.setdefault(_LISTS[base], {})
+                if value and index.rstrip("]"):
+                    entries.setdefault(int(index.rstrip("]")), {})[rest] = value
+        for name, entries in lists.items():
+            item.fields[name] = [entries[i]["tag.tag"] for i in sorted(entries)]
+            item.photos.update({e["tag.tag"]: e["tag.thumb"] for e in entries.values() if "tag.thumb" in e})
 
     def upload_poster(self, rating_key: int, data: bytes) -> None:
         self._request("poster", rating_key)

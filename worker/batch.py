@@ -16,7 +16,14 @@ from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
 from plex.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hashes
 from plex.library import PlexLibrary
 from plex.matcher import MATCHED, MatchResult
-from plex.push import MIN_SUMMARY_BYTES, OWN_PUT_SUMMARY_BYTES, build_edit_params, cut_to_fit, encoded_length
+from plex.push import (
+    MIN_SUMMARY_BYTES,
+    OWN_PUT_SUMMARY_BYTES,
+    build_edit_params,
+    cut_to_fit,
+    encoded_length,
+    needs_item,
+)
 from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashError, StashSource
@@ -51,8 +58,9 @@ class Tally:
 @dataclass
 class ScenePlan:
     """What one scene needs, decided without any request. `last_pushed` holds the field hashes of our last
-    push to these same items ({} = push every field); `our_collections` and `last_poster` what this plugin
-    put on them before (nothing when the scene now matches other items)."""
+    push to these same items ({} = push every field); `ours` (tags by field) and `last_poster` what this plugin
+    put on them before (nothing when the scene now matches other items); `retract` the tag kinds no longer
+    chosen that still hold tags of ours, to be taken out."""
 
     job: Optional[Job]
     scene: SceneMetadata
@@ -61,9 +69,10 @@ class ScenePlan:
     hashes: dict
     found: MatchResult
     last_pushed: dict
-    our_collections: list
+    ours: dict
     last_poster: Optional[str]
     fetch_cover: bool
+    retract: tuple = ()
     # From the stored index, read here because pool threads must not touch the store: each matched item's
     # section, and the collections its listing showed.
     sections: dict = field(default_factory=dict)
@@ -167,9 +176,10 @@ def plan_scene(ctx: Context, library: PlexLibrary, toggles: SyncToggles, scene: 
     fetch_cover = ctx.settings.sync_poster and bool(scene.cover_url) and (
         not same_items or state.cover_pending or state.poster_sha1 is None
         or scene.updated_at != state.last_synced_updated_at)
-    plan = ScenePlan(job, scene, state, fields, field_hashes(fields), found, last_pushed,
-                     list(state.our_collections) if same_items else [], state.poster_sha1 if same_items else None,
-                     fetch_cover)
+    ours = dict(state.our_tags) if same_items else {}
+    plan = ScenePlan(job, scene, state, fields, field_hashes(fields), found, last_pushed, ours,
+                     state.poster_sha1 if same_items else None, fetch_cover,
+                     tuple(kind for kind in toggles.dropped_tag_kinds() if ours.get(kind)))
     for rating_key, item in ctx.store.index.items(found.rating_keys).items():
         plan.sections[rating_key] = item.section_id
         plan.listed_collections[rating_key] = list(item.fields.get("collections") or [])
@@ -208,20 +218,15 @@ def push_scene(ctx: Context, library: PlexLibrary, plan: ScenePlan) -> PushResul
 def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int) -> bool:
     changed = set(plan.changed)
     current = None
-    if ctx.settings.preserve_plex_edits and plan.last_pushed:
+    if ctx.settings.preserve_plex_edits and plan.last_pushed and changed:
         current = limited_call(ctx, library.api.read_item, rating_key)
-        changed -= edited_in_plex(current, plan.last_pushed, plan.our_collections, plan.fields)
-    collections = None
-    if "collections" in changed:
-        # On a first push, a listing this drain read that showed no collection is complete (truncation keeps
-        # some), so the user's own collections are known without reading the item. An older listing is not:
-        # the user may have added one since.
-        listed_none = (not plan.last_pushed and plan.sections[rating_key] in library.listed_now
-                       and plan.listed_collections.get(rating_key) == [])
-        if current is None and not listed_none:
+        changed -= edited_in_plex(current, plan.last_pushed, plan.ours, plan.fields)
+    if current is None and needs_item(changed, plan.retract):
+        current = _listed_lists(library, plan, rating_key, changed)
+        if current is None:
             current = limited_call(ctx, library.api.read_item, rating_key)
-        collections = current["collections"] if current is not None else []
-    params = build_edit_params(plan.fields, changed, collections, plan.our_collections)
+    params = build_edit_params(plan.fields, changed, current, plan.ours, plan.retract,
+                               ctx.thread_stash().link_for_plex)
     summary = params.get("summary.value", "")
     own_put = encoded_length(summary) > OWN_PUT_SUMMARY_BYTES
     if own_put:
@@ -231,6 +236,16 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
     if own_put:
         _push_summary(ctx, library, plan, rating_key, summary)
     return bool(params) or own_put
+
+
+def _listed_lists(library: PlexLibrary, plan: ScenePlan, rating_key: int, changed: set) -> Optional[dict]:
+    """The item's lists without reading it, when the listing can tell: on a first push of collections alone, a
+    listing this drain read that showed no collection is complete (truncation keeps some), so there are none of
+    the user's to keep. An older listing is not (the user may have added one since); labels are never listed."""
+    if (plan.last_pushed or plan.retract or "labels" in changed or plan.sections[rating_key] not in library.listed_now
+            or plan.listed_collections.get(rating_key) != []):
+        return None
+    return {"collections": []}
 
 
 def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, summary: str) -> None:

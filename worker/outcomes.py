@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from plex.errors import PlexDown, PlexError, PlexNotFound, PlexPermanent
-from plex.fields import content_hash, field_hashes
+from plex.fields import OURS_KEPT, content_hash, field_hashes
 from plex.library import PlexLibrary
 from plugin import log
 from store.queue import SyncOutcome
@@ -28,7 +28,7 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
         ctx.store.queue.complete(job, SyncOutcome(
             result.status, updated_at=scene.updated_at, content_hash=content_hash(hashes), field_hashes=hashes,
             plex_keys=list(result.rating_keys), cover_pending=result.cover_pending,
-            poster_sha1=result.poster_sha1, our_collections=list(plan.fields.get("collections", ()))))
+            poster_sha1=result.poster_sha1, our_tags=our_tags(plan)))
         return result.status
     if result.status == SceneStatus.AMBIGUOUS:
         message = f"Scene {scene.scene_id}: {result.detail}; not guessed (strict_matching)"
@@ -39,6 +39,14 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
     if result.status == SceneStatus.NOT_FOUND:
         return _not_found(ctx, plan)
     return _failed(ctx, library, plan, result.error)
+
+
+def our_tags(plan: ScenePlan) -> dict:
+    """What this plugin's entries are after the push, by field: as before, replaced where pushed, none left in a
+    kind taken back (empty lists dropped)."""
+    ours = {**plan.ours, **{name: list(plan.fields[name]) for name in OURS_KEPT if name in plan.fields}}
+    ours.update({name: [] for name in plan.retract})
+    return {name: values for name, values in ours.items() if values}
 
 
 def _not_found(ctx: Context, plan: ScenePlan) -> SceneStatus:

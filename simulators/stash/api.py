@@ -108,12 +108,8 @@ class _SceneView:
 
     def performers(self, _info) -> list[dict]:
         out = []
-        for pid in self._s["performer_ids"]:
-            p = self._store.performer(pid)
-            out.append({**p, "urls": p.get("urls") or [], "alias_list": p.get("alias_list") or [],
-                        "favorite": bool(p.get("favorite")), "image_path": f"{self._base}/performer/{pid}/image",
-                        "scene_count": lambda _info, pid=pid: _count(self._store, "performer_ids", pid)})
-        return out
+        return [_performer_view(self._store, self._store.performer(pid), self._base)
+                for pid in self._s["performer_ids"]]
 
     def tags(self, _info) -> list[dict]:
         out = []
@@ -147,6 +143,16 @@ def _file_view(f: dict, scene: dict) -> dict:
         "fingerprint": lambda _info, type: next((x["value"] for x in fingerprints if x["type"] == type), None),
         "format": "mp4", "video_codec": "h264", "audio_codec": "aac", "frame_rate": 29.97, "bit_rate": 8_000_000,
     }
+
+
+def _performer_view(store: StashStore, p: dict, base: str) -> dict:
+    """A performer as the API shows it. `image_path` as internal/api/urlbuilders/performer.go builds it: the
+    request's base URL, `?t=` the record's updated_at in Unix seconds, `&default=true` without an image."""
+    stamp = int(parse_time(p["updated_at"]).timestamp())
+    image_path = f"{base}/performer/{p['id']}/image?t={stamp}" + ("" if p.get("has_image") else "&default=true")
+    return {**p, "urls": p.get("urls") or [], "alias_list": p.get("alias_list") or [],
+            "favorite": bool(p.get("favorite")), "image_path": image_path,
+            "scene_count": lambda _info: _count(store, "performer_ids", p["id"])}
 
 
 def _studio_view(store: StashStore, studio_id: str, base: str) -> dict | None:
@@ -283,10 +289,7 @@ class StashApi:
 
     def performer_update(self, _root, info, input):
         p = self._entity_update("Performer", self.store.update_performer, "PerformerUpdateInput", input)
-        base = info.context.base_url
-        return {**p, "urls": p.get("urls") or [], "alias_list": p.get("alias_list") or [],
-                "favorite": bool(p.get("favorite")), "image_path": f"{base}/performer/{p['id']}/image",
-                "scene_count": lambda _info: _count(self.store, "performer_ids", p["id"])}
+        return _performer_view(self.store, p, info.context.base_url)
 
     def tag_update(self, _root, info, input):
         t = self._entity_update("Tag", self.store.update_tag, "TagUpdateInput", input)

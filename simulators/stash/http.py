@@ -21,6 +21,7 @@ from simulators.stash.covers import PLACEHOLDER_SVG
 from simulators.stash.plugins import PluginHost
 
 _SCREENSHOT = re.compile(r"^/scene/(\d+)/screenshot$")
+_PERFORMER_IMAGE = re.compile(r"^/performer/(\d+)/image$")
 LOGIN_HTML = (b"<!DOCTYPE html><html><head><title>Login | Stash</title></head><body>"
               b'<form method="POST" action="/login"><input name="username"><input name="password" type="password">'
               b'<button type="submit">Login</button></form></body></html>\n')
@@ -127,6 +128,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._screenshot(match.group(1))
             return
+        match = _PERFORMER_IMAGE.match(path)
+        if match:
+            self.server.stats.add("GET /performer/image")
+            if not self._authorized():
+                self._redirect_to_login(self.path)
+                return
+            self._performer_image(match.group(1))
+            return
         if not self._authorized():
             self._redirect_to_login(self.path)
             return
@@ -175,6 +184,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, PLACEHOLDER_SVG, "image/svg+xml")
         else:
             self._send(200, image, "image/jpeg", {"Cache-Control": "no-cache"})
+
+    def _performer_image(self, performer_id: str) -> None:
+        """A performer's image, or Stash's placeholder when it has none (what `&default=true` links to)."""
+        performer = self.server.api.store.performer(performer_id)
+        if performer is None:
+            self._send(404, b"404 page not found\n", "text/plain; charset=utf-8")
+        elif performer.get("has_image"):
+            self._send(200, b"\xff\xd8\xff\xe0 performer " + performer_id.encode() + b"\xff\xd9", "image/jpeg")
+        else:
+            self._send(200, PLACEHOLDER_SVG, "image/svg+xml")
 
     def _login(self, raw: bytes) -> None:
         form = parse_qs(raw.decode("utf-8", "replace"))

@@ -223,6 +223,9 @@ class StashStore:
             return new
 
     def update_performer(self, performer_id: Any, changes: dict) -> dict:
+        """performerUpdate; `image` (a URL or data URI) is kept only as whether there is one (null clears it)."""
+        if "image" in changes:
+            changes = {**{k: v for k, v in changes.items() if k != "image"}, "has_image": bool(changes["image"])}
         return self._update_entity(self._performers, "performer", performer_id, changes)
 
     def update_tag(self, tag_id: Any, changes: dict) -> dict:

@@ -38,6 +38,9 @@ def test_scene_firings(hook_type, fields, queued) -> None:
 @pytest.mark.parametrize("hook_type, fields, kind", [
     ("Tag.Update.Post", ["id", "name"], "tag"),
     ("Performer.Update.Post", ["id", "name", "gender"], "performer"),
+    ("Performer.Update.Post", ["id", "image"], "performer"),  # the actor photo
+    ("Performer.Update.Post", ["id", "gender"], None),
+    ("Tag.Update.Post", ["id", "image"], None),
     ("Studio.Update.Post", [], "studio"),
     ("Tag.Update.Post", ["id", "description"], None),
     ("Movie.Update.Post", ["id", "name"], "group"),  # fires on every version, beside Group.Update.Post since v0.27

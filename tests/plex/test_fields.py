@@ -28,6 +28,7 @@ class Scene:
     director: str = ""
     studio_parent: str | None = None
     groups: tuple = ()
+    performer_photos: tuple = (("Leo Vale", "http://stash/performer/2/image?t=9"),)
 
 
 def test_full_scene_maps_every_field():
@@ -132,12 +133,39 @@ def test_edited_in_plex_compares_only_pushed_fields():
         "genres": ["Outdoor", "Q&A", "Favourite"], "actors": ["Ava Stone", "Leo Vale"],
         "collections": ["My Picks", "Blue Fern"], "tags_partial": False,
     }
-    assert edited_in_plex(current, pushed, our_collections=["Blue Fern"]) == {"genres"}
+    assert edited_in_plex(current, pushed, our_tags={"collections": ["Blue Fern"]}) == {"genres"}
     current["collections"] = ["My Picks"]
-    assert edited_in_plex(current, pushed, our_collections=["Blue Fern"]) == {"genres", "collections"}
+    assert edited_in_plex(current, pushed, our_tags={"collections": ["Blue Fern"]}) == {"genres", "collections"}
 
 
 def test_edited_in_plex_judges_only_scalars_from_listing_data():
     pushed = field_hashes({"genres": ("A", "B", "C"), "title": "T"})
     listing = {"genres": ["A", "B"], "title": "Changed", "tags_partial": True}
     assert edited_in_plex(listing, pushed) == {"title"}
+
+
+def test_tags_as_chooses_the_kinds_and_the_dropped_ones_are_taken_back():
+    scene = Scene()
+    assert "labels" not in desired_fields(scene) and desired_fields(scene)["genres"] == ("Outdoor", "Q&A")
+    labels = SyncToggles(tags_as="labels")
+    assert desired_fields(scene, labels)["labels"] == ("Outdoor", "Q&A") and "genres" not in desired_fields(scene, labels)
+    assert labels.dropped_tag_kinds() == ("genres",)
+    both = desired_fields(scene, SyncToggles(tags_as="both"))
+    assert both["genres"] == both["labels"] == ("Outdoor", "Q&A")
+    assert SyncToggles(tags_as="both").dropped_tag_kinds() == ()
+    assert SyncToggles(tags=False, tags_as="labels").dropped_tag_kinds() == ()  # switched off: left alone
+
+
+def test_actor_photos_one_per_actor_in_order_only_when_chosen():
+    assert "actorPhotos" not in desired_fields(Scene())
+    fields = desired_fields(Scene(), SyncToggles(actor_photos=True))
+    assert fields["actorPhotos"] == ("", "http://stash/performer/2/image?t=9")
+
+
+def test_labels_edited_in_plex_judged_on_ours_only():
+    fields = desired_fields(Scene(), SyncToggles(tags_as="labels"))
+    pushed = field_hashes(fields)
+    current = {"labels": ["Kids OK", "Outdoor", "Q&A"], "tags_partial": False}
+    assert edited_in_plex(current, pushed, {"labels": ["Outdoor", "Q&A"]}) == set()
+    current["labels"] = ["Kids OK", "Outdoor"]
+    assert edited_in_plex(current, pushed, {"labels": ["Outdoor", "Q&A"]}) == {"labels"}

@@ -39,7 +39,7 @@ def test_any_metadata_arrives_exactly_as_normalised(plex_pair, title, details, s
     scene = metadata(title=title, details=details, studio=studio, performers=tuple(performers), tags=tuple(tags),
                      date=date, rating100=rating)
     fields = desired_fields(scene)
-    current = read_item(plex, RATING_KEY)["collections"]  # all earlier examples' studios: this test's own
+    current = read_item(plex, RATING_KEY)  # its collections: all earlier examples' studios, this test's own
     edit(plex, RATING_KEY, SECTION, build_edit_params(fields, set(fields), current, current))
     after = read_item(plex, RATING_KEY)
     # A blank Stash title is not in `fields` (never sent). PMS shows a tag in the letter case it first met it,

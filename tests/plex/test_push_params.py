@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from plex.push import build_edit_params, collections_to_send, encode_params
+from plex.push import build_edit_params, encode_params, merged_list
 
 FIELDS = {
     "title": "T & T", "summary": "a\nb", "studio": "Blue Fern", "originallyAvailableAt": "2020-01-01",
@@ -38,12 +38,29 @@ def test_changed_but_disabled_field_is_ignored():
 
 
 def test_collections_keep_users_own_and_replace_ours():
-    assert collections_to_send(("Red Canary",), ["My Picks", "Blue Fern", "Faves"], ["Blue Fern"]) == [
+    assert merged_list(("Red Canary",), ["My Picks", "Blue Fern", "Faves"], ["Blue Fern"]) == [
         "My Picks", "Faves", "Red Canary"]
-    assert collections_to_send((), ["Blue Fern"], ["Blue Fern"]) == []
-    assert collections_to_send(("Blue Fern",), ["blue fern", "X"], []) == ["X", "Blue Fern"]
-    params = build_edit_params(dict(FIELDS, collections=()), {"collections"}, ["Blue Fern"], ["Blue Fern"])
+    assert merged_list((), ["Blue Fern"], ["Blue Fern"]) == []
+    assert merged_list(("Blue Fern",), ["blue fern", "X"], []) == ["X", "Blue Fern"]
+    params = build_edit_params(dict(FIELDS, collections=()), {"collections"}, {"collections": ["Blue Fern"]},
+                               {"collections": ["Blue Fern"]})
     assert params == {"collection[].tag": "", "collection.locked": "1"}
+
+
+def test_labels_merge_like_collections_and_a_dropped_kind_is_taken_back():
+    current = {"labels": ["Kids OK", "Old Tag"], "genres": ["Agent Genre", "Old Tag"]}
+    ours = {"labels": ["Old Tag"], "genres": ["Old Tag"]}
+    params = build_edit_params({"labels": ("New Tag",)}, {"labels"}, current, ours, retract=("genres",))
+    assert params == {"label[0].tag.tag": "Kids OK", "label[1].tag.tag": "New Tag", "label.locked": "1",
+                      "genre[0].tag.tag": "Agent Genre", "genre.locked": "1"}
+
+
+def test_actor_photos_go_with_the_actors_and_carry_the_key_only_on_the_wire():
+    fields = {"actors": ("Jane Doe", "John Roe"), "actorPhotos": ("http://stash/performer/1/image?t=5", "")}
+    params = build_edit_params(fields, {"actorPhotos"}, photo_url=lambda link: link + "&apikey=K")
+    assert params == {"actor[0].tag.tag": "Jane Doe", "actor[0].tag.thumb": "http://stash/performer/1/image?t=5&apikey=K",
+                      "actor[1].tag.tag": "John Roe", "actor.locked": "1"}
+    assert "K" not in repr(fields)
 
 
 def test_collections_need_current_state():

@@ -63,8 +63,8 @@ def sync(plex, scene: SceneMetadata, rk: int, last_hashes=None, previous_collect
     fields = desired_fields(scene)
     hashes = field_hashes(fields)
     changed = diff(hashes, last_hashes)
-    current = read_item(plex, rk)["collections"] if "collections" in changed else None
-    params = build_edit_params(fields, changed, current, previous_collections)
+    current = read_item(plex, rk) if "collections" in changed else None
+    params = build_edit_params(fields, changed, current, {"collections": list(previous_collections)})
     if params:
         edit(plex, rk, SECTION, params)
     return hashes, bool(params)
@@ -166,9 +166,9 @@ def test_preserve_plex_edits_detects_user_changes(library, sim, plex):
     rk = KEY_BASE + sid
     scene = scene_of(library, sid)
     hashes, _ = sync(plex, scene, rk)
-    assert edited_in_plex(read_item(plex, rk), hashes, [scene.studio]) == set()
+    assert edited_in_plex(read_item(plex, rk), hashes, {"collections": [scene.studio]}) == set()
     sim.user_edit(rk, title="My Own Title", remove_genre=scene.tags[0])
-    assert edited_in_plex(read_item(plex, rk), hashes, [scene.studio]) == {"title", "genres"}
+    assert edited_in_plex(read_item(plex, rk), hashes, {"collections": [scene.studio]}) == {"title", "genres"}
 
 
 def test_file_lookup_finds_a_just_scanned_item(library, sim, plex):

@@ -49,7 +49,7 @@ def test_first_sync_writes_every_field_locked_and_the_poster_once(world) -> None
     assert sorted(plex.writes()) == sorted([("edit", k) for k in (101, 102, 103)] + [("poster", k) for k in
                                                                                        (101, 102, 103)])
     assert state(ctx, 1).status == SceneStatus.SYNCED and state(ctx, 1).plex_keys == [101]
-    assert state(ctx, 1).poster_sha1 == item.posters[0] and state(ctx, 1).our_collections == ["Studio"]
+    assert state(ctx, 1).poster_sha1 == item.posters[0] and state(ctx, 1).our_tags == {"collections": ["Studio"], "genres": ["A", "B", "C"]}
 
 
 def test_unchanged_scene_writes_nothing(world) -> None:
@@ -241,4 +241,44 @@ def test_director_content_rating_and_parent_studio(tmp_path) -> None:
     assert fields["collections"] == ["Mine", "Studio", "Network"]
     plex.requests.clear()
     assert sync(ctx, *edits([1])).counts == {SceneStatus.UNCHANGED: 1} and plex.writes() == []
+    ctx.close()
+
+
+def test_switching_tags_as_moves_the_tags_and_keeps_the_users_labels(tmp_path) -> None:
+    stash = FakeStash([scene(1, tags=("A", "B"))])
+    plex = FakePlex()
+    item = plex.add(101, "/data/scene-1.mp4", labels=["Kids OK"], genres=["Agent"])
+
+    def sync_with(tags_as: str) -> Tally:
+        ctx = make_context(tmp_path, stash, plex, tags_as=tags_as)
+        try:
+            return sync(ctx, *edits([1]))
+        finally:
+            ctx.close()
+
+    sync_with("both")
+    assert item.fields["genres"] == ["A", "B"] and item.fields["labels"] == ["Kids OK", "A", "B"]
+    sync_with("genres")
+    assert item.fields["genres"] == ["A", "B"] and item.fields["labels"] == ["Kids OK"]
+    sync_with("labels")
+    assert item.fields["genres"] == [] and item.fields["labels"] == ["Kids OK", "A", "B"]
+    plex.requests.clear()
+    assert sync_with("labels").counts == {SceneStatus.UNCHANGED: 1} and plex.writes() == []
+
+
+def test_actor_photos_sent_with_the_key_but_stored_without(tmp_path) -> None:
+    stash = FakeStash([scene(1, performers=("Ava", "Bo"))])
+    stash.scenes[1]["performers"][1]["image_path"] += "&default=true"  # Stash's placeholder: no photo
+    plex = FakePlex()
+    item = plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex, sync_actor_photos=True)
+    sync(ctx, *edits([1]))
+    assert item.fields["actors"] == ["Ava", "Bo"]
+    assert item.photos == {"Ava": "http://stash/performer/0/image?t=1&apikey=fake-api-key"}
+    assert "fake-api-key" not in repr(ctx.store.scenes.get_many([1]))
+    stash.scenes[1]["performers"][0]["image_path"] = "http://stash/performer/0/image?t=2"  # a new image
+    stash.scenes[1]["updated_at"] = "2024-05-02T08:00:00Z"
+    plex.requests.clear()
+    assert sync(ctx, *edits([1])).counts == {SceneStatus.SYNCED: 1}
+    assert item.photos["Ava"].startswith("http://stash/performer/0/image?t=2&") and len(plex.writes()) == 1
     ctx.close()
