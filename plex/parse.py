@@ -53,8 +53,8 @@ def video_duration(video: Element) -> Optional[int]:
 def video_fields(video: Element, full: bool) -> dict:
     """The Plex-visible fields we sync, in the value forms `plex.fields` uses.
 
-    Listings truncate tag lists (e.g. 2 genres, 3 roles; labels not at all), so unless `full` the lists are flagged partial and
-    must never be used to build an edit or to decide drift.
+    Listings truncate tag lists (e.g. 2 genres, 3 roles; labels not at all), so unless `full` the lists are
+    flagged partial and must never be used to build an edit or to decide drift.
     """
     fields: dict = {
         "title": video.get("title") or "",

@@ -107,7 +107,6 @@ class _SceneView:
         return _studio_view(self._store, sid, self._base) if sid else None
 
     def performers(self, _info) -> list[dict]:
-        out = []
         return [_performer_view(self._store, self._store.performer(pid), self._base)
                 for pid in self._s["performer_ids"]]
 
