@@ -125,6 +125,29 @@ class PlexLibrary:
             set_field(item, "userRating", "" if rating < 0 else _number(rating))
             self._touch(item)
 
+    def scrobble(self, rating_key: int, when: int | None = None) -> None:
+        """``/:/scrobble`` (plexapi ``markPlayed``), or a player finishing the item: one more view now, and the
+        resume point gone."""
+        with self.lock:
+            item = self.items[rating_key]
+            item.view_count += 1
+            item.last_viewed_at = self._now(item.last_viewed_at or 0) if when is None else when
+            item.view_offset = 0
+
+    def unscrobble(self, rating_key: int) -> None:
+        """``/:/unscrobble`` (plexapi ``markUnplayed``): unwatched, no views, no resume point."""
+        with self.lock:
+            item = self.items[rating_key]
+            item.view_count, item.view_offset = 0, 0
+
+    def progress(self, rating_key: int, offset_ms: int) -> None:
+        """``/:/progress`` (plexapi ``updateProgress``), or a player stopping part-way: the resume point, and
+        the time it was set as the last view time."""
+        with self.lock:
+            item = self.items[rating_key]
+            item.view_offset = offset_ms
+            item.last_viewed_at = self._now(item.last_viewed_at or 0)
+
     def upload_image(self, rating_key: int, kind: str, content: bytes) -> str:
         """A poster/art upload becomes the selected image and locks it, as PMS does for API-picked images."""
         digest = hashlib.sha1(content).hexdigest()

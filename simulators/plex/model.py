@@ -64,6 +64,10 @@ class Item:
     poster_uploads: int = 0
     art: str | None = None
     art_uploads: int = 0
+    # The token account's play state (PMS keeps it per account, apart from the metadata: no updatedAt change).
+    view_count: int = 0
+    last_viewed_at: int | None = None
+    view_offset: int = 0  # ms
 
     def tag_names(self, tag_type: str) -> list[str]:
         return [t.tag for t in self.tags.get(tag_type, [])]
@@ -101,6 +105,9 @@ class ItemState:
     files: list[str]
     added_at: int
     updated_at: int
+    view_count: int = 0
+    last_viewed_at: int | None = None
+    view_offset: int = 0
 
     def to_json(self) -> dict:
         """JSON-ready form for ``GET /_sim/items/{rk}`` (sets and tuples become lists)."""
@@ -138,4 +145,7 @@ def snapshot(item: Item) -> ItemState:
         files=[f.file for f in item.files],
         added_at=item.added_at,
         updated_at=item.updated_at,
+        view_count=item.view_count,
+        last_viewed_at=item.last_viewed_at,
+        view_offset=item.view_offset,
     )

@@ -132,6 +132,8 @@ def _video(section: Section, item: Item, tag_ids: TagIds, full: bool) -> str:
         ("thumb", f"/library/metadata/{rk}/thumb/{item.updated_at}"),
         ("art", f"/library/metadata/{rk}/art/{item.updated_at}" if item.art else None),
         ("duration", item.duration_ms()), ("addedAt", item.added_at), ("updatedAt", item.updated_at),
+        ("viewOffset", item.view_offset or None), ("viewCount", item.view_count or None),
+        ("lastViewedAt", item.last_viewed_at),
     ]
     children = [_media(m) for m in item.files]
     for tag_type in _TAG_ORDER:

@@ -15,6 +15,7 @@ from simulators.plex.edits import EditError
 from simulators.plex.library import PlexLibrary
 
 _SECTION = re.compile(r"^/library/sections/(\d+)/(all|refresh)$")
+_WATCH_PATHS = ("/:/scrobble", "/:/unscrobble", "/:/progress")
 _ITEM = re.compile(r"^/library/metadata/(\d+)(?:/(refresh|posters|arts))?$")
 
 
@@ -35,6 +36,8 @@ def classify(method: str, path: str) -> str:
         return "sections"
     if path == "/:/rate":
         return "rate"
+    if path in _WATCH_PATHS:
+        return "watch"
     match = _SECTION.match(path)
     if match:
         if match.group(2) == "refresh":
@@ -86,6 +89,8 @@ class Router:
                 return Response(200, render.sections(list(lib.sections.values())))
         if path == "/:/rate" and method in ("PUT", "POST"):
             return self._rate(params)
+        if path in _WATCH_PATHS and method in ("GET", "PUT", "POST"):
+            return self._watch(path, params)
         match = _SECTION.match(path)
         if match:
             section_id = int(match.group(1))
@@ -169,6 +174,26 @@ class Router:
         if self.library.get(rk) is None:
             return _error(404)
         self.library.rate(rk, rating)
+        return Response(200, written=[rk])
+
+    def _watch(self, path: str, params: dict[str, str]) -> Response:
+        """plexapi `markPlayed` / `markUnplayed` / `updateProgress`: `key` and the library identifier; progress
+        needs `time` in ms (0 does nothing there, plexapi says: only (un)scrobbling clears a resume point)."""
+        rk = _int(params.get("key"), -1)
+        if params.get("identifier") != render.IDENTIFIER:
+            return _error(400)
+        if self.library.get(rk) is None:
+            return _error(404)
+        if path == "/:/scrobble":
+            self.library.scrobble(rk)
+        elif path == "/:/unscrobble":
+            self.library.unscrobble(rk)
+        else:
+            offset = _int(params.get("time"), -1)
+            if offset < 0:
+                return _error(400)
+            if offset > 0:
+                self.library.progress(rk, offset)
         return Response(200, written=[rk])
 
     def _scan(self, method: str, section_id: int, params: dict[str, str]) -> Response:

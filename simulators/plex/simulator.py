@@ -110,6 +110,14 @@ class PlexSimulator:
     def user_edit(self, rating_key: int, **changes: object) -> ItemState:
         return self.library.user_edit(rating_key, **changes)
 
+    def user_watch(self, rating_key: int, plays: int = 0, offset_ms: int = 0) -> ItemState:
+        """The token's account watching in a Plex app: `plays` full views, then (if given) stopping part-way."""
+        for _ in range(plays):
+            self.library.scrobble(rating_key)
+        if offset_ms:
+            self.library.progress(rating_key, offset_ms)
+        return self.item(rating_key)
+
     def add_scene(self, scene_id: str | int) -> int:
         """Returns the ratingKey the scene's item will have once a section refresh picks it up."""
         return self.library.add_scene(str(scene_id))

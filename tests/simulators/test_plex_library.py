@@ -119,12 +119,14 @@ def test_counters_by_kind_and_reset(plex_sim, plex):
     movie.editTitle("T")
     movie.uploadPoster(filepath=b"p")
     movie.rate(5)
+    movie.markPlayed()
+    movie.updateProgress(5000)
     movie.refresh()
     plex.library.sectionByID(1).all()
     requests.get(f"{plex_sim.url}/_sim/stats", timeout=5)
-    assert plex_sim.counts == {"listing": 1, "item": 1, "edit": 1, "poster": 1, "rate": 1, "refresh": 1, "root": 1,
-                               "sections": 2, "other": 0, "total": 9}
-    assert plex_sim.write_count(10001) == 3  # edit, poster, rate
+    assert plex_sim.counts == {"listing": 1, "item": 1, "edit": 1, "poster": 1, "rate": 1, "watch": 2, "refresh": 1,
+                               "root": 1, "sections": 2, "other": 0, "total": 11}
+    assert plex_sim.write_count(10001) == 5  # edit, poster, rate, scrobble, progress
     assert plex_sim.edit_count(10001) == 1
     plex_sim.reset_counts()
     assert plex_sim.counts["total"] == 0 and plex_sim.log == []
@@ -165,3 +167,24 @@ def test_non_movie_type_lists_nothing(plex_sim):
                         headers={"X-Plex-Token": plex_sim.token}, timeout=5)
     assert resp.status_code == 200
     assert 'totalSize="0"' in resp.text and "<Video" not in resp.text
+
+
+def test_watch_state_as_plexapi_reads_and_writes_it(plex_sim) -> None:
+    """viewCount/lastViewedAt/viewOffset are omitted at zero and read back by plexapi; markPlayed adds a view and
+    clears the resume point, updateProgress sets it (and the last view time), markUnplayed clears both."""
+    from plexapi.server import PlexServer
+
+    plex = PlexServer(plex_sim.url, plex_sim.token)
+    movie = plex.fetchItem(10001)
+    assert (movie.viewCount, movie.viewOffset, movie.lastViewedAt) == (0, 0, None)
+    movie.updateProgress(90_000)
+    movie.markPlayed()
+    movie.markPlayed()
+    movie.updateProgress(42_000)
+    movie.reload()
+    assert (movie.viewCount, movie.viewOffset) == (2, 42_000) and movie.lastViewedAt is not None
+    listed = next(m for m in plex.library.sectionByID(1).all() if m.ratingKey == 10001)
+    assert (listed.viewCount, listed.viewOffset) == (2, 42_000)
+    movie.markUnplayed()
+    assert (plex_sim.item(10001).view_count, plex_sim.item(10001).view_offset) == (0, 0)
+    assert plex_sim.item(10002).view_count == 0 and 'viewCount' not in plex.query("/library/metadata/10002")[0].attrib
