@@ -84,6 +84,16 @@ class _SceneView:
     def o_counter(self, _info) -> int:
         return 0
 
+    def play_count(self, _info) -> int:
+        return len(self._s["play_dates"])
+
+    def play_history(self, _info) -> list[str]:
+        return self._store.play_history(self._s)
+
+    def last_played_at(self, _info) -> str | None:
+        history = self._store.play_history(self._s)
+        return history[0] if history else None
+
     def interactive(self, _info) -> bool:
         return False
 
@@ -128,6 +138,11 @@ class _SceneView:
 
     def stash_ids(self, _info) -> list:
         return []
+
+
+def _history(dates: list[str]) -> dict:
+    """HistoryMutationResult: the scene's play history after the change, and its length."""
+    return {"count": len(dates), "history": dates}
 
 
 def _count(store: StashStore, key: str, value: str) -> int:
@@ -219,6 +234,11 @@ class StashApi:
                 "studioDestroy": self._destroyer("Studio"), "configurePlugin": self.configure_plugin,
                 "groupCreate": lambda _root, _info, input: self.store.create_group(input["name"]),
                 "groupUpdate": self.group_update,
+                "sceneAddPlay": lambda _root, _info, id, times=None: _history(self.store.add_plays(id, times)),
+                "sceneDeletePlay": lambda _root, _info, id, times=None: _history(self.store.delete_plays(id, times)),
+                "sceneSaveActivity": lambda _root, _info, id, resume_time=None, playDuration=None: (
+                    self.store.save_activity(id, resume_time, playDuration) or True),
+                "sceneResetPlayCount": lambda _root, _info, id: self.store.reset_play_count(id),
                 "runPluginTask": self.run_plugin_task,
             }),
         ]

@@ -137,7 +137,25 @@ def _matcher(store: StashStore, scene_filter: dict | None) -> Callable[[dict], b
     if f.get("studios"):
         crit = _studio_ids(store, f["studios"])
         checks.append(lambda s, c=crit: _compare_multi([s["studio_id"]] if s["studio_id"] else [], c))
-    return lambda s: all(check(s) for check in checks)
+    if f.get("play_count"):
+        checks.append(lambda s, c=f["play_count"]: _compare_int(len(s["play_dates"]), c))
+    if f.get("resume_time"):
+        checks.append(lambda s, c=f["resume_time"]: _compare_int(s["resume_time"], c))
+    if f.get("last_played_at"):
+        checks.append(lambda s, c=f["last_played_at"]: _compare_text(max(s["play_dates"], default=None), c))
+    own = lambda s: all(check(s) for check in checks)  # noqa: E731
+    # A sub-filter joins the scene's own criteria as `own AND|OR|NOT (sub)` (pkg/sqlite/filter.go
+    # getSubFilterClause); with no own criteria, OR and AND are the sub-filter alone.
+    if f.get("AND"):
+        sub = _matcher(store, f["AND"])
+        return lambda s: own(s) and sub(s)
+    if f.get("OR"):
+        sub = _matcher(store, f["OR"])
+        return (lambda s: own(s) or sub(s)) if checks else sub
+    if f.get("NOT"):
+        sub = _matcher(store, f["NOT"])
+        return lambda s: own(s) and not sub(s)
+    return own
 
 
 def find_scenes(store: StashStore, scene_filter: dict | None = None, ids: list | None = None,

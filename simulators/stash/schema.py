@@ -43,6 +43,10 @@ type Mutation {
   studioDestroy(input: StudioDestroyInput!): Boolean!
   groupCreate(input: GroupCreateInput!): Group
   groupUpdate(input: GroupUpdateInput!): Group
+  sceneSaveActivity(id: ID!, resume_time: Float, playDuration: Float): Boolean!
+  sceneAddPlay(id: ID!, times: [Timestamp!]): HistoryMutationResult!
+  sceneDeletePlay(id: ID!, times: [Timestamp!]): HistoryMutationResult!
+  sceneResetPlayCount(id: ID!): Int!
   configurePlugin(plugin_id: ID!, input: Map!): Map!
   runPluginTask(
     plugin_id: ID!
@@ -138,6 +142,16 @@ type Scene {
   tags: [Tag!]!
   performers: [Performer!]!
   stash_ids: [StashID!]!
+  resume_time: Float
+  play_duration: Float
+  play_count: Int
+  play_history: [Time!]!
+  last_played_at: Time
+}
+
+type HistoryMutationResult {
+  count: Int!
+  history: [Time!]!
 }
 
 type FindScenesResultType {
@@ -466,6 +480,12 @@ input SceneFilterType {
   movies: MultiCriterionInput @deprecated(reason: "use groups instead")
   created_at: TimestampCriterionInput
   updated_at: TimestampCriterionInput
+  play_count: IntCriterionInput
+  resume_time: IntCriterionInput
+  last_played_at: TimestampCriterionInput
+  AND: SceneFilterType
+  OR: SceneFilterType
+  NOT: SceneFilterType
 }
 
 type ConfigGeneralResult {

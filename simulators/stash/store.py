@@ -35,7 +35,8 @@ class StashStore:
         self._lock = threading.Lock()
         self._scenes: dict[str, dict] = {}
         for sid, scene in lib.scenes.items():
-            self._scenes[sid] = {**scene, "cover_version": 0, "groups": []}
+            self._scenes[sid] = {**scene, "cover_version": 0, "groups": [], "play_dates": [], "resume_time": 0.0,
+                                 "play_duration": 0.0}
         first = next(iter(self._scenes.values()), None)
         self.tzinfo = parse_time(first["created_at"]).tzinfo if first else datetime.now().astimezone().tzinfo
         created = self._now_text()
@@ -166,6 +167,53 @@ class StashStore:
             out.append(self.update_scene(sid, flat))
         return out
 
+    # -- play activity: none of it moves updated_at or fires a hook (pkg/sqlite/history.go, SaveActivity) -------
+    def add_plays(self, scene_id: Any, times: list[str] | None) -> list[str]:
+        """sceneAddPlay: one play per time given (none: one now); returns the play history, newest first."""
+        with self._lock:
+            scene = self._existing(scene_id)
+            added = [parse_time(t).astimezone(self.tzinfo) for t in times] if times else [self._now()]
+            scene["play_dates"] = scene["play_dates"] + [d.isoformat(timespec="seconds") for d in added]
+            return self.play_history(scene)
+
+    def delete_plays(self, scene_id: Any, times: list[str] | None) -> list[str]:
+        """sceneDeletePlay: the plays at exactly these times (none: the most recent one)."""
+        with self._lock:
+            scene = self._existing(scene_id)
+            dates = list(scene["play_dates"])
+            wanted = [parse_time(t) for t in times] if times else [max(map(parse_time, dates))] if dates else []
+            for when in wanted:
+                match = next((d for d in dates if parse_time(d) == when), None)
+                if match is not None:
+                    dates.remove(match)
+            scene["play_dates"] = dates
+            return self.play_history(scene)
+
+    def save_activity(self, scene_id: Any, resume_time: float | None, play_duration: float | None) -> None:
+        """sceneSaveActivity: sets the resume point, adds to the played duration."""
+        with self._lock:
+            scene = self._existing(scene_id)
+            if resume_time is not None:
+                scene["resume_time"] = float(resume_time)
+            if play_duration is not None:
+                scene["play_duration"] += float(play_duration)
+
+    def reset_play_count(self, scene_id: Any) -> int:
+        """sceneResetPlayCount: every play gone; returns the new count (0)."""
+        with self._lock:
+            self._existing(scene_id)["play_dates"] = []
+            return 0
+
+    def _existing(self, scene_id: Any) -> dict:
+        scene = self._scenes.get(str(scene_id))
+        if scene is None:
+            raise StoreError(f"scene with id {scene_id} not found")
+        return scene
+
+    @staticmethod
+    def play_history(scene: dict) -> list[str]:
+        return sorted(scene["play_dates"], key=parse_time, reverse=True)
+
     def touch_scene(self, scene_id: Any) -> dict:
         """A scan that found a changed file: the scene is saved again, nothing visible changes but updated_at."""
         return self.update_scene(scene_id, {})
@@ -184,7 +232,7 @@ class StashStore:
                 "files": [{"id": file_id, "path": path, "basename": path.rsplit("/", 1)[-1], "size": 100_000_000,
                            "duration": 600.0, "width": 1920, "height": 1080}],
                 "studio_id": None, "performer_ids": [], "tag_ids": [], "has_cover": has_cover,
-                "cover_version": 0, "groups": [],
+                "cover_version": 0, "groups": [], "play_dates": [], "resume_time": 0.0, "play_duration": 0.0,
             }
             self._scenes[sid] = scene
             self.version += 1

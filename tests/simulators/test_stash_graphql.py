@@ -167,3 +167,37 @@ def test_request_counts_by_operation_name(stash_sim):
     post(stash_sim, "{ version { version } }")
     counts = stash_sim.request_counts
     assert counts["FindThem"] == 2 and counts["version"] == 1
+
+
+_PLAY = """mutation P($id: ID!, $times: [Timestamp!]) { sceneAddPlay(id: $id, times: $times) { count history } }"""
+_PLAYED = """query Q($f: SceneFilterType) { findScenes(scene_filter: $f, filter: {per_page: -1, sort: "id"}) {
+  scenes { id play_count play_history last_played_at resume_time updated_at } } }"""
+
+
+def test_play_activity_as_stash_keeps_it_no_hook_no_updated_at(make_stash_sim, tmp_path):
+    """sceneAddPlay adds a play per time (one now without), sceneDeletePlay removes exact ones, sceneSaveActivity sets
+    the resume point, sceneResetPlayCount clears plays; none moves updated_at or runs a hook; play_count and
+    resume_time filter, and OR joins a sub-filter to the scene's own criteria."""
+    from tests.simulators.test_stash_plugins import make_plugin
+
+    sim = make_stash_sim(scenes=10, plugins_dir=make_plugin(tmp_path), env={"ECHO_OUT": str(tmp_path / "o.jsonl")})
+    before = {s["id"]: s for s in sim.graphql(_PLAYED)["findScenes"]["scenes"]}
+    assert (before["3"]["play_count"], before["3"]["play_history"], before["3"]["last_played_at"]) == (0, [], None)
+    added = sim.graphql(_PLAY, {"id": "3", "times": ["2026-01-02T10:00:00Z", "2026-01-01T10:00:00Z"]})
+    assert added["sceneAddPlay"]["count"] == 2
+    assert sim.graphql(_PLAY, {"id": "3"})["sceneAddPlay"]["count"] == 3  # no times: one play now
+    sim.graphql("mutation { sceneSaveActivity(id: 5, resume_time: 42.5) }")
+    deleted = sim.graphql("mutation { sceneDeletePlay(id: 3, times: [\"2026-01-01T10:00:00Z\"]) { count } }")
+    assert deleted["sceneDeletePlay"]["count"] == 2
+    filtered = sim.graphql(_PLAYED, {"f": {"play_count": {"value": 0, "modifier": "GREATER_THAN"},
+                                           "OR": {"resume_time": {"value": 0, "modifier": "GREATER_THAN"}}}})
+    scenes = {s["id"]: s for s in filtered["findScenes"]["scenes"]}
+    assert sorted(scenes) == ["3", "5"]
+    assert scenes["3"]["play_count"] == 2 and scenes["3"]["last_played_at"] == scenes["3"]["play_history"][0]
+    assert scenes["3"]["play_history"][1].startswith("2026-01-02")
+    assert scenes["5"]["resume_time"] == 42.5 and scenes["5"]["play_count"] == 0
+    assert all(scenes[i]["updated_at"] == before[i]["updated_at"] for i in scenes)
+    assert sim.graphql("mutation { sceneResetPlayCount(id: 3) }")["sceneResetPlayCount"] == 0
+    assert sim.runs == []  # the echo plugin hooks every scene update: none ran
+    sim.update_scene(4, title="x")
+    assert [r.name for r in sim.runs] == ["Scene.Update.Post"]  # negative control: a real edit does run it
