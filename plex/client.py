@@ -14,7 +14,7 @@ import uuid
 from typing import Any, Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 
-from plex import push, sections, wire
+from plex import playstate, push, sections, wire
 from plex.errors import classify
 from plex.sections import SectionInfo
 from store.index import PlexItemRecord, PlexPart
@@ -36,6 +36,10 @@ class PlexApi(Protocol):
     def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None: ...
 
     def upload_poster(self, rating_key: int, data: bytes) -> None: ...
+
+    def mark_played(self, rating_key: int) -> None: ...
+
+    def set_progress(self, rating_key: int, offset_ms: int) -> None: ...
 
     def ping(self) -> None: ...
 
@@ -67,6 +71,12 @@ class PlexClient:
 
     def upload_poster(self, rating_key: int, data: bytes) -> None:
         push.upload_poster(self.server, rating_key, data)
+
+    def mark_played(self, rating_key: int) -> None:
+        playstate.mark_played(self.server, rating_key)
+
+    def set_progress(self, rating_key: int, offset_ms: int) -> None:
+        playstate.set_progress(self.server, rating_key, offset_ms)
 
     def ping(self) -> None:
         wire.request(self.server, "GET", "/identity")

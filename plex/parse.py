@@ -72,4 +72,16 @@ def video_fields(video: Element, full: bool) -> dict:
     duration = video_duration(video)
     if duration is not None:
         fields["duration"] = duration
+    watch = video_watch(video)
+    if watch is not None:
+        fields["watch"] = watch
     return fields
+
+
+def video_watch(video: Element) -> Optional[list]:
+    """[viewCount, lastViewedAt (epoch s or None), viewOffset (ms)] of the token's account, or None for an item
+    never played nor started (PMS omits the attributes at zero)."""
+    views, offset = to_int(video.get("viewCount")) or 0, to_int(video.get("viewOffset")) or 0
+    if not views and not offset:
+        return None
+    return [views, to_int(video.get("lastViewedAt")), offset]

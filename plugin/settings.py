@@ -46,6 +46,7 @@ class Settings:
     tags_as: str = "genres"
     sync_actor_photos: bool = False
     content_rating: str = ""
+    sync_watch_state: bool = False
     only_organized: bool = False
     skip_tags: Tuple[str, ...] = ()
     require_stash_id: bool = False

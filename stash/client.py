@@ -78,6 +78,12 @@ class StashSource(Protocol):
 
     def link_for_plex(self, link: str) -> str: ...
 
+    def watched_scenes(self) -> Dict[int, dict]: ...
+
+    def add_plays(self, scene_id: int, times: Sequence[str]) -> None: ...
+
+    def save_resume(self, scene_id: int, seconds: float) -> None: ...
+
     def clone(self) -> StashSource: ...
 
     def close(self) -> None: ...
@@ -201,6 +207,29 @@ class StashClient:
         extra = _ENTITY_FILTERS[kind]([str(entity_id)])
         for scenes, _, _ in self._keyset_walk(queries.FIND_SCENE_IDS, per_page, None, extra):
             yield from (int(s["id"]) for s in scenes)
+
+    def watched_scenes(self, per_page: int = 1000) -> Dict[int, dict]:
+        """Every scene with a play or a resume point: id -> {play_count, last_played_at, resume_time}. Read whole
+        before anything is written, so the pass's own writes cannot move scenes between pages."""
+        found: Dict[int, dict] = {}
+        for criterion in ("play_count", "resume_time"):
+            extra = {criterion: {"value": 0, "modifier": "GREATER_THAN"}}
+            for scenes, _, _ in self._keyset_walk(queries.FIND_WATCHED_PAGE, per_page, None, extra):
+                found.update((int(s["id"]), s) for s in scenes)
+        return found
+
+    def add_plays(self, scene_id: int, times: Sequence[str]) -> None:
+        """Adds one play per RFC 3339 time (no hook runs, updated_at stays: Stash's own player does the same)."""
+        try:
+            self.query(queries.ADD_PLAYS, {"id": str(scene_id), "times": list(times)})
+        except StashError as exc:
+            if "sceneAddPlay" in exc.message:
+                raise StashError(f"Moving plays to Stash needs Stash {queries.ADD_PLAYS_SINCE} or newer "
+                                 "(it has no sceneAddPlay); turn sync_watch_state off or upgrade Stash.") from None
+            raise
+
+    def save_resume(self, scene_id: int, seconds: float) -> None:
+        self.query(queries.SAVE_RESUME, {"id": str(scene_id), "resume_time": float(seconds)})
 
     def _keyset_walk(self, document: str, per_page: int, updated_since: Optional[datetime],
                      extra_filter: Dict[str, Any]) -> Iterator[tuple[List[dict], int, int]]:

@@ -51,6 +51,29 @@ query FindSceneIds($filter: FindFilterType, $scene_filter: SceneFilterType) {
 }
 """
 
+# Watch state (sync_watch_state). Reading and the resume point work on every version; sceneAddPlay needs v0.25.
+FIND_WATCHED_PAGE = """
+query FindWatchedPage($filter: FindFilterType, $scene_filter: SceneFilterType) {
+  findScenes(filter: $filter, scene_filter: $scene_filter) {
+    count
+    scenes { id play_count last_played_at resume_time }
+  }
+}
+"""
+
+SAVE_RESUME = """
+mutation SaveResume($id: ID!, $resume_time: Float) {
+  sceneSaveActivity(id: $id, resume_time: $resume_time)
+}
+"""
+
+ADD_PLAYS = """
+mutation AddPlays($id: ID!, $times: [Timestamp!]) {
+  sceneAddPlay(id: $id, times: $times) { count }
+}
+"""
+ADD_PLAYS_SINCE = "v0.25.0"
+
 PLUGIN_ID = "Stash2Plex"  # the manifest's file name: Stash keys the plugin's settings by it
 # The id as a literal: `include` is [String!] on v0.24 and [ID!] since v0.25; a string literal is both.
 PLUGIN_CONFIGURATION = f"""
@@ -75,4 +98,8 @@ ALL_DOCUMENTS: Dict[str, str] = {
     "FindSceneIds": FIND_SCENE_IDS,
     "PluginConfiguration": PLUGIN_CONFIGURATION,
     "ConfigurePlugin": CONFIGURE_PLUGIN,
+    "FindWatchedPage": FIND_WATCHED_PAGE,
+    "SaveResume": SAVE_RESUME,
 }
+# Documents valid from a given version on (older ones answer a validation error the client words plainly).
+LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, ADD_PLAYS_SINCE)}

@@ -10,6 +10,7 @@ groups the tables by concern, each a small class whose methods state their contr
     store.meta          key/value metadata: schedules, settings cache for hooks, inferred path map
     store.dead_letters  jobs that failed for good
     store.entities      performer/tag/studio renames waiting to be expanded into scene jobs
+    store.watch         per-scene watch-state baselines (plays and resume points last brought in step)
 
 Hooks open it too, so importing this package stays cheap: standard library only, value types are
 `plugin.record.Record`s, and persist-queue is imported only to resume or prune (`store.ackqueue`).
@@ -28,6 +29,7 @@ from store.meta import Meta
 from store.queue import Queue
 from store.scenes import SceneStates
 from store.txn import write_txn
+from store.watch import WatchBaselines
 
 
 class Store:
@@ -43,6 +45,7 @@ class Store:
         self.meta = Meta(self._conn)
         self.dead_letters = DeadLetters(self._conn)
         self.entities = EntityRequests(self._conn)
+        self.watch = WatchBaselines(self._conn)
 
     def transaction(self):
         """One write transaction around several calls (each call joins it): one commit, all or nothing."""

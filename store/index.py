@@ -120,6 +120,11 @@ class PlexIndex:
                 found[rating_key] = PlexItemRecord(rating_key, row[0], parts, json.loads(row[1]))
         return found
 
+    def watched(self) -> set[int]:
+        """Items the listing showed with a view or a resume point (`plex.parse.video_watch`)."""
+        rows = self._conn.execute("SELECT rating_key FROM plex_items WHERE json_extract(fields, '$.watch') IS NOT NULL")
+        return {row[0] for row in rows}
+
     def present(self, rating_keys: Iterable[int]) -> set[int]:
         """Which of `rating_keys` the stored index holds."""
         keys = list(dict.fromkeys(rating_keys))

@@ -33,6 +33,8 @@ DRAINER_FAILURE = "drainer_failure"  # "<epoch> <message>" of the last drain tha
 DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a hook last showed in Stash's log
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
+WATCH_REQUESTED = "watch_requested"  # a task asked the drainer for a watch-state pass ("1")
+WATCH_LAST_MOVE = "watch_last_move"  # "<epoch> <summary>" of the last watch-state pass
 SCHEMA_VERSION = "schema_version"
 
 

@@ -65,5 +65,17 @@ class SceneStates:
             yield from (_from_row(row) for row in rows)
             after = rows[-1][0]
 
+    def scenes_of_items(self, rating_keys: Iterable[int]) -> dict[int, int]:
+        """The scene each Plex item was last synced for (rating key -> scene id)."""
+        keys = list(dict.fromkeys(int(k) for k in rating_keys))
+        found: dict[int, int] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start: start + _IN_CHUNK]
+            rows = self._conn.execute(
+                "SELECT item.value, scene_state.scene_id FROM scene_state, json_each(scene_state.plex_keys) AS item "
+                f"WHERE item.value IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((int(key), scene_id) for key, scene_id in rows)
+        return found
+
     def status_counts(self) -> dict[str, int]:
         return dict(self._conn.execute("SELECT status, COUNT(*) FROM scene_state GROUP BY status").fetchall())

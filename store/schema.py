@@ -128,8 +128,25 @@ def _v4_our_tags_by_field(conn: sqlite3.Connection) -> None:
                      (json.dumps({"collections": json.loads(text)}, ensure_ascii=False), scene_id))
 
 
+def _v5_watch_baselines(conn: sqlite3.Connection) -> None:
+    """Per scene, the watch state both sides had when it was last brought in step (`store.watch`)."""
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS watch_state (
+            scene_id INTEGER PRIMARY KEY,
+            stash_plays INTEGER NOT NULL,
+            stash_resume_s REAL NOT NULL,
+            plex_plays INTEGER NOT NULL,
+            plex_offset_ms INTEGER NOT NULL,
+            moving INTEGER NOT NULL DEFAULT 0,
+            moved_at REAL
+        )"""
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_watch_state_moving ON watch_state(scene_id) WHERE moving = 1")
+
+
 # Each migration takes the connection, inside the one write transaction of `migrate`.
-MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column, _v4_our_tags_by_field)
+MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column, _v4_our_tags_by_field,
+                      _v5_watch_baselines)
 LATEST_VERSION = len(MIGRATIONS)
 _META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
 

@@ -12,6 +12,7 @@ from plugin.paths import foreign_files
 from stash.scene import to_metadata
 from store import meta
 from tasks.sync import drain_foreground
+from watch.sync import last_move, run_watch_sync
 from worker.batch import plan_scene, scope_group, scope_rule
 from worker.context import Context
 
@@ -35,6 +36,8 @@ def queue_status(ctx: Context) -> str:
     failure = store.meta.failure()
     if failure:
         lines.append(f"the background sync stopped {_when(failure[0])}: {failure[1]}")
+    if ctx.settings.sync_watch_state:
+        lines.append(f"last watch-state pass: {last_move(store.meta) or 'never'}")
     return "Queue status: " + "; ".join(lines)
 
 
@@ -116,7 +119,14 @@ def dry_run(ctx: Context) -> str:
         log.info(f"dry run: {example}")
     per_field = ", ".join(f"{name} {n}" for name, n in fields.most_common()) or "none"
     summary = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(found_as.items()))
-    return f"Dry run (nothing written): {summary}; fields that would change: {per_field}"
+    watch = ""
+    if ctx.settings.sync_watch_state:
+        library.refresh(force=True)  # the listings carry Plex's watch state
+        report = run_watch_sync(ctx, library, dry_run=True)
+        for example in report.examples:
+            log.info(f"dry run: {example}")
+        watch = f". {report.summary(dry_run=True)}"
+    return f"Dry run (nothing written): {summary}; fields that would change: {per_field}{watch}"
 
 
 RUNTIME_PACKAGES = ("plexapi", "persist-queue", "requests")

@@ -27,6 +27,7 @@ TASKS: dict[str, Task] = {
     "process_queue": Task(sync.process_queue, True),
     "reconcile_all": Task(sync.reconcile_all, True),
     "reconcile_recent": Task(sync.reconcile_recent, True),
+    "import_watch_state": Task(sync.import_watch_state, True),
     "dead_letters_retry": Task(admin.dead_letters_retry, True),
     "queue_status": Task(admin.queue_status, False),
     "dead_letters_list": Task(admin.dead_letters_list, False),

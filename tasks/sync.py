@@ -24,6 +24,7 @@ RECENT = timedelta(hours=24)
 # The enqueue pass is the cheap part: it gets the first tenth of the progress bar.
 ENQUEUE_SHARE = 0.1
 FOLLOW_POLL_S = 1.0
+WATCH_WAIT_S = 600.0  # how long a task waits for the drainer's watch-state pass before leaving it running
 
 
 def sync_all(ctx: Context) -> str:
@@ -50,7 +51,43 @@ def _reconcile(ctx: Context, scope: str) -> str:
     report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope,
                            progress=lambda f: log.progress(ENQUEUE_SHARE * f))
     log.info(report.summary())
-    return f"{report.summary()} Then: {drain_foreground(ctx, ctx.store.queue.pending_count())}"
+    if not ctx.settings.sync_watch_state:
+        return f"{report.summary()} Then: {drain_foreground(ctx, ctx.store.queue.pending_count())}"
+    drained, watch = _with_watch_pass(ctx)
+    return f"{report.summary()} Then: {drained}. {watch}"
+
+
+def import_watch_state(ctx: Context) -> str:
+    """The watch-state pass now, run by the drainer (which holds the lease, so passes never overlap)."""
+    if not ctx.settings.sync_watch_state:
+        return ("Watch state sync is off (setting sync_watch_state): nothing about watch state was read or "
+                "written")
+    return _with_watch_pass(ctx)[1]
+
+
+def _with_watch_pass(ctx: Context) -> tuple[str, str]:
+    """Asks the drainer for a watch-state pass, drains (or follows the running drainer) until it is done; returns
+    the drain's summary and the pass's."""
+    store = ctx.store
+    before = store.meta.get(meta.WATCH_LAST_MOVE)
+    store.meta.set(meta.WATCH_REQUESTED, "1")
+    drained = drain_foreground(ctx, store.queue.pending_count())
+    deadline = time.monotonic() + WATCH_WAIT_S
+    # Followed another drainer: it takes the request at its next turn. One that ended just before taking it
+    # leaves the lease free: then this task drains once more and runs the pass itself.
+    ran_again = False
+    while store.meta.get(meta.WATCH_LAST_MOVE) == before and store.meta.get(meta.WATCH_REQUESTED):
+        if not store.lease.is_held():
+            if ran_again:
+                break
+            drained, ran_again = drain_foreground(ctx, store.queue.pending_count()), True
+        elif time.monotonic() > deadline:
+            break
+        time.sleep(FOLLOW_POLL_S / 4)
+    after = store.meta.get(meta.WATCH_LAST_MOVE)
+    if after == before:
+        return drained, "Watch state: the pass has not run yet (Plex or Stash not answering?); it runs when they do"
+    return drained, after.partition(" ")[2]
 
 
 def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:

@@ -24,10 +24,12 @@ from plex.errors import PlexDown
 from plugin import log
 from plugin.errors import PluginError, user_message
 from reconciliation.engine import run_reconcile
+from stash.client import StashUnavailable
 from store import Store, meta
 from store.dedup import EnqueueRequest
 from store.lease import owner_id
 from store.vocab import ErrorClass, Reason
+from watch.sync import run_watch_sync
 from worker.batch import Tally, fetch_scenes, run_batch
 from worker.context import Context, open_context
 from worker.spawn import SPAWN_WINDOW_S, drainer_needed, remember_failure
@@ -166,6 +168,7 @@ class Drainer:
                 continue
             self._expand_renames()
             self._reconcile_if_requested()
+            self._watch_if_requested()
             ctx.store.queue.release_due_retries()
             holder = ctx.store.lease.holder()
             if holder is None or holder.owner != self.owner:  # fenced: never claim without the lease
@@ -231,6 +234,29 @@ class Drainer:
             ctx.breaker.record_down()
             return
         log.info(report.summary())
+        if ctx.settings.sync_watch_state:  # the reconcile has just re-read the listings
+            self._sync_watch(refresh=False)
+
+    def _watch_if_requested(self) -> None:
+        """Runs the watch-state pass a task asked for (Import Watch State, the Reconcile tasks)."""
+        if self.ctx.store.meta.take(meta.WATCH_REQUESTED) and self.ctx.settings.sync_watch_state:
+            self._sync_watch(refresh=True)
+
+    def _sync_watch(self, refresh: bool) -> None:
+        """One watch-state pass under the lease; if Plex or Stash stops answering, it is asked for again."""
+        ctx = self.ctx
+        try:
+            library = ctx.library()
+            if refresh:
+                library.refresh(force=True)
+            log.info(run_watch_sync(ctx, library).summary())
+        except (PlexDown, StashUnavailable) as exc:
+            log.warning(f"Watch state not moved: {exc.message}; trying again later")
+            ctx.store.meta.set(meta.WATCH_REQUESTED, "1")
+            if isinstance(exc, PlexDown):
+                ctx.breaker.record_down()
+        except PluginError as exc:
+            log.error(f"Watch state not moved: {exc.message}")
 
     def _expand_renames(self) -> None:
         """Queues the scenes of renamed performers, tags, studios and groups (hooks only noted the rename)."""

@@ -6,7 +6,7 @@ import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
 
 from simulators.shared import LATEST_RELEASE, STASH_SCHEMAS, stash_schema_sdl
-from stash.queries import ALL_DOCUMENTS, find_scenes_by_ids
+from stash.queries import ALL_DOCUMENTS, LATER_DOCUMENTS, find_scenes_by_ids
 from tests.fixtures.shared import shared_or_skip
 
 _SCHEMAS: dict[str, GraphQLSchema] = {}
@@ -48,3 +48,13 @@ def test_what_v024_lacks_fails_validation_there() -> None:
     ids_form = "query($ids: [ID!]) { findScenes(ids: $ids) { count } }"
     assert _errors(schema_of(LATEST_RELEASE), ids_form) == []
     assert any("'ids'" in e for e in _errors(schema_of("v0.24.0"), ids_form))
+
+
+@pytest.mark.parametrize("version", list(STASH_SCHEMAS))
+@pytest.mark.parametrize("name", sorted(LATER_DOCUMENTS))
+def test_later_documents_are_valid_from_their_version_and_refused_before(version: str, name: str) -> None:
+    """sceneAddPlay (moving plays to Stash) came in v0.25.0: older servers refuse it, and the client says so."""
+    document, since = LATER_DOCUMENTS[name]
+    ordered = list(STASH_SCHEMAS)
+    errors = _errors(schema_of(version), document)
+    assert (errors == []) == (ordered.index(version) >= ordered.index(since)), errors

@@ -96,7 +96,8 @@ def test_unknown_task_mode_is_named_with_the_known_ones() -> None:
     with pytest.raises(PluginError, match="Unknown task mode 'sync_everything'; expected one of dead_letters_clear"):
         run_task(task_input)
     assert {name for name, task in TASKS.items() if task.drains} == {
-        "sync_all", "sync_recent", "process_queue", "reconcile_all", "reconcile_recent", "dead_letters_retry"}
+        "sync_all", "sync_recent", "process_queue", "reconcile_all", "reconcile_recent", "dead_letters_retry",
+        "import_watch_state"}
 
 
 def test_scope_rules_are_counted_by_sync_all_and_dry_run(tmp_path) -> None:
