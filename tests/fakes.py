@@ -101,6 +101,21 @@ class FakeStash:
     def link_for_plex(self, link: str) -> str:
         return f"{link}&apikey=fake-api-key"
 
+    def watched_scenes(self) -> dict[int, dict]:
+        self._ask()
+        return {scene_id: {"id": str(scene_id), "play_count": len(s.get("play_dates", ())),
+                           "last_played_at": max(s.get("play_dates", ()), default=None),
+                           "resume_time": s.get("resume_time", 0.0)}
+                for scene_id, s in self.scenes.items() if s.get("play_dates") or s.get("resume_time")}
+
+    def add_plays(self, scene_id: int, times) -> None:
+        self._ask()
+        self.scenes[scene_id].setdefault("play_dates", []).extend(times)
+
+    def save_resume(self, scene_id: int, seconds: float) -> None:
+        self._ask()
+        self.scenes[scene_id]["resume_time"] = seconds
+
     def clone(self) -> FakeStash:
         return self
 
@@ -119,6 +134,9 @@ class FakeItem:
                                                   "directors": [], "contentRating": ""})
     locked: set = field(default_factory=set)
     photos: dict = field(default_factory=dict)  # actor name -> thumb
+    views: int = 0  # the token account's play state
+    last_viewed_at: int | None = None
+    offset_ms: int = 0
     posters: list = field(default_factory=list)
 
 
@@ -149,7 +167,7 @@ class FakePlex:
         self.section_info = SectionInfo(info.key, info.title, (info.scanned_at or 0) + 1, info.locations)
 
     def writes(self) -> list[tuple[str, int | None]]:
-        return [r for r in self.requests if r[0] in ("edit", "poster")]
+        return [r for r in self.requests if r[0] in ("edit", "poster", "watch")]
 
     def _request(self, kind: str, rating_key: int | None = None) -> None:
         self.requests.append((kind, rating_key))
@@ -174,6 +192,8 @@ class FakePlex:
 
     def _listed(self, item: FakeItem) -> dict:
         listed = {k: (v[:LISTING_TAG_LIMIT] if isinstance(v, list) else v) for k, v in item.fields.items()}
+        if item.views or item.offset_ms:
+            listed["watch"] = [item.views, item.last_viewed_at, item.offset_ms]
         return {**listed, "tags_partial": True, "duration": 60_000}
 
     def find_by_file(self, section_key: int, path: str) -> list[PlexPart]:
@@ -207,6 +227,16 @@ class FakePlex:
     def upload_poster(self, rating_key: int, data: bytes) -> None:
         self._request("poster", rating_key)
         self.items[rating_key].posters.append(hashlib.sha1(data).hexdigest())
+
+    def mark_played(self, rating_key: int) -> None:
+        self._request("watch", rating_key)
+        item = self.items[rating_key]
+        item.views, item.offset_ms, item.last_viewed_at = item.views + 1, 0, int(time.time())
+
+    def set_progress(self, rating_key: int, offset_ms: int) -> None:
+        self._request("watch", rating_key)
+        item = self.items[rating_key]
+        item.offset_ms, item.last_viewed_at = offset_ms, int(time.time())
 
     def ping(self) -> None:
         self._request("ping")

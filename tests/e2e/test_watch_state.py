@@ -1,0 +1,94 @@
+"""Two-way watch state (issue 12) through both simulators, the plugin spawned as Stash spawns it."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulators import dataset
+
+pytestmark = pytest.mark.e2e
+
+_WATCH = """query W($id: ID) { findScene(id: $id) { play_count resume_time play_history } }"""
+_ADD_PLAY = "mutation P($id: ID!, $t: [Timestamp!]) { sceneAddPlay(id: $id, times: $t) { count } }"
+_RESUME = "mutation R($id: ID!, $s: Float) { sceneSaveActivity(id: $id, resume_time: $s) }"
+
+
+def stash_watch(env, scene_id: int) -> dict:
+    return env.stash.graphql(_WATCH, {"id": str(scene_id)})["findScene"]
+
+
+def stash_writes(env) -> int:
+    counts = env.stash.request_counts
+    return counts.get("AddPlays", 0) + counts.get("SaveResume", 0)
+
+
+def test_watch_state_moves_both_ways_exactly_once(make_env):
+    """30 items watched 1–3 times in Plex (10 stopped part-way after) and 10 scenes played in Stash (5 with a
+    resume point) end with exactly those counts and points on the other side; a second run writes nothing; one
+    more play on either side moves exactly one play; metadata sync is untouched; with the setting off nothing
+    about watch state is read or written."""
+    env = make_env(scenes=90, reconcile_interval=0, sync_watch_state=True)
+    assert env.task("Sync All Scenes to Plex").error is None
+    in_plex = [i for i in range(1, 91) if dataset.in_plex(str(i))]
+    assert len(in_plex) >= 41
+    watched_in_plex, played_in_stash = in_plex[:30], in_plex[30:40]
+    rk = {i: env.plex_item_for_scene(i).rating_key for i in in_plex}
+    for n, scene_id in enumerate(watched_in_plex):
+        env.plex.user_watch(rk[scene_id], plays=1 + n % 3, offset_ms=(60_000 + n * 1_000) if n < 10 else 0)
+    for n, scene_id in enumerate(played_in_stash):
+        env.stash.graphql(_ADD_PLAY, {"id": str(scene_id), "t": ["2026-11-30T20:00:00Z"] * (1 + n % 2)})
+        if n < 5:
+            env.stash.graphql(_RESUME, {"id": str(scene_id), "s": 120.0 + n})
+
+    env.plex.reset_counts()
+    run = env.task("Dry Run")
+    assert "would move 60 plays and 10 resume points to Stash, 15 plays and 5 resume points to Plex" in run.output, \
+        run.output
+    assert env.plex.counts.get("watch", 0) == 0 and stash_writes(env) == 0
+    run = env.task("Import Watch State")
+    assert run.error is None, run.logs[-5:]
+    assert "moved 60 plays and 10 resume points to Stash, 15 plays and 5 resume points to Plex" in run.output, \
+        run.output
+    for n, scene_id in enumerate(watched_in_plex):
+        seen = stash_watch(env, scene_id)
+        assert seen["play_count"] == 1 + n % 3, scene_id
+        assert seen["resume_time"] == ((60_000 + n * 1_000) / 1000 if n < 10 else 0), scene_id
+    for n, scene_id in enumerate(played_in_stash):
+        item = env.plex.item(rk[scene_id])
+        assert item.view_count == 1 + n % 2, scene_id
+        assert item.view_offset == (round((120.0 + n) * 1000) if n < 5 else 0), scene_id
+    untouched = in_plex[40]
+    assert env.plex.item(rk[untouched]).view_count == 0 and stash_watch(env, untouched)["play_count"] == 0
+
+    env.plex.reset_counts()
+    writes_before = stash_writes(env)
+    run = env.task("Import Watch State")
+    assert "moved 0 plays and 0 resume points to Stash, 0 plays and 0 resume points to Plex" in run.output, run.output
+    assert env.plex.counts.get("watch", 0) == 0 and stash_writes(env) == writes_before
+    assert "last watch-state pass: Watch state (" in env.task("Queue Status").output
+
+    env.plex.user_watch(rk[watched_in_plex[0]], plays=1)
+    env.stash.graphql(_ADD_PLAY, {"id": str(played_in_stash[0]), "t": ["2026-12-01T08:00:00Z"]})
+    run = env.task("Reconcile Library (All)")  # every reconcile runs the pass too
+    assert run.error is None and "moved 1 play and 0 resume points to Stash, 1 play and 0 resume points to Plex" \
+        in run.output, run.output
+    assert stash_watch(env, watched_in_plex[0])["play_count"] == 2
+    assert env.plex.item(rk[played_in_stash[0]]).view_count == 2
+
+    env.plex.reset_counts()
+    assert env.task("Sync All Scenes to Plex").error is None
+    assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0
+    for scene_id in (watched_in_plex[0], played_in_stash[0], untouched):
+        env.assert_in_step(scene_id)
+
+    env.configure(sync_watch_state=False)
+    env.plex.user_watch(rk[watched_in_plex[1]], plays=1)
+    reads_before = env.stash.request_counts.get("FindWatchedPage", 0)
+    writes_before = stash_writes(env)
+    env.plex.reset_counts()
+    assert "sync_watch_state" in env.task("Import Watch State").output
+    assert env.task("Reconcile Library (All)").error is None
+    assert env.task("Dry Run").error is None
+    assert env.plex.counts.get("watch", 0) == 0 and stash_writes(env) == writes_before
+    assert env.stash.request_counts.get("FindWatchedPage", 0) == reads_before
+    assert stash_watch(env, watched_in_plex[1])["play_count"] == 1 + 1 % 3
