@@ -97,3 +97,26 @@ def test_a_move_interrupted_by_a_dead_process_is_taken_as_found(world) -> None:
     assert report.interrupted == 1 and plex.items[101].views == 0 and report.plays_to_plex == 0
     stash.scenes[2]["play_dates"] = [PLAYED_AT]
     assert watch_pass(ctx).plays_to_plex == 1 and plex.items[102].views == 1
+
+
+def test_a_scene_on_two_plex_items_counts_the_plays_of_both_once(tmp_path) -> None:
+    """Two files of one scene are two Plex items: their views add up in Stash, each counted once; Stash's plays go
+    to the first item."""
+    two_files = scene(1)
+    two_files["files"].append({"path": "/data/scene-1-part2.mp4", "size": 2000, "duration": 60.0})
+    stash = FakeStash([two_files])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    plex.add(102, "/data/scene-1-part2.mp4", size=2000)
+    ctx = make_context(tmp_path, stash, plex, sync_watch_state=True)
+    ctx.store.queue.enqueue([EnqueueRequest(1, "edited")])
+    run_batch(ctx, ctx.store.queue.claim(100), Tally())
+    assert sorted(ctx.store.scenes.get_many([1])[1].plex_keys) == [101, 102]
+    plex.items[101].views, plex.items[102].views = 2, 1
+    assert watch_pass(ctx).plays_to_stash == 3 and len(stash.scenes[1]["play_dates"]) == 3
+    plex.items[102].views = 2
+    stash.scenes[1]["play_dates"].append(PLAYED_AT)
+    report = watch_pass(ctx)
+    assert (report.plays_to_stash, report.plays_to_plex) == (1, 1)
+    assert (plex.items[101].views, plex.items[102].views) == (3, 2) and len(stash.scenes[1]["play_dates"]) == 5
+    ctx.close()
