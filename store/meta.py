@@ -18,10 +18,10 @@ RECONCILE_SCOPE = "reconcile_scope"  # settings cache for hooks
 # DELETION_RECONCILE when a deletion changed scenes without a scene hook (run whatever the interval setting).
 RECONCILE_REQUESTED = "reconcile_requested"
 DELETION_RECONCILE = "all:deleted"
-# While Sync All / Sync Recent queues its pages the request is "<scope>:sync:<pid>" (`bulk_sync_marker`): if that
-# process dies before its last page is queued, the next drainer runs a reconcile of the scope, so the scenes it
-# had not reached yet are not lost; while it lives, the request is not for a drainer to take (`is_live_bulk_sync`).
-BULK_SYNC = "sync"
+# While Sync All / Sync Recent queues its pages this is "<scope>:<pid>" (`bulk_sync_marker`): if that process dies
+# before its last page is queued, the next drainer runs a reconcile of the scope, so the scenes it had not
+# reached yet are not lost (`dead_bulk_sync`). A key of its own: an auto-reconcile request cannot overwrite it.
+BULK_SYNC_RUNNING = "bulk_sync_running"
 LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
 LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
@@ -40,13 +40,14 @@ SCHEMA_VERSION = "schema_version"
 
 
 def bulk_sync_marker(scope: str, pid: int) -> str:
-    return f"{scope}:{BULK_SYNC}:{pid}"
+    return f"{scope}:{pid}"
 
 
-def is_live_bulk_sync(request: str | None) -> bool:
-    """Whether `request` marks a bulk sync whose process may still run (`store.lease.process_gone`)."""
-    parts = (request or "").split(":")
-    return len(parts) == 3 and parts[1] == BULK_SYNC and parts[2].isdigit() and not process_gone(int(parts[2]))
+def dead_bulk_sync(marker: str | None) -> str | None:
+    """The scope of a bulk sync that marked itself running and whose process is gone (`store.lease.process_gone`),
+    else None."""
+    scope, _, pid = (marker or "").partition(":")
+    return scope if scope and pid.isdigit() and process_gone(int(pid)) else None
 
 
 _UPSERT = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"

@@ -96,15 +96,14 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     seen_ids: list[int] = []
     unchanged = 0
     # Until the last page is queued, a marker stands for the rest: if this process dies, a drainer reconciles.
-    previous = ctx.store.meta.get(meta.RECONCILE_REQUESTED) or ""
     marker = meta.bulk_sync_marker("recent" if since else "all", os.getpid())
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, marker)
+    ctx.store.meta.set(meta.BULK_SYNC_RUNNING, marker)
     for page in ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):
         requests = [scene_request(s, toggles, reason) for s in page.scenes]
         unchanged += ctx.store.queue.enqueue(requests).dropped
         seen_ids += [r.scene_id for r in requests]
         log.progress(ENQUEUE_SHARE * min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
-    ctx.store.meta.replace_if(meta.RECONCILE_REQUESTED, marker, previous)
+    ctx.store.meta.replace_if(meta.BULK_SYNC_RUNNING, marker, "")
     log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
     drain_foreground(ctx, ctx.store.queue.pending_count())
     counts = outcomes(ctx, seen_ids, started)

@@ -221,9 +221,12 @@ class Drainer:
         """Runs a requested reconcile; an auto-reconcile requested before the hooks knew the interval setting
         is dropped when the setting says never. If Plex is down, the request stays for later."""
         ctx = self.ctx
-        if meta.is_live_bulk_sync(ctx.store.meta.get(meta.RECONCILE_REQUESTED)):
-            return  # a Sync All still queueing: its own request, not a lost one
-        request = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
+        marker = ctx.store.meta.get(meta.BULK_SYNC_RUNNING)
+        scope = meta.dead_bulk_sync(marker)
+        if scope is not None and ctx.store.meta.replace_if(meta.BULK_SYNC_RUNNING, marker, ""):
+            request = f"{scope}:interrupted"  # the reconcile that queues what the dead Sync All had not reached
+        else:
+            request = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
         # Deletions and interrupted bulk syncs ("<scope>:<why>") run whatever the interval setting says.
         if not request or (":" not in request and ctx.settings.reconcile_interval is None):
             return

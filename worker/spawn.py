@@ -27,11 +27,8 @@ def drainer_needed(store: Store, now: float) -> bool:
     if store.lease.is_held(now):
         return False
     return (store.queue.work_waiting(now) or store.entities.any_pending()
-            or _reconcile_waiting(store.meta.get(meta.RECONCILE_REQUESTED)))
-
-
-def _reconcile_waiting(request: str | None) -> bool:
-    return bool(request) and not meta.is_live_bulk_sync(request)
+            or bool(store.meta.get(meta.RECONCILE_REQUESTED))
+            or meta.dead_bulk_sync(store.meta.get(meta.BULK_SYNC_RUNNING)) is not None)
 
 
 def ensure_drainer(store: Store, plugin_input, now: float | None = None, force: bool = False) -> bool:

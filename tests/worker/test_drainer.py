@@ -161,10 +161,11 @@ def test_a_bulk_sync_that_died_while_queueing_is_finished_by_a_reconcile(world) 
     Drainer(ctx, linger=False, timings=FAST).run()
     stash.scenes[3].update(title="Never reached", updated_at="2024-06-01T00:00:00Z")
     alive = meta.bulk_sync_marker("all", os.getpid())
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, alive)
+    ctx.store.meta.set(meta.BULK_SYNC_RUNNING, alive)
     Drainer(ctx, linger=False, timings=FAST).run()
-    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == alive and plex.items[103].fields["title"] == "Scene 3"
+    assert ctx.store.meta.get(meta.BULK_SYNC_RUNNING) == alive and plex.items[103].fields["title"] == "Scene 3"
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, meta.bulk_sync_marker("all", int(gone.stdout)))
+    ctx.store.meta.set(meta.BULK_SYNC_RUNNING, meta.bulk_sync_marker("all", int(gone.stdout)))
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, "recent")  # a hook's auto-reconcile since: no longer overwrites it
     Drainer(ctx, linger=False, timings=FAST).run()
-    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == "" and plex.items[103].fields["title"] == "Never reached"
+    assert ctx.store.meta.get(meta.BULK_SYNC_RUNNING) == "" and plex.items[103].fields["title"] == "Never reached"
