@@ -122,7 +122,7 @@ def dry_run(ctx: Context) -> str:
     watch = ""
     if ctx.settings.sync_watch_state:
         library.refresh(force=True)  # the listings carry Plex's watch state
-        report = run_watch_sync(ctx, library, dry_run=True)
+        report = run_watch_sync(ctx.store, ctx.stash, library.api, dry_run=True)
         for example in report.examples:
             log.info(f"dry run: {example}")
         watch = f". {report.summary(dry_run=True)}"

@@ -16,21 +16,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Callable, Optional
 
+from plex.client import PlexApi
 from plex.errors import PlexDown
-from plex.library import PlexLibrary
 from plugin import log
 from plugin.errors import PluginError
-from stash.client import StashUnavailable
-from store import meta
+from stash.client import StashSource, StashUnavailable
+from store import Store, meta
 from store.scenes import SceneState
 from store.timestamps import try_parse_instant
 from store.vocab import SceneStatus
 from store.watch import WatchBaseline
 from watch.decide import Done, PlexWatch, StashWatch, WatchMove, decide, observed, settled
-from worker.batch import limited_call
-from worker.context import Context
+
+# How a Plex request is made: the drainer passes its concurrency limiter (`worker.batch.limited_call`).
+Send = Callable[..., Any]
 
 
 @dataclass
@@ -73,12 +74,13 @@ class _Scene:
     move: WatchMove
 
 
-def run_watch_sync(ctx: Context, library: PlexLibrary, dry_run: bool = False) -> WatchReport:
+def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send = lambda call, *args: call(*args),
+                   dry_run: bool = False) -> WatchReport:
     """Brings watch state in step both ways (or, with `dry_run`, only counts what would move). The stored index
-    must be fresh (`library.refresh(force=True)`). Raises PlexDown / StashUnavailable after recording what was done,
-    so the caller can ask again later."""
+    must be fresh (`PlexLibrary.refresh(force=True)`). Raises PlexDown / StashUnavailable after recording what was
+    done, so the caller can ask again later."""
     report = WatchReport()
-    scenes = _read(ctx, report)
+    scenes = _read(store, stash, report)
     moving = [s for s in scenes if s.move.writes]
     for scene in moving:
         report.count(scene.move)
@@ -87,38 +89,38 @@ def run_watch_sync(ctx: Context, library: PlexLibrary, dry_run: bool = False) ->
     if dry_run:
         return report
     quiet = {s.scene_id: s.move.after for s in scenes if not s.move.writes and s.move.after != s.baseline}
-    ctx.store.watch.settle(quiet)
-    ctx.store.watch.begin({s.scene_id: s.move.after for s in moving})
+    store.watch.settle(quiet)
+    store.watch.begin({s.scene_id: s.move.after for s in moving})
     outcomes: dict[int, Optional[WatchBaseline]] = {}
     stopped: Optional[PluginError] = None
     for scene in moving:
         done = Done()
         if stopped is None:
             try:
-                _move(ctx, library, scene, done)
+                _move(stash, plex, send, scene, done)
             except (PlexDown, StashUnavailable) as exc:
                 stopped = exc
             except PluginError as exc:
                 log.warning(f"Watch state of scene {scene.scene_id} not moved: {exc.message}")
         outcomes[scene.scene_id] = settled(scene.baseline, scene.stash, scene.plex, scene.move, done)
-    ctx.store.watch.settle(outcomes)
+    store.watch.settle(outcomes)
     if stopped is not None:
         report.error = stopped.message
-    ctx.store.meta.set(meta.WATCH_LAST_MOVE, f"{time.time()!r} {report.summary()}")
+    store.meta.set(meta.WATCH_LAST_MOVE, f"{time.time()!r} {report.summary()}")
     if stopped is not None:
         raise stopped
     return report
 
 
-def _read(ctx: Context, report: WatchReport) -> list[_Scene]:
+def _read(store: Store, stash_source: StashSource, report: WatchReport) -> list[_Scene]:
     """Every scene with watch state on either side or a baseline, with its move decided."""
-    stash_side = ctx.stash.watched_scenes()
-    baselines = ctx.store.watch.all()
-    interrupted = ctx.store.watch.interrupted()
-    plex_scenes = ctx.store.scenes.scenes_of_items(ctx.store.index.watched())
+    stash_side = stash_source.watched_scenes()
+    baselines = store.watch.all()
+    interrupted = store.watch.interrupted()
+    plex_scenes = store.scenes.scenes_of_items(store.index.watched())
     candidates = set(stash_side) | set(plex_scenes.values()) | set(baselines) | interrupted
-    states = ctx.store.scenes.get_many(candidates)
-    items = ctx.store.index.items(key for state in states.values() for key in state.plex_keys)
+    states = store.scenes.get_many(candidates)
+    items = store.index.items(key for state in states.values() for key in state.plex_keys)
     scenes, retaken = [], {}
     for scene_id in sorted(candidates):
         state = states.get(scene_id)
@@ -134,7 +136,7 @@ def _read(ctx: Context, report: WatchReport) -> list[_Scene]:
         scenes.append(_Scene(scene_id, baseline, stash, plex, decide(baseline, stash, plex)))
     report.interrupted = len(retaken)
     if retaken:
-        ctx.store.watch.settle(retaken)
+        store.watch.settle(retaken)
         log.warning(f"Watch state: {len(retaken)} scenes were being moved when the plugin stopped; taken as they "
                     "are now (a play made just then may not have been moved)")
     return scenes
@@ -166,21 +168,21 @@ def _plex_watch(state: SceneState, items: dict) -> PlexWatch:
     return PlexWatch(plays, last_viewed, offset, state.plex_keys[0])
 
 
-def _move(ctx: Context, library: PlexLibrary, scene: _Scene, done: Done) -> None:
+def _move(stash: StashSource, plex: PlexApi, send: Send, scene: _Scene, done: Done) -> None:
     """The move's requests in order (Stash, then Plex plays, then Plex's point, which a play would clear)."""
     move, scene_id = scene.move, scene.scene_id
     if move.plays_to_stash:
         when = datetime.fromtimestamp(move.play_time or time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        ctx.stash.add_plays(scene_id, [when] * move.plays_to_stash)
+        stash.add_plays(scene_id, [when] * move.plays_to_stash)
         done.plays_to_stash = move.plays_to_stash
     if move.resume_to_stash_s is not None:
-        ctx.stash.save_resume(scene_id, move.resume_to_stash_s)
+        stash.save_resume(scene_id, move.resume_to_stash_s)
         done.resume_to_stash = True
     for _ in range(move.plays_to_plex):
-        limited_call(ctx, library.api.mark_played, scene.plex.rating_key)
+        send(plex.mark_played, scene.plex.rating_key)
         done.plays_to_plex += 1
     if move.resume_to_plex_ms is not None:
-        limited_call(ctx, library.api.set_progress, scene.plex.rating_key, move.resume_to_plex_ms)
+        send(plex.set_progress, scene.plex.rating_key, move.resume_to_plex_ms)
         done.resume_to_plex = True
 
 
@@ -197,7 +199,7 @@ def _describe(move: WatchMove) -> str:
     return ", ".join(parts)
 
 
-def last_move(store_meta) -> Optional[str]:
+def last_move(store_meta: meta.Meta) -> Optional[str]:
     """The summary of the last pass that moved watch state, with when, for Queue Status."""
     value = store_meta.get(meta.WATCH_LAST_MOVE)
     if not value:

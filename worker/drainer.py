@@ -30,7 +30,7 @@ from store.dedup import EnqueueRequest
 from store.lease import owner_id
 from store.vocab import ErrorClass, Reason
 from watch.sync import run_watch_sync
-from worker.batch import Tally, fetch_scenes, run_batch
+from worker.batch import Tally, fetch_scenes, limited_call, run_batch
 from worker.context import Context, open_context
 from worker.spawn import SPAWN_WINDOW_S, drainer_needed, remember_failure
 
@@ -252,7 +252,8 @@ class Drainer:
             library = ctx.library()
             if refresh:
                 library.refresh(force=True)
-            log.info(run_watch_sync(ctx, library).summary())
+            send = lambda call, *args: limited_call(ctx, call, *args)  # noqa: E731
+            log.info(run_watch_sync(ctx.store, ctx.stash, library.api, send).summary())
         except (PlexDown, StashUnavailable) as exc:
             log.warning(f"Watch state not moved: {exc.message}; trying again later")
             ctx.store.meta.set(meta.WATCH_REQUESTED, "1")

@@ -30,7 +30,7 @@ def world(tmp_path):
 def watch_pass(ctx):
     library = ctx.library()
     library.refresh(force=True)  # what the drainer does first: the listings carry Plex's watch state
-    return run_watch_sync(ctx, library)
+    return run_watch_sync(ctx.store, ctx.stash, library.api)
 
 
 def test_both_ways_then_nothing_then_exactly_one_more(world) -> None:
@@ -77,7 +77,7 @@ def test_plex_down_mid_pass_leaves_the_rest_for_next_time_and_counts_nothing_twi
 
     plex.mark_played = flaky
     with pytest.raises(PlexDown):
-        run_watch_sync(ctx, library)
+        run_watch_sync(ctx.store, ctx.stash, library.api)
     plex.mark_played = real
     assert [plex.items[k].views for k in (101, 102, 103)] == [1, 0, 0]
     watch_pass(ctx)
