@@ -66,16 +66,15 @@ class SceneStates:
             after = rows[-1][0]
 
     def scenes_of_items(self, rating_keys: Iterable[int]) -> dict[int, int]:
-        """The scene each Plex item was last synced for (rating key -> scene id)."""
-        keys = list(dict.fromkeys(int(k) for k in rating_keys))
-        found: dict[int, int] = {}
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start: start + _IN_CHUNK]
-            rows = self._conn.execute(
-                "SELECT item.value, scene_state.scene_id FROM scene_state, json_each(scene_state.plex_keys) AS item "
-                f"WHERE item.value IN ({','.join('?' * len(chunk))})", chunk)
-            found.update((int(key), scene_id) for key, scene_id in rows)
-        return found
+        """The scene each Plex item was last synced for (rating key -> scene id): one scan of the states, the
+        keys in a TEMP table (private to the connection, so no lock on the database)."""
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_items (rating_key INTEGER PRIMARY KEY)")
+        self._conn.execute("DELETE FROM temp.wanted_items")
+        self._conn.executemany("INSERT OR IGNORE INTO temp.wanted_items VALUES (?)", ((int(k),) for k in rating_keys))
+        rows = self._conn.execute(
+            "SELECT item.value, scene_state.scene_id FROM scene_state, json_each(scene_state.plex_keys) AS item "
+            "WHERE item.value IN (SELECT rating_key FROM temp.wanted_items)")
+        return {int(key): scene_id for key, scene_id in rows}
 
     def status_counts(self) -> dict[str, int]:
         return dict(self._conn.execute("SELECT status, COUNT(*) FROM scene_state GROUP BY status").fetchall())
