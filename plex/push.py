@@ -3,7 +3,7 @@
 Lists use indexed assignment (`genre[0].tag.tag=A&genre[1].tag.tag=B`), which replaces the whole list of that
 tag type, so the result is exactly Stash's list; an empty list is cleared with `genre[].tag=`.
 
-Merged lists (collections, labels: `plex.fields.MERGED_FIELDS`): ours share the list with the user's own, and
+Merged lists (collections, labels: `MERGED_FIELDS`): ours share the list with the user's own, and
 PMS has no documented "add one" form, only indexed assignment (replace) and `-=` (remove). So when such a field
 changed we read the full item once (`read_item`) and send the user's entries back, minus the ones this plugin
 added before, plus ours now. That is exact in one PUT; `-=` alone could remove but never add. A tag kind no

@@ -219,34 +219,48 @@ class Drainer:
 
     def _reconcile_if_requested(self) -> None:
         """Runs a requested reconcile; an auto-reconcile requested before the hooks knew the interval setting
-        is dropped when the setting says never. If Plex is down, the request stays for later."""
+        is dropped when the setting says never. The request is cleared only once the reconcile has queued its
+        last page (and only if no newer one replaced it): a drainer killed or stopped by an outage part-way
+        leaves it for the next turn or the next drainer."""
         ctx = self.ctx
-        marker = ctx.store.meta.get(meta.BULK_SYNC_RUNNING)
-        scope = meta.dead_bulk_sync(marker)
-        if scope is not None and ctx.store.meta.replace_if(meta.BULK_SYNC_RUNNING, marker, ""):
-            request = f"{scope}:interrupted"  # the reconcile that queues what the dead Sync All had not reached
-        else:
-            request = ctx.store.meta.take(meta.RECONCILE_REQUESTED)
+        key, request = self._reconcile_request()
+        if request is None:
+            return
         # Deletions and interrupted bulk syncs ("<scope>:<why>") run whatever the interval setting says.
-        if not request or (":" not in request and ctx.settings.reconcile_interval is None):
+        if ":" not in request and ctx.settings.reconcile_interval is None:
+            ctx.store.meta.replace_if(key, request, "")
             return
         try:
             report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), request.partition(":")[0])
         except PlexDown:
-            ctx.store.meta.set(meta.RECONCILE_REQUESTED, request)
             ctx.breaker.record_down()
             return
+        ctx.store.meta.replace_if(key, request, "")
         log.info(report.summary())
         if ctx.settings.sync_watch_state:  # the reconcile has just re-read the listings
             self._sync_watch(refresh=False)
 
-    def _watch_if_requested(self) -> None:
-        """Runs the watch-state pass a task asked for (Import Watch State, the Reconcile tasks)."""
-        if self.ctx.store.meta.take(meta.WATCH_REQUESTED) and self.ctx.settings.sync_watch_state:
-            self._sync_watch(refresh=True)
+    def _reconcile_request(self) -> tuple[str, Optional[str]]:
+        """(meta key, request) of the reconcile to run: first that of a Sync All that died while queueing its
+        pages ("<scope>:<pid>", whatever the interval setting), else the one hooks or a deletion asked for."""
+        marker = self.ctx.store.meta.get(meta.BULK_SYNC_RUNNING)
+        if meta.dead_bulk_sync(marker) is not None:
+            return meta.BULK_SYNC_RUNNING, marker
+        return meta.RECONCILE_REQUESTED, self.ctx.store.meta.get(meta.RECONCILE_REQUESTED) or None
 
-    def _sync_watch(self, refresh: bool) -> None:
-        """One watch-state pass under the lease; if Plex or Stash stops answering, it is asked for again."""
+    def _watch_if_requested(self) -> None:
+        """Runs the watch-state pass a task asked for (Import Watch State, the Reconcile tasks); the request is
+        cleared once the pass ran, so a killed drainer leaves it to the next one."""
+        request = self.ctx.store.meta.get(meta.WATCH_REQUESTED)
+        if not request:
+            return
+        if self.ctx.settings.sync_watch_state and not self._sync_watch(refresh=True):
+            return
+        self.ctx.store.meta.replace_if(meta.WATCH_REQUESTED, request, "")
+
+    def _sync_watch(self, refresh: bool) -> bool:
+        """One watch-state pass under the lease; False when Plex or Stash stopped answering (then the pass is
+        asked for again, for when they answer)."""
         ctx = self.ctx
         try:
             library = ctx.library()
@@ -256,11 +270,13 @@ class Drainer:
             log.info(run_watch_sync(ctx.store, ctx.stash, library.api, send).summary())
         except (PlexDown, StashUnavailable) as exc:
             log.warning(f"Watch state not moved: {exc.message}; trying again later")
-            ctx.store.meta.set(meta.WATCH_REQUESTED, "1")
+            ctx.store.meta.set(meta.WATCH_REQUESTED, ctx.store.meta.get(meta.WATCH_REQUESTED) or "1")
             if isinstance(exc, PlexDown):
                 ctx.breaker.record_down()
+            return False
         except PluginError as exc:
             log.error(f"Watch state not moved: {exc.message}")
+        return True
 
     def _expand_renames(self) -> None:
         """Queues the scenes of renamed performers, tags, studios and groups (hooks only noted the rename)."""

@@ -154,6 +154,22 @@ def test_renames_and_reconcile_requests_are_taken_up(world) -> None:
     assert ctx.store.meta.get_float(meta.LAST_RECONCILE_RUN) > 0
 
 
+def test_a_reconcile_cut_short_keeps_its_request_for_the_next_drainer(world) -> None:
+    """The request is cleared only when the reconcile has queued its last page: a drainer that dies part-way
+    (here Stash fails under it) leaves it, and the next drainer runs it."""
+    ctx, stash, plex = world
+    Drainer(ctx, linger=False, timings=FAST).run()
+    stash.scenes[3].update(title="Found by the second try", updated_at="2024-06-01T00:00:00Z")
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, meta.DELETION_RECONCILE)
+    stash.down = True
+    assert Drainer(ctx, linger=False, timings=FAST).run().error
+    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == meta.DELETION_RECONCILE
+    stash.down = False
+    Drainer(ctx, linger=False, timings=FAST).run()
+    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == ""
+    assert plex.items[103].fields["title"] == "Found by the second try"
+
+
 def test_a_bulk_sync_that_died_while_queueing_is_finished_by_a_reconcile(world) -> None:
     """Sync All marks its request while it queues pages; a drainer leaves the mark of a live Sync All alone and
     turns the mark of a dead one into the reconcile that queues the scenes it had not reached."""
