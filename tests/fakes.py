@@ -242,6 +242,15 @@ class FakePlex:
         self._request("ping")
 
 
+def in_plex(count: int, first_key: int = 101) -> tuple[FakeStash, FakePlex]:
+    """Scenes 1..count in Stash, each scene's file an item in Plex (rating key first_key - 1 + scene id)."""
+    stash = FakeStash([scene(i) for i in range(1, count + 1)])
+    plex = FakePlex()
+    for i in range(1, count + 1):
+        plex.add(first_key - 1 + i, f"/data/scene-{i}.mp4")
+    return stash, plex
+
+
 def make_settings(**values) -> Settings:
     """Settings as `load_settings` validates them, with a Plex URL and token so the worker may connect."""
     settings, notes = load_settings({"plex_url": "http://plex:32400", "plex_token": "fake-token-123", **values})

@@ -120,22 +120,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.stats.add("GET /graphql")
             self._send(405, b"GET not supported\n", "text/plain")
             return
-        match = _SCREENSHOT.match(path)
-        if match:
-            self.server.stats.add("GET /scene/screenshot")
-            if not self._authorized():
-                self._redirect_to_login(self.path)
+        for pattern, counted, answer in ((_SCREENSHOT, "GET /scene/screenshot", self._screenshot),
+                                         (_PERFORMER_IMAGE, "GET /performer/image", self._performer_image)):
+            match = pattern.match(path)
+            if match:
+                self.server.stats.add(counted)
+                if self._authorized():
+                    answer(match.group(1))
+                else:
+                    self._redirect_to_login(self.path)
                 return
-            self._screenshot(match.group(1))
-            return
-        match = _PERFORMER_IMAGE.match(path)
-        if match:
-            self.server.stats.add("GET /performer/image")
-            if not self._authorized():
-                self._redirect_to_login(self.path)
-                return
-            self._performer_image(match.group(1))
-            return
         if not self._authorized():
             self._redirect_to_login(self.path)
             return

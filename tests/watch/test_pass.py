@@ -6,7 +6,7 @@ import pytest
 
 from plex.errors import PlexDown
 from store.dedup import EnqueueRequest
-from tests.fakes import FakePlex, FakeStash, make_context, scene
+from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
 from watch.sync import run_watch_sync
 from worker.batch import Tally, run_batch
 
@@ -16,10 +16,8 @@ PLAYED_AT = "2026-11-30T20:00:00Z"
 @pytest.fixture
 def world(tmp_path):
     """Six scenes synced to Plex items 101..106; scene 7 is in Stash only."""
-    stash = FakeStash([scene(i) for i in range(1, 8)])
-    plex = FakePlex()
-    for scene_id in range(1, 7):
-        plex.add(100 + scene_id, f"/data/scene-{scene_id}.mp4")
+    stash, plex = in_plex(6)
+    stash.scenes[7] = scene(7)
     ctx = make_context(tmp_path, stash, plex, sync_watch_state=True)
     ctx.store.queue.enqueue([EnqueueRequest(i, "edited") for i in range(1, 8)])
     run_batch(ctx, ctx.store.queue.claim(100), Tally())

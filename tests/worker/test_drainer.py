@@ -13,7 +13,7 @@ import pytest
 from store import Store, meta
 from store.dedup import EnqueueRequest
 from store.vocab import SceneStatus
-from tests.fakes import FakePlex, FakeStash, make_context, scene
+from tests.fakes import in_plex, make_context
 from worker.drainer import Drainer, Timings
 
 FAST = Timings(heartbeat_s=0.05, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=0.01, max_probe_wait_s=0.05,
@@ -22,10 +22,7 @@ FAST = Timings(heartbeat_s=0.05, lease_ttl_s=0.3, idle_grace_s=0.1, idle_poll_s=
 
 @pytest.fixture
 def world(tmp_path):
-    stash = FakeStash([scene(i) for i in range(1, 7)])
-    plex = FakePlex()
-    for i in range(1, 7):
-        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    stash, plex = in_plex(6)
     ctx = make_context(tmp_path, stash, plex, batch_size=2, plex_parallelism=1)
     ctx.store.queue.enqueue([EnqueueRequest(i, "edited") for i in range(1, 7)])
     yield ctx, stash, plex
