@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
@@ -66,12 +66,18 @@ class SyncToggles:
         return tuple(kind for kind in TAG_KINDS if kind not in self.tag_kinds()) if self.tags else ()
 
 
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; newline and tab are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# One encoder for every field hash (json.dumps with options builds a new one per call): the same text out.
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def clean_text(value: Optional[str]) -> str:
     """Text as Stash has it, minus the control characters Plex rejects (newline and tab kept; CRLF -> LF)."""
     if not value:
         return ""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return _CONTROL.sub("", value)
 
 
 def clean_list(values: Iterable[Optional[str]]) -> tuple[str, ...]:
@@ -145,7 +151,7 @@ def canonical(name: str, value: Any) -> Any:
 
 
 def field_hash(name: str, value: Any) -> str:
-    data = json.dumps([name, canonical(name, value)], ensure_ascii=False, separators=(",", ":"))
+    data = _HASH_JSON.encode([name, canonical(name, value)])
     return hashlib.sha1(data.encode("utf-8")).hexdigest()[:16]
 
 

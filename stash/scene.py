@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date as _date
 from typing import Any, Optional, Tuple
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def to_metadata(scene: dict) -> SceneMetadata:
 def has_image(link: Any) -> bool:
     """Whether a performer's image link is a real picture: Stash links its placeholder with `default=true`
     (internal/api/urlbuilders/performer.go)."""
-    return isinstance(link, str) and bool(link) and parse_qs(urlsplit(link).query).get("default") != ["true"]
+    return isinstance(link, str) and bool(link) and "default=true" not in urlsplit(link).query.split("&")
 
 
 def normalise_date(value: Any) -> Optional[str]:

@@ -9,6 +9,7 @@ from plex.fields import (
     desired_fields,
     diff,
     edited_in_plex,
+    field_hash,
     field_hashes,
 )
 
@@ -170,3 +171,11 @@ def test_labels_edited_in_plex_judged_on_ours_only():
     assert edited_in_plex(current, pushed, {"labels": ["Outdoor", "Q&A"]}) == set()
     current["labels"] = ["Kids OK", "Outdoor"]
     assert edited_in_plex(current, pushed, {"labels": ["Outdoor", "Q&A"]}) == {"labels"}
+
+
+def test_field_hashes_stay_what_earlier_versions_stored() -> None:
+    """Stored hashes decide what is re-sent: a change of form would re-push every scene once after an upgrade.
+    These are the values the first release computed (json.dumps per call, sha1, 16 hex digits)."""
+    assert field_hash("title", 'Ünïcode "quoted" 🎬') == "54a8830be2138da0"
+    assert field_hash("genres", ("A", "Q&A")) == "109f38f464f2eecf"
+    assert field_hash("userRating", 8.0) == "b7aa9a48238d9826"
