@@ -45,11 +45,11 @@ class WatchReport:
     error: str = ""
     examples: list = field(default_factory=list)
 
-    def count(self, move: WatchMove) -> None:
-        self.plays_to_stash += move.plays_to_stash
-        self.resumes_to_stash += move.resume_to_stash_s is not None
-        self.plays_to_plex += move.plays_to_plex
-        self.resumes_to_plex += move.resume_to_plex_ms is not None
+    def count(self, done: Done) -> None:
+        self.plays_to_stash += done.plays_to_stash
+        self.resumes_to_stash += done.resume_to_stash
+        self.plays_to_plex += done.plays_to_plex
+        self.resumes_to_plex += done.resume_to_plex
 
     def summary(self, dry_run: bool = False) -> str:
         verb = "would move" if dry_run else "moved"
@@ -80,13 +80,12 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
     must be fresh (`PlexLibrary.refresh(force=True)`). Raises PlexDown / StashUnavailable after recording what was
     done, so the caller can ask again later."""
     report = WatchReport()
-    scenes = _read(store, stash, report)
+    scenes = _read(store, stash, report, dry_run)
     moving = [s for s in scenes if s.move.writes]
-    for scene in moving:
-        report.count(scene.move)
-        if len(report.examples) < 3:
-            report.examples.append(f"scene {scene.scene_id}: {_describe(scene.move)}")
+    report.examples = [f"scene {s.scene_id}: {_describe(s.move)}" for s in moving[:3]]
     if dry_run:
+        for scene in moving:
+            report.count(_all_of(scene.move))
         return report
     quiet = {s.scene_id: s.move.after for s in scenes if not s.move.writes and s.move.after != s.baseline}
     store.watch.settle(quiet)
@@ -102,6 +101,7 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
                 stopped = exc
             except PluginError as exc:
                 log.warning(f"Watch state of scene {scene.scene_id} not moved: {exc.message}")
+        report.count(done)
         outcomes[scene.scene_id] = settled(scene.baseline, scene.stash, scene.plex, scene.move, done)
     store.watch.settle(outcomes)
     if stopped is not None:
@@ -112,8 +112,14 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
     return report
 
 
-def _read(store: Store, stash_source: StashSource, report: WatchReport) -> list[_Scene]:
-    """Every scene with watch state on either side or a baseline, with its move decided."""
+def _all_of(move: WatchMove) -> Done:
+    return Done(move.plays_to_stash, move.resume_to_stash_s is not None, move.plays_to_plex,
+                move.resume_to_plex_ms is not None)
+
+
+def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run: bool) -> list[_Scene]:
+    """Every scene with watch state on either side or a baseline, with its move decided (scenes whose last move
+    was interrupted are taken as found, except in a dry run, which writes nothing)."""
     stash_side = stash_source.watched_scenes()
     baselines = store.watch.all()
     interrupted = store.watch.interrupted()
@@ -135,7 +141,7 @@ def _read(store: Store, stash_source: StashSource, report: WatchReport) -> list[
         baseline = baselines.get(scene_id)
         scenes.append(_Scene(scene_id, baseline, stash, plex, decide(baseline, stash, plex)))
     report.interrupted = len(retaken)
-    if retaken:
+    if retaken and not dry_run:
         store.watch.settle(retaken)
         log.warning(f"Watch state: {len(retaken)} scenes were being moved when the plugin stopped; taken as they "
                     "are now (a play made just then may not have been moved)")

@@ -78,6 +78,10 @@ def test_plex_down_mid_pass_leaves_the_rest_for_next_time_and_counts_nothing_twi
         run_watch_sync(ctx.store, ctx.stash, library.api)
     plex.mark_played = real
     assert [plex.items[k].views for k in (101, 102, 103)] == [1, 0, 0]
+    from store import meta
+
+    last = ctx.store.meta.get(meta.WATCH_LAST_MOVE)
+    assert "moved 0 plays and 0 resume points to Stash, 1 play and 0 resume points to Plex; stopped:" in last
     watch_pass(ctx)
     assert [plex.items[k].views for k in (101, 102, 103)] == [1, 1, 1]
     assert all(len(stash.scenes[i]["play_dates"]) == 1 for i in (1, 2, 3))
@@ -91,6 +95,10 @@ def test_a_move_interrupted_by_a_dead_process_is_taken_as_found(world) -> None:
     from store.watch import WatchBaseline
 
     ctx.store.watch.begin({1: WatchBaseline(1, 0.0, 1, 0)})
+    library = ctx.library()
+    library.refresh(force=True)
+    dry = run_watch_sync(ctx.store, ctx.stash, library.api, dry_run=True)
+    assert dry.interrupted == 1 and ctx.store.watch.interrupted() == {1}  # a dry run writes nothing
     report = watch_pass(ctx)
     assert report.interrupted == 1 and plex.items[101].views == 0 and report.plays_to_plex == 0
     stash.scenes[2]["play_dates"] = [PLAYED_AT]
