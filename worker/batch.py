@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -124,8 +124,7 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
-    with ThreadPoolExecutor(max_workers=ctx.settings.plex_parallelism) as pool:
-        results = list(pool.map(lambda plan: push_scene(ctx, library, plan), plans))
+    results = list(ctx.pool().map(lambda plan: push_scene(ctx, library, plan), plans))
     library.save_learned()
     refused = next((i for i, r in enumerate(results) if isinstance(r.error, PlexUnauthorized)), len(results))
     with ctx.store.transaction():

@@ -8,6 +8,7 @@ Protocols (`StashSource` here, `plex.client.PlexApi`), so tests run the same cod
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 from plex.client import PlexApi
@@ -40,6 +41,8 @@ class Context:
         self._connect_plex = connect_plex
         self._library: Optional[PlexLibrary] = None
         self._thread_stash = threading.local()
+        self._clones: list[StashSource] = []
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     def library(self) -> PlexLibrary:
         """Plex, connected and with the stored index refreshed where Plex rescanned; raises PlexError."""
@@ -64,13 +67,26 @@ class Context:
         client = getattr(self._thread_stash, "client", None)
         if client is None:
             client = self._thread_stash.client = self.stash.clone()
+            self._clones.append(client)
         return client
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The threads that push to Plex, kept for the whole drain or task: each keeps its Stash client
+        (`thread_stash`), so no batch starts threads and sessions anew."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.settings.plex_parallelism,
+                                            thread_name_prefix="stash2plex-push")
+        return self._pool
 
     def _stash_paths(self) -> list[str]:
         page = next(iter(self.stash.scene_pages(per_page=INFER_SCENES)), None)
         return [f["path"] for scene in (page.scenes if page else []) for f in scene.get("files") or []]
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        for client in self._clones:
+            client.close()
         self.stash.close()
         self.store.close()
 
