@@ -20,7 +20,7 @@ from typing import Callable, Optional
 from plex.fields import SyncToggles, content_hash, desired_fields, edited_in_plex, field_hashes
 from plex.library import PlexLibrary
 from plugin.settings import Settings
-from stash.client import StashSource
+from stash.client import StashSource, read_ahead
 from stash.scene import to_metadata
 from store import Store, meta
 from store.dedup import EnqueueRequest
@@ -79,7 +79,7 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
     walk = _Walk(settings, store, library.toggles(),
                  store.meta.get_float(meta.PLEX_LIBRARY_CHANGED_AT) > last_run, ReconcileReport(scope=scope))
     seen: set[int] = set()
-    for page in stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(last_run, scope)):
+    for page in read_ahead(stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(last_run, scope))):
         states = store.scenes.get_many(int(s["id"]) for s in page.scenes)
         walk.indexed = store.index.present(key for state in states.values() for key in state.plex_keys)
         seen.update(int(s["id"]) for s in page.scenes)

@@ -8,10 +8,11 @@ from status codes and Stash's own error text, then passed through plugin.log.red
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -282,6 +283,25 @@ class StashClient:
             return None
         data = response.content
         return Cover(data=data, content_type=content_type, sha1=hashlib.sha1(data).hexdigest())
+
+
+_END = object()
+T = TypeVar("T")
+
+
+def read_ahead(pages: Iterable[T]) -> Iterator[T]:
+    """`pages`, with the next one already being fetched (in one helper thread) while the caller works on the
+    current one, so Stash and the caller work at the same time. The walk's client is then used by that thread
+    alone: the caller must not use the same client until the walk ends."""
+    source = iter(pages)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stash2plex-read-ahead") as helper:
+        upcoming = helper.submit(next, source, _END)
+        while True:
+            page = upcoming.result()
+            if page is _END:
+                return
+            upcoming = helper.submit(next, source, _END)
+            yield page
 
 
 def page_variables(per_page: int, after_id: int, updated_since: Optional[datetime]) -> Dict[str, Any]:

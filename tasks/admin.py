@@ -9,6 +9,7 @@ from plex.errors import PlexError
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import foreign_files
+from stash.client import read_ahead
 from stash.scene import to_metadata
 from store import meta
 from tasks.sync import drain_foreground
@@ -98,7 +99,7 @@ def dry_run(ctx: Context) -> str:
     examples: list[str] = []
     library = ctx.library()
     toggles = ctx.toggles()
-    for page in ctx.stash.scene_pages(per_page=PAGE_SIZE):
+    for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE)):
         states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)
         for scene in map(to_metadata, page.scenes):
             rule = scope_rule(ctx.settings, scene)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
+from stash.client import read_ahead
 from store import meta
 from store.vocab import ErrorClass, Reason, SceneStatus
 from worker.batch import Tally, scope_group
@@ -98,7 +99,7 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     # Until the last page is queued, a marker stands for the rest: if this process dies, a drainer reconciles.
     marker = meta.bulk_sync_marker("recent" if since else "all", os.getpid())
     ctx.store.meta.set(meta.BULK_SYNC_RUNNING, marker)
-    for page in ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since):
+    for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since)):
         requests = [scene_request(s, toggles, reason) for s in page.scenes]
         unchanged += ctx.store.queue.enqueue(requests).dropped
         seen_ids += [r.scene_id for r in requests]

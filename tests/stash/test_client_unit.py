@@ -258,3 +258,28 @@ def test_fetch_cover(stub: StubServer, status, content_type, body, expected) -> 
     else:
         assert (cover.content_type, cover.data) == (expected, body)
         assert len(cover.sha1) == 40
+
+
+def test_read_ahead_fetches_the_next_page_while_the_caller_works_and_keeps_order_and_errors() -> None:
+    import threading
+
+    from stash.client import read_ahead
+
+    fetched: list[int] = []
+    second_fetched = threading.Event()
+
+    def pages():
+        for n in (1, 2, 3):
+            fetched.append(n)
+            if n == 2:
+                second_fetched.set()
+            yield n
+        raise StashUnavailable("Stash is not reachable (connection refused).")
+
+    walk = read_ahead(pages())
+    assert next(walk) == 1
+    assert second_fetched.wait(5), "page 2 was not fetched while page 1 was being worked on"
+    assert next(walk) == 2 and next(walk) == 3
+    with pytest.raises(StashUnavailable):
+        next(walk)
+    assert fetched == [1, 2, 3]
