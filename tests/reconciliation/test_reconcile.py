@@ -94,3 +94,12 @@ def test_auto_reconcile_is_claimed_once_per_interval(world) -> None:
     assert request_reconcile_if_due(store, now=1000.0 + 3600)
     store.meta.cache_settings(True, None, "all")  # interval "never"
     assert not request_reconcile_if_due(store, now=1e9)
+
+
+def test_an_auto_reconcile_never_shrinks_a_waiting_deletion_reconcile(world) -> None:
+    """A deletion asks for a full reconcile (its scenes' updated_at did not move); the next hook's due
+    auto-reconcile ("recent") must not replace it."""
+    store = world[0].store
+    store.meta.set(meta.RECONCILE_REQUESTED, meta.DELETION_RECONCILE)
+    assert request_reconcile_if_due(store, now=5000.0)  # claimed (the interval is spent) ...
+    assert store.meta.get(meta.RECONCILE_REQUESTED) == meta.DELETION_RECONCILE  # ... the full one kept
