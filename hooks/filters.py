@@ -21,6 +21,9 @@ SCENE_FIELDS_PLEX_SHOWS = frozenset({
 # the manifest subscribes to.
 ENTITY_HOOKS = {"Performer.Update.Post": "performer", "Tag.Update.Post": "tag", "Studio.Update.Post": "studio",
                 "Tag.Merge.Post": "tag", "Movie.Update.Post": "group"}
+# The input fields of each kind's edit that Plex shows.
+ENTITY_FIELDS_PLEX_SHOWS = {"performer": frozenset({"name", "image"}), "tag": frozenset({"name"}),
+                            "studio": frozenset({"name"}), "group": frozenset({"name"})}
 # A deletion removes the entity's links from its scenes without a scene hook or a new updated_at, and the
 # entity's scenes can no longer be asked for: only a full reconcile (content hashes) finds them.
 DESTROY_HOOKS = ("Performer.Destroy.Post", "Tag.Destroy.Post", "Studio.Destroy.Post", "Movie.Destroy.Post")
@@ -32,13 +35,9 @@ def scene_needs_sync(hook) -> bool:
     return bool(SCENE_FIELDS_PLEX_SHOWS.intersection(hook.input_fields))
 
 
-ENTITY_FIELDS_PLEX_SHOWS = {"performer": frozenset({"name", "image"})}
-
-
 def entity_kind(hook) -> str | None:
     """The entity kind when this firing changed what Plex shows of a performer, tag, studio or group, else None."""
     kind = ENTITY_HOOKS.get(hook.type)
-    shown = ENTITY_FIELDS_PLEX_SHOWS.get(kind or "", frozenset({"name"}))
-    if kind is None or (hook.input_fields and not shown.intersection(hook.input_fields)):
+    if kind is None or (hook.input_fields and not ENTITY_FIELDS_PLEX_SHOWS[kind].intersection(hook.input_fields)):
         return None
     return kind

@@ -33,10 +33,12 @@ DRAINER_FAILURE = "drainer_failure"  # "<epoch> <message>" of the last drain tha
 DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a hook last showed in Stash's log
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
-WATCH_REQUESTED = "watch_requested"  # a task asked the drainer for a watch-state pass ("1")
-WATCH_LAST_MOVE = "watch_last_move"  # "<epoch> <summary>" of the last watch-state pass
+# A task asked the drainer for a watch-state pass: "1", or WATCH_AFTER_RECONCILE when the task's reconcile has just
+# re-read the Plex listings (their watch state is current: no second read).
+WATCH_REQUESTED = "watch_requested"
+WATCH_AFTER_RECONCILE = "listed"
+WATCH_LAST_MOVE = "watch_last_move"  # the summary of the last watch-state pass (`Meta.stamp`)
 SCHEMA_VERSION = "schema_version"
-
 
 
 def bulk_sync_marker(scope: str, pid: int) -> str:
@@ -105,15 +107,6 @@ class Meta:
             self._conn.execute(_UPSERT, (key, value))
             return True
 
-    def take(self, key: str) -> str | None:
-        """Reads and clears a value in one transaction, so only one caller gets it."""
-        if not self.get(key):
-            return None
-        with write_txn(self._conn):
-            value = self.get(key)
-            self._conn.execute(_UPSERT, (key, ""))
-            return value or None
-
     def cache_settings(self, enabled: bool, reconcile_interval_s: float | None, reconcile_scope: str) -> None:
         """What hooks need of the settings, in one commit."""
         with write_txn(self._conn):
@@ -121,17 +114,25 @@ class Meta:
                                              (RECONCILE_INTERVAL_S, str(reconcile_interval_s or 0)),
                                              (RECONCILE_SCOPE, reconcile_scope)])
 
-    def failure(self) -> tuple[float, str] | None:
-        """The last drainer failure (when, message), None after a drain that ended well."""
-        value = self.get(DRAINER_FAILURE)
+    def stamp(self, key: str, text: str | None, now: float) -> None:
+        """Stores `text` with when it was said ("<epoch> <text>"); None clears the key."""
+        self.set(key, f"{now!r} {text}" if text else "")
+
+    def stamped(self, key: str) -> tuple[float, str] | None:
+        """(when, text) of a `stamp`ed key, None when it holds nothing."""
+        value = self.get(key)
         if not value:
             return None
-        when, _, message = value.partition(" ")
-        return float(when), message
+        when, _, text = value.partition(" ")
+        return float(when), text
+
+    def failure(self) -> tuple[float, str] | None:
+        """The last drainer failure (when, message), None after a drain that ended well."""
+        return self.stamped(DRAINER_FAILURE)
 
     def record_failure(self, message: str | None, now: float) -> None:
         """Remembers how the last drain ended: its failure, or nothing (a drain that ended well clears it)."""
-        self.set(DRAINER_FAILURE, f"{now!r} {message}" if message else "")
+        self.stamp(DRAINER_FAILURE, message, now)
 
     def failure_to_show(self) -> str | None:
         """A failure no hook has shown yet (each is shown once), marked as shown."""

@@ -13,7 +13,7 @@ from stash.client import read_ahead
 from stash.scene import to_metadata
 from store import meta
 from tasks.sync import drain_foreground
-from watch.sync import last_move, run_watch_sync
+from watch.sync import run_watch_sync
 from worker.batch import plan_scene, scope_group, scope_rule
 from worker.context import Context
 
@@ -38,7 +38,8 @@ def queue_status(ctx: Context) -> str:
     if failure:
         lines.append(f"the background sync stopped {_when(failure[0])}: {failure[1]}")
     if ctx.settings.sync_watch_state:
-        lines.append(f"last watch-state pass: {last_move(store.meta) or 'never'}")
+        last_pass = store.meta.stamped(meta.WATCH_LAST_MOVE)
+        lines.append(f"last watch-state pass: {f'{last_pass[1]} ({_when(last_pass[0])})' if last_pass else 'never'}")
     return "Queue status: " + "; ".join(lines)
 
 
@@ -98,6 +99,8 @@ def dry_run(ctx: Context) -> str:
     found_as: Counter = Counter()
     examples: list[str] = []
     library = ctx.library()
+    if ctx.settings.sync_watch_state:
+        library.refresh(force=True)  # the listings carry Plex's watch state: read them now, once
     toggles = ctx.toggles()
     for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE)):
         states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)
@@ -122,7 +125,6 @@ def dry_run(ctx: Context) -> str:
     summary = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(found_as.items()))
     watch = ""
     if ctx.settings.sync_watch_state:
-        library.refresh(force=True)  # the listings carry Plex's watch state
         report = run_watch_sync(ctx.store, ctx.stash, library.api, dry_run=True)
         for example in report.examples:
             log.info(f"dry run: {example}")

@@ -54,7 +54,7 @@ def _reconcile(ctx: Context, scope: str) -> str:
     log.info(report.summary())
     if not ctx.settings.sync_watch_state:
         return f"{report.summary()} Then: {drain_foreground(ctx, ctx.store.queue.pending_count())}"
-    drained, watch = _with_watch_pass(ctx)
+    drained, watch = _with_watch_pass(ctx, meta.WATCH_AFTER_RECONCILE)
     return f"{report.summary()} Then: {drained}. {watch}"
 
 
@@ -63,15 +63,15 @@ def import_watch_state(ctx: Context) -> str:
     if not ctx.settings.sync_watch_state:
         return ("Watch state sync is off (setting sync_watch_state): nothing about watch state was read or "
                 "written")
-    return _with_watch_pass(ctx)[1]
+    return _with_watch_pass(ctx, "1")[1]
 
 
-def _with_watch_pass(ctx: Context) -> tuple[str, str]:
-    """Asks the drainer for a watch-state pass, drains (or follows the running drainer) until it is done; returns
-    the drain's summary and the pass's."""
+def _with_watch_pass(ctx: Context, request: str) -> tuple[str, str]:
+    """Asks the drainer for a watch-state pass (`request`: see `store.meta.WATCH_REQUESTED`), drains (or follows
+    the running drainer) until it is done; returns the drain's summary and the pass's."""
     store = ctx.store
     before = store.meta.get(meta.WATCH_LAST_MOVE)
-    store.meta.set(meta.WATCH_REQUESTED, "1")
+    store.meta.set(meta.WATCH_REQUESTED, request)
     drained = drain_foreground(ctx, store.queue.pending_count())
     deadline = time.monotonic() + WATCH_WAIT_S
     # Followed another drainer: it takes the request at its next turn. One that ended just before taking it
@@ -85,10 +85,9 @@ def _with_watch_pass(ctx: Context) -> tuple[str, str]:
         elif time.monotonic() > deadline:
             break
         time.sleep(FOLLOW_POLL_S / 4)
-    after = store.meta.get(meta.WATCH_LAST_MOVE)
-    if after == before:
+    if store.meta.get(meta.WATCH_LAST_MOVE) == before:
         return drained, "Watch state: the pass has not run yet (Plex or Stash not answering?); it runs when they do"
-    return drained, after.partition(" ")[2]
+    return drained, store.meta.stamped(meta.WATCH_LAST_MOVE)[1]
 
 
 def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:

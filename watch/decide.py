@@ -103,10 +103,11 @@ class Done:
     plays_to_plex: int = 0
     resume_to_plex: bool = False
 
-    def all_of(self, move: WatchMove) -> bool:
-        return (self.plays_to_stash == move.plays_to_stash and self.plays_to_plex == move.plays_to_plex
-                and self.resume_to_stash == (move.resume_to_stash_s is not None)
-                and self.resume_to_plex == (move.resume_to_plex_ms is not None))
+    @classmethod
+    def of(cls, move: WatchMove) -> Done:
+        """Every request of `move` done."""
+        return cls(move.plays_to_stash, move.resume_to_stash_s is not None, move.plays_to_plex,
+                   move.resume_to_plex_ms is not None)
 
 
 def settled(baseline: Optional[WatchBaseline], stash: StashWatch, plex: PlexWatch, move: WatchMove, done: Done
@@ -114,7 +115,7 @@ def settled(baseline: Optional[WatchBaseline], stash: StashWatch, plex: PlexWatc
     """The baseline after a move of which only `done` succeeded: what arrived is accounted for on the side it
     arrived at, and news that did not arrive stays news for the next pass. None (no baseline, the scene is seen
     afresh) when a first move was cut short: first-pass rules bring counts to the higher one, so they can repeat."""
-    if done.all_of(move):
+    if done == Done.of(move):
         return move.after
     if baseline is None:
         return None

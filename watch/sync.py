@@ -85,7 +85,7 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
     report.examples = [f"scene {s.scene_id}: {_describe(s.move)}" for s in moving[:3]]
     if dry_run:
         for scene in moving:
-            report.count(_all_of(scene.move))
+            report.count(Done.of(scene.move))
         return report
     quiet = {s.scene_id: s.move.after for s in scenes if not s.move.writes and s.move.after != s.baseline}
     store.watch.settle(quiet)
@@ -106,15 +106,10 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
     store.watch.settle(outcomes)
     if stopped is not None:
         report.error = stopped.message
-    store.meta.set(meta.WATCH_LAST_MOVE, f"{time.time()!r} {report.summary()}")
+    store.meta.stamp(meta.WATCH_LAST_MOVE, report.summary(), time.time())
     if stopped is not None:
         raise stopped
     return report
-
-
-def _all_of(move: WatchMove) -> Done:
-    return Done(move.plays_to_stash, move.resume_to_stash_s is not None, move.plays_to_plex,
-                move.resume_to_plex_ms is not None)
 
 
 def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run: bool) -> list[_Scene]:
@@ -204,12 +199,3 @@ def _describe(move: WatchMove) -> str:
         parts.append(f"resume at {move.resume_to_plex_ms / 1000:.0f} s to Plex")
     return ", ".join(parts)
 
-
-def last_move(store_meta: meta.Meta) -> Optional[str]:
-    """The summary of the last pass that moved watch state, with when, for Queue Status."""
-    value = store_meta.get(meta.WATCH_LAST_MOVE)
-    if not value:
-        return None
-    when, _, summary = value.partition(" ")
-    minutes = (time.time() - float(when)) / 60
-    return f"{summary} ({minutes:.0f} min ago)"

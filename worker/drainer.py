@@ -254,7 +254,8 @@ class Drainer:
         request = self.ctx.store.meta.get(meta.WATCH_REQUESTED)
         if not request:
             return
-        if self.ctx.settings.sync_watch_state and not self._sync_watch(refresh=True):
+        refresh = request != meta.WATCH_AFTER_RECONCILE
+        if self.ctx.settings.sync_watch_state and not self._sync_watch(refresh):
             return
         self.ctx.store.meta.replace_if(meta.WATCH_REQUESTED, request, "")
 
@@ -270,7 +271,7 @@ class Drainer:
             log.info(run_watch_sync(ctx.store, ctx.stash, library.api, send).summary())
         except (PlexDown, StashUnavailable) as exc:
             log.warning(f"Watch state not moved: {exc.message}; trying again later")
-            ctx.store.meta.set(meta.WATCH_REQUESTED, ctx.store.meta.get(meta.WATCH_REQUESTED) or "1")
+            ctx.store.meta.set(meta.WATCH_REQUESTED, "1")  # by then the listings must be read again
             if isinstance(exc, PlexDown):
                 ctx.breaker.record_down()
             return False

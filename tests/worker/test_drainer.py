@@ -182,3 +182,18 @@ def test_a_bulk_sync_that_died_while_queueing_is_finished_by_a_reconcile(world) 
     ctx.store.meta.set(meta.RECONCILE_REQUESTED, "recent")  # a hook's auto-reconcile since: no longer overwrites it
     Drainer(ctx, linger=False, timings=FAST).run()
     assert ctx.store.meta.get(meta.BULK_SYNC_RUNNING) == "" and plex.items[103].fields["title"] == "Never reached"
+
+
+def test_a_watch_pass_after_a_reconcile_does_not_read_the_listings_again(tmp_path) -> None:
+    """The Reconcile task has just re-read Plex's listings (they carry the watch state): the pass it asks for
+    uses them; an Import Watch State request reads them first."""
+    stash, plex = in_plex(3)
+    ctx = make_context(tmp_path, stash, plex, sync_watch_state=True)
+    ctx.library()  # the index exists, as after the task's reconcile
+    for request, listings in ((meta.WATCH_AFTER_RECONCILE, 0), ("1", 1)):
+        plex.requests.clear()
+        ctx.store.meta.set(meta.WATCH_REQUESTED, request)
+        Drainer(ctx, linger=False, timings=FAST).run()
+        assert ctx.store.meta.get(meta.WATCH_REQUESTED) == "" and ctx.store.meta.stamped(meta.WATCH_LAST_MOVE)
+        assert plex.requests.count(("listing", None)) == listings, request
+    ctx.close()
