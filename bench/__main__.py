@@ -53,7 +53,8 @@ def _notes(sizes: Sizes, smoke: bool) -> List[str]:
         "the library was never synced (the issue's unchanged 100,000-scene library would need a full sync first): "
         "Plex sees the same listing requests, Stash the same pages",
         "latency model (part 6): Plex reads 5 ms, writes 25 ms one at a time, listings 1 ms/item, posters 60 ms; "
-        "the write limit is the time Plex's one writer was busy; plugin CPU from /proc of the plugin processes",
+        "the write limit is the time Plex's one writer was busy; plugin CPU from /proc of the plugin processes; "
+        "another client reads every 50 ms during the first sync, and waits behind the writes ahead of it",
         "drain RSS: VmHWM of the plugin processes sampled via /proc; the 100,000-job figure is extrapolated "
         "linearly from the measured series unless that many jobs were drained",
     ]

@@ -25,6 +25,7 @@ CPU_MS_FIRST_SYNC = 2.0
 CPU_MS_RESYNC = 0.2
 RECONCILE_WALL_S = 60.0
 SCENES_PER_PLEX_REQUEST = 500
+OTHER_READ_WRITES_AHEAD = 2  # another client's read, during a sync, waits at most two write times
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def _row(section: str, figure: str, value: object, target: str = "", check: Opti
 def rows(results: dict) -> List[Row]:
     g = lambda *k: _get(results, *k)  # noqa: E731 - a short local reader keeps the table readable
     per_scene = g("first_sync", "plex_requests_per_scene") or {}
+    other = lambda key: g("latency_model", "other_client_reads", key)  # noqa: E731
     return [
         _row("1 hook", "hook median ms", g("hook_latency", "hook_ms", "median"), f"<= {HOOK_MEDIAN_MS:g}",
              lambda v: v <= HOOK_MEDIAN_MS),
@@ -99,7 +101,16 @@ def rows(results: dict) -> List[Row]:
         _row("6 model", "plugin CPU ms/scene, unchanged re-sync",
              g("latency_model", "plugin_cpu_ms_per_scene_unchanged_resync"), f"<= {CPU_MS_RESYNC:g}",
              lambda v: v <= CPU_MS_RESYNC),
+        _row("6 model", "another client's reads during the sync", other("reads")),
+        _row("6 model", "  Plex writes ahead of one, p95", other("writes_ahead_p95")),
+        _row("6 model", "  Plex writes ahead of one, max", other("writes_ahead_max"), f"<= {OTHER_READ_WRITES_AHEAD}",
+             lambda v: v <= OTHER_READ_WRITES_AHEAD),
+        _row("6 model", "  its wait ms, p95 / max", _pair(other("wait_ms_p95"), other("wait_ms_max"))),
     ]
+
+
+def _pair(first: object, second: object) -> Optional[str]:
+    return None if first is None or second is None else f"{first} / {second}"
 
 
 def _fmt(value: object) -> str:

@@ -79,4 +79,4 @@ class Rig:
             wall = time.perf_counter() - start
         return {"wall_s": round(wall, 2), "output": record.get("output"), "plex": plex_counts(self.plex),
                 "stash": stash_counts(self.stash_sim), "peak_rss_mb": rss.peak_mb, "plugin_processes": rss.processes,
-                "plugin_cpu_s": rss.cpu_s, "plex_write_busy_s": self.plex.stats().get("write_busy_s", 0.0)}
+                "plugin_cpu_s": rss.cpu_s, "plex_writer": self.plex.stats()["writer"]}

@@ -6,7 +6,6 @@ alone: one edit PUT per item with just the changed fields, the poster only when 
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -264,16 +263,10 @@ def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_ke
 
 
 def limited_call(ctx: Context, call: Callable, *args):
-    """One Plex request inside the adaptive concurrency limit, its latency and success fed back to it."""
-    started = time.monotonic()
-    with ctx.limiter:
-        try:
-            result = call(*args)
-        except PlexError:
-            ctx.limiter.record(time.monotonic() - started, ok=False)
-            raise
-    ctx.limiter.record(time.monotonic() - started, ok=True)
-    return result
+    """One Plex request inside the adaptive concurrency limit (`worker.throttle`), which learns from its latency
+    (each kind of request, named by the method, has its own cost) and from whether it raised."""
+    with ctx.limiter.request(call.__name__):
+        return call(*args)
 
 
 def _cover(ctx: Context, plan: ScenePlan):

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Callable
 
+from simulators.plex.writer import OneWriter
+
 
 class Faults:
     """Latency, a 5xx window, token revocation, slow responses and refused connections."""
@@ -21,8 +23,7 @@ class Faults:
         self.latency_ms = 0
         self.listing_item_ms = 0.0  # a real PMS spends time per item it lists (0.5-3 s per 1,000-item page)
         self.read_ms = self.write_ms = self.poster_ms = 0.0  # the latency model (apply_latency)
-        self.write_busy_s = 0.0  # time the one writer spent on writes: the limit a sync's wall is judged against
-        self._writer = threading.Lock()
+        self.writer = OneWriter()  # its database: the time it was busy is the limit a sync's wall is judged against
         self.unauthorized = False
         self.slow_body_s = 0.0
         self.refusing = False
@@ -30,17 +31,18 @@ class Faults:
         self._error_count: int | None = None
         self._error_until: float | None = None
 
-    def apply_latency(self, method: str, kind: str) -> None:
-        """The latency model: every request `latency_ms`, reads `read_ms` more; writes (edits, poster uploads)
-        `write_ms` / `poster_ms` more, one at a time, as PMS's one database writer serialises them."""
+    def apply_latency(self, method: str, kind: str, client: str) -> None:
+        """The latency model: every request `latency_ms`; writes (edits, poster uploads) `write_ms` /
+        `poster_ms` more, one at a time in arrival order, as PMS's one database writer takes them; reads wait for
+        the writes ahead of them (when writes cost anything), then `read_ms` (`writer.OneWriter`)."""
         if self.latency_ms > 0:
             time.sleep(self.latency_ms / 1000)
         cost = self.poster_ms if kind == "poster" else self.write_ms if method in ("PUT", "POST", "DELETE") else 0
         if cost > 0:
-            with self._writer:
-                time.sleep(cost / 1000)
-                self.write_busy_s += cost / 1000
-        elif self.read_ms > 0 and method == "GET":
+            self.writer.write(cost / 1000)
+        elif method == "GET" and (self.write_ms > 0 or self.poster_ms > 0):
+            self.writer.read(self.read_ms / 1000, client)
+        elif method == "GET" and self.read_ms > 0:
             time.sleep(self.read_ms / 1000)
 
     def listing_delay(self, items: int) -> None:

@@ -78,7 +78,7 @@ class PlexSimulator:
 
     def reset_counts(self) -> None:
         self.stats.reset()
-        self.faults.write_busy_s = 0.0
+        self.faults.writer.reset()
 
     def edit_count(self, rating_key: int) -> int:
         """Edit PUTs that touched the item (multi-item PUTs count once per item)."""
@@ -91,7 +91,7 @@ class PlexSimulator:
     def stats_json(self) -> dict:
         data = self.stats.to_json()
         data["faults"] = self.faults.to_json()
-        data["write_busy_s"] = round(self.faults.write_busy_s, 3)
+        data["writer"] = self.faults.writer.to_json()
         with self.library.lock:
             data["items"] = len(self.library.items)
             data["pending"] = len(self.library.pending)
@@ -137,7 +137,7 @@ class PlexSimulator:
         path = unquote(parts.path)
         if path.startswith("/_sim/"):
             return control.handle(self, method, path, parts.query, body)
-        self.faults.apply_latency(method, classify(method, path))
+        self.faults.apply_latency(method, classify(method, path), _header(headers, "X-Plex-Client-Identifier") or "")
         if self.max_request_line and len(f"{method} {target} HTTP/1.1") > self.max_request_line:
             self.stats.record(method, target, 414, classify(method, path), [], False)
             return Reply(414, "text/html", render.html_error(414, "Request-URI Too Long").encode("utf-8"), 0.0)

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 import requests
 from plexapi.exceptions import BadRequest, Unauthorized
 from plexapi.server import PlexServer
+
+from simulators.plex.writer import OneWriter
 
 pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server
 
@@ -145,3 +148,47 @@ def test_command_line_server(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the simulator never got there"
+        time.sleep(0.005)
+
+
+def test_the_latency_models_writer_takes_writes_in_order_and_reads_wait_only_for_earlier_writes():
+    writer = OneWriter()
+    first = threading.Thread(target=writer.write, args=(0.3,))
+    first.start()
+    _until(lambda: writer.to_json()["queued"] == 1)
+    second = threading.Thread(target=writer.write, args=(0.3,))
+    second.start()
+    _until(lambda: writer.to_json()["queued"] == 2)
+    reader = threading.Thread(target=writer.read, args=(0.0, "other-client"))
+    reader.start()
+    _until(lambda: writer.to_json()["waiting_reads"] == 1)
+    later = threading.Thread(target=writer.write, args=(0.3,))
+    later.start()
+    _until(lambda: not reader.is_alive())
+    assert writer.writes == 2  # the read waited for both writes ahead of it, and a later write does not delay it
+    assert [ahead for ahead, _ in writer.to_json()["read_waits"]["other-client"]] == [2]
+    for thread in (first, second, later):
+        thread.join()
+    writer.read(0.0, "other-client")
+    assert [ahead for ahead, _ in writer.to_json()["read_waits"]["other-client"]] == [2, 0]
+    assert writer.to_json()["busy_s"] == pytest.approx(0.9)
+
+
+def test_reads_under_the_latency_model_are_recorded_per_client(make_plex_sim):
+    sim = make_plex_sim(write_ms=20, poster_ms=40)
+    requests.get(f"{sim.url}/library/metadata/1", timeout=5,
+                 headers={"X-Plex-Token": sim.token, "X-Plex-Client-Identifier": "another-app"})
+    requests.put(f"{sim.url}/library/sections/1/all?type=1&id=1&title.value=T&title.locked=1", timeout=5,
+                 headers={"X-Plex-Token": sim.token})
+    writer = requests.get(f"{sim.url}/_sim/stats", timeout=5).json()["writer"]
+    assert writer["read_waits"] == {"another-app": [[0, writer["read_waits"]["another-app"][0][1]]]}
+    assert writer["writes"] == 1 and writer["busy_s"] == pytest.approx(0.02)
+    requests.post(f"{sim.url}/_sim/reset-stats", timeout=5)
+    assert requests.get(f"{sim.url}/_sim/stats", timeout=5).json()["writer"] == {
+        "busy_s": 0.0, "writes": 0, "queued": 0, "waiting_reads": 0, "read_waits": {}}

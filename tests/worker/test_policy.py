@@ -64,16 +64,61 @@ def test_breaker_opens_after_the_threshold_and_backs_off_its_probes() -> None:
     assert not breaker.is_open
 
 
-def test_limit_halves_on_errors_and_slowness_and_grows_back_slowly() -> None:
+def _serving(limit: AdaptiveLimit, samples: int, latency_for) -> list[int]:
+    """Feeds `samples` requests, each with as many in flight as the limit allows; returns the limit after each."""
+    seen = []
+    for _ in range(samples):
+        in_flight = limit.limit
+        limit.record("edit", latency_for(in_flight), in_flight, ok=True)
+        seen.append(limit.limit)
+    return seen
+
+
+def test_against_a_plex_that_takes_writes_one_at_a_time_the_limit_settles_at_two() -> None:
+    # Each of n in flight waits for the others: latency n x 25 ms. Two keep Plex busy; more only queue.
+    limit = AdaptiveLimit(8)
+    limit.record("edit", 0.025, 1, ok=True)  # the cost with nothing ahead
+    limit.limit = 8
+    seen = _serving(limit, 400, lambda n: n * 0.025)
+    assert seen[-1] == 2 and set(seen[-200:]) == {2}
+    assert max(seen[:20]) == 8 and min(seen) >= 2
+
+
+def test_against_a_plex_that_serves_side_by_side_the_limit_grows_to_the_setting() -> None:
+    limit = AdaptiveLimit(8, healthy_run=5)
+    assert limit.limit == 2  # before anything is known
+    assert _serving(limit, 200, lambda n: 0.025)[-1] == 8
+    assert _serving(limit, 200, lambda n: 0.025 + 0.008 * (n % 2))[-1] == 8  # jitter of a few ms is no queue
+
+
+def test_errors_halve_the_limit_within_its_bounds() -> None:
     limit = AdaptiveLimit(8, healthy_run=3)
-    limit.record(0.01, ok=False)
+    limit.limit = 8
+    limit.record("edit", 0.01, 8, ok=False)
     assert limit.limit == 4
-    for _ in range(3):
-        limit.record(0.01, ok=True)
-    assert limit.limit == 5
-    limit.record(1.0, ok=True)  # far above the running average: Plex is struggling
-    assert limit.limit == 2
-    for _ in range(100):
-        limit.record(0.01, ok=True)
-    assert limit.limit == 8  # never above the configured maximum
-    assert AdaptiveLimit(0).limit == 1
+    for _ in range(5):
+        limit.record("edit", 0.01, 4, ok=False)
+    assert limit.limit == 1
+    assert _serving(limit, 300, lambda n: 0.01)[-1] == 8  # never above the setting
+    assert AdaptiveLimit(0).limit == 1 and AdaptiveLimit(1).limit == 1
+
+
+def test_a_plex_that_became_slower_for_good_is_relearned() -> None:
+    limit = AdaptiveLimit(8, healthy_run=5)
+    _serving(limit, 200, lambda n: 0.02)
+    assert limit.limit == 8
+    seen = _serving(limit, 1000, lambda n: 0.5)  # every request 25x slower, side by side: a queue at first
+    assert min(seen[:100]) < 8
+    assert seen[-1] == 8
+
+
+def test_a_request_that_raises_counts_as_an_error_and_the_error_passes_through() -> None:
+    now = [100.0]
+    limit = AdaptiveLimit(8, clock=lambda: now[0])
+    limit.limit = 8
+    with limit.request("edit"):
+        now[0] += 0.02
+    assert limit.limit == 8
+    with pytest.raises(RuntimeError), limit.request("edit"):
+        raise RuntimeError("refused")
+    assert limit.limit == 4
