@@ -59,7 +59,7 @@ class AdaptiveLimit:
             with self._cond:
                 self._in_flight -= 1
                 self.record(kind, self._clock() - started, in_flight, ok)
-                self._cond.notify_all()
+                self._cond.notify()  # one slot freed: one waiter (`_change` wakes them all when the limit grows)
 
     def record(self, kind: str, latency_s: float, in_flight: int, ok: bool) -> None:
         """Feeds one finished request (`in_flight`: ours in flight when it started, itself included)."""
@@ -95,7 +95,8 @@ class AdaptiveLimit:
 
     def _change(self, limit: int) -> None:
         self._hold = max(self.limit, limit)  # requests already in flight under the old limit
+        if limit > self.limit:
+            self._cond.notify_all()
         self.limit = limit
         self._streak = 0
         self.queued = 0.0
-        self._cond.notify_all()
