@@ -1,22 +1,21 @@
 """One Plex server, as the worker uses it: the plugin's Plex requests, each one method (`PlexApi`).
 
-plexapi supplies the connection (session, token, client identifier headers); every request then goes through
+plexapi connects (one `GET /` that checks the address and the token); every request after it goes through
 `plex.wire` so the status code is seen and every failure is a classified `PlexError`. plexapi takes a single
-`timeout` and hands it to `requests` on every call (server.py `query`), so a (connect, read) tuple gives both
-limits. The client identifier is stored by the caller: a new one per process would make Plex list a new device
-on every run.
+`timeout` and hands it to `requests` (server.py `query`), so a (connect, read) tuple gives both limits, and the
+wire keeps them. The client identifier is stored by the caller: a new one per process would make Plex list a new
+device on every run.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from typing import Any, Iterator, Protocol, Sequence
-from urllib.parse import urlsplit
 
-from plex import playstate, push, sections, wire
+from plex import playstate, push, sections
 from plex.errors import classify
 from plex.sections import SectionInfo
+from plex.wire import PlexWire
 from store.index import PlexItemRecord, PlexPart
 
 PRODUCT = "Stash2Plex"
@@ -43,59 +42,55 @@ class PlexApi(Protocol):
 
     def ping(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class PlexClient:
-    """`PlexApi` over a connected plexapi PlexServer."""
+    """`PlexApi` over a connected plexapi PlexServer: its name from plexapi, every request on its wire."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
+        self.wire = PlexWire.of(server)
 
     @property
     def name(self) -> str:
         return f"{getattr(self.server, 'friendlyName', '?')} (version {getattr(self.server, 'version', '?')})"
 
     def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]:
-        return sections.list_sections(self.server, wanted_titles)
+        return sections.list_sections(self.wire, wanted_titles)
 
     def section_items(self, section: SectionInfo) -> Iterator[PlexItemRecord]:
-        return sections.iter_section_items(self.server, section)
+        return sections.iter_section_items(self.wire, section)
 
     def find_by_file(self, section_key: int, path: str) -> list[PlexPart]:
-        return sections.find_by_file(self.server, section_key, path)
+        return sections.find_by_file(self.wire, section_key, path)
 
     def read_item(self, rating_key: int) -> dict:
-        return push.read_item(self.server, rating_key)
+        return push.read_item(self.wire, rating_key)
 
     def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None:
-        push.edit(self.server, rating_key, section_id, params)
+        push.edit(self.wire, rating_key, section_id, params)
 
     def upload_poster(self, rating_key: int, data: bytes) -> None:
-        push.upload_poster(self.server, rating_key, data)
+        push.upload_poster(self.wire, rating_key, data)
 
     def mark_played(self, rating_key: int) -> None:
-        playstate.mark_played(self.server, rating_key)
+        playstate.mark_played(self.wire, rating_key)
 
     def set_progress(self, rating_key: int, offset_ms: int) -> None:
-        playstate.set_progress(self.server, rating_key, offset_ms)
+        playstate.set_progress(self.wire, rating_key, offset_ms)
 
     def ping(self) -> None:
-        wire.request(self.server, "GET", "/identity")
+        self.wire.request("GET", "/identity")
+
+    def close(self) -> None:
+        self.wire.close()
+        self.server._session.close()
 
 
 def new_client_id() -> str:
     """A fresh identifier, generated once and kept in the database by the caller."""
     return f"stash2plex-{uuid.uuid4().hex}"
-
-
-def is_loopback(url: str) -> bool:
-    """Whether the URL names this machine (then proxy environment variables must not apply)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def connect(url: str, token: str, connect_timeout: float, read_timeout: float, client_id: str) -> PlexClient:
@@ -109,8 +104,7 @@ def connect(url: str, token: str, connect_timeout: float, read_timeout: float, c
     from plexapi.server import PlexServer
 
     session = requests.Session()
-    if is_loopback(url):
-        session.trust_env = False
+    session.trust_env = False  # no proxies from the environment, as on the wire (plugin.http)
     try:
         return PlexClient(PlexServer(url.rstrip("/"), token, session=session, timeout=(connect_timeout, read_timeout)))
     except Exception as exc:

@@ -1,8 +1,8 @@
 """Every failure talking to Plex, sorted into the five classes the worker has a retry policy for.
 
 The worker decides wait / retry / dead-letter from the class alone, so the mapping lives here, next to the
-HTTP code, and the messages are safe to log or store: plexapi and requests put URLs into their messages, and
-a URL built with `includeToken` or a proxy error can carry the token.
+HTTP code, and the messages are safe to log or store: plexapi and requests (which connect) put URLs into their
+messages, and a URL built with `includeToken` or a proxy error can carry the token.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from plugin import http
 from plugin.errors import PluginError
 from plugin.log import MASK, redact
 
@@ -87,6 +88,12 @@ def classify(exc: BaseException, token: Optional[str] = None) -> PlexError:
 
     name = type(exc).__name__
     text = scrub(str(exc), token)
+    if isinstance(exc, http.HttpError):  # the plugin's own requests (plex.wire)
+        if isinstance(exc, http.ConnectTimeout):
+            return PlexDown(f"Plex did not accept a connection in time: {text}")
+        if isinstance(exc, http.ReadTimeout):
+            return PlexTransient(f"Plex was too slow to answer: {text}")
+        return PlexDown(f"Plex is not reachable: {text}")
     # ConnectTimeout is both a ConnectionError and a Timeout: it means "not reachable", so test it first.
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return PlexDown(f"Plex did not accept a connection in time ({name}): {text}")

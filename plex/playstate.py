@@ -7,20 +7,19 @@ progress of 0 does nothing in PMS (plexapi's note): only a positive point is eve
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
-from plex import wire
+from plex.wire import PlexWire
 
 IDENTIFIER = "com.plexapp.plugins.library"
 
 
-def mark_played(server: Any, rating_key: int) -> None:
-    wire.request(server, "GET", "/:/scrobble?" + urlencode({"key": int(rating_key), "identifier": IDENTIFIER}))
+def mark_played(plex: PlexWire, rating_key: int) -> None:
+    plex.request("GET", "/:/scrobble?" + urlencode({"key": int(rating_key), "identifier": IDENTIFIER}))
 
 
-def set_progress(server: Any, rating_key: int, offset_ms: int) -> None:
+def set_progress(plex: PlexWire, rating_key: int, offset_ms: int) -> None:
     if offset_ms <= 0:
         raise ValueError("Plex ignores a resume point of 0; only positive points are sent")
     query = urlencode({"key": int(rating_key), "identifier": IDENTIFIER, "time": int(offset_ms), "state": "stopped"})
-    wire.request(server, "GET", "/:/progress?" + query)
+    plex.request("GET", "/:/progress?" + query)

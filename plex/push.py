@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from urllib.parse import quote, urlencode
 
-from plex import wire
 from plex.errors import PlexNotFound
 from plex.parse import video_fields, video_parts
+from plex.wire import PlexWire
 
 _SCALARS = {
     "title": "title",
@@ -121,24 +121,24 @@ def encode_params(params: Mapping[str, str]) -> str:
     return urlencode(list(params.items()), quote_via=quote, safe="")
 
 
-def edit(server: Any, rating_key: int, section_id: int, params: Mapping[str, str]) -> None:
+def edit(plex: PlexWire, rating_key: int, section_id: int, params: Mapping[str, str]) -> None:
     """Sends the edit as one PUT on the item's section, always naming the item (an `id`-less section PUT
     would apply to the whole section); no reload, no hidden GET."""
     if not params:
         raise ValueError("an edit needs at least one field")
     query = encode_params({"type": "1", "id": str(int(rating_key)), **params})
-    wire.request(server, "PUT", f"/library/sections/{int(section_id)}/all?{query}")
+    plex.request("PUT", f"/library/sections/{int(section_id)}/all?{query}")
 
 
-def upload_poster(server: Any, rating_key: int, data: bytes) -> None:
+def upload_poster(plex: PlexWire, rating_key: int, data: bytes) -> None:
     """POSTs the image bytes. Every upload adds an image to the item's poster bundle in Plex, so the caller
     sends a cover only when its hash differs from the last one uploaded."""
-    wire.request(server, "POST", f"/library/metadata/{int(rating_key)}/posters", data=data)
+    plex.request("POST", f"/library/metadata/{int(rating_key)}/posters", data=data)
 
 
-def read_item(server: Any, rating_key: int) -> dict:
+def read_item(plex: PlexWire, rating_key: int) -> dict:
     """The full item's synced fields (complete tag lists, locks, parts): one GET, only when truly needed."""
-    root = wire.request_xml(server, "GET", f"/library/metadata/{int(rating_key)}")
+    root = plex.request_xml("GET", f"/library/metadata/{int(rating_key)}")
     video = root.find("Video")
     if video is None:
         raise PlexNotFound(f"Plex item {int(rating_key)} has no video in its metadata")

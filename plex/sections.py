@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import quote
 
-from plex import wire
 from plex.errors import PlexTransient
 from plex.parse import to_int, video_fields, video_parts
 from plex.path_map import normalise_path
+from plex.wire import PlexWire
 from store.index import PlexItemRecord, PlexPart
 
 
@@ -27,12 +27,12 @@ class SectionInfo:
     locations: tuple[str, ...] = ()
 
 
-def list_sections(server: Any, wanted_titles: Iterable[str] = ()) -> tuple[list[SectionInfo], list[str]]:
+def list_sections(plex: PlexWire, wanted_titles: Iterable[str] = ()) -> tuple[list[SectionInfo], list[str]]:
     """Movie sections whose title is wanted (all movie sections when none named), and wanted titles not found.
 
     Titles compare case-insensitively; a wanted title that names a non-movie section counts as not found.
     """
-    root = wire.request_xml(server, "GET", "/library/sections")
+    root = plex.request_xml("GET", "/library/sections")
     wanted = [t.strip() for t in wanted_titles if t and t.strip()]
     folded = {t.casefold() for t in wanted}
     sections = []
@@ -59,7 +59,7 @@ def records_from(container: Any, section_id: int) -> Iterator[PlexItemRecord]:
         yield PlexItemRecord(rating_key, section_id, video_parts(video), video_fields(video, full=False))
 
 
-def iter_section_items(server: Any, section: SectionInfo, page_size: int = 1000) -> Iterator[PlexItemRecord]:
+def iter_section_items(plex: PlexWire, section: SectionInfo, page_size: int = 1000) -> Iterator[PlexItemRecord]:
     """Every movie of the section, one raw GET per page (X-Plex-Container-Start/Size headers).
 
     Paged by date added, not PMS's default title order: the plugin renames items, and a rename would move an
@@ -69,7 +69,7 @@ def iter_section_items(server: Any, section: SectionInfo, page_size: int = 1000)
     start, total = 0, None
     while True:
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(page_size)}
-        root = wire.request_xml(server, "GET", f"/library/sections/{section.key}/all?type=1&sort=addedAt", headers)
+        root = plex.request_xml("GET", f"/library/sections/{section.key}/all?type=1&sort=addedAt", headers)
         announced = to_int(root.get("totalSize"))
         if total is not None and announced is not None and announced != total:
             raise PlexTransient(f"Plex library {section.title!r} changed while it was read ({total} then "
@@ -86,7 +86,7 @@ def iter_section_items(server: Any, section: SectionInfo, page_size: int = 1000)
             return
 
 
-def find_by_file(server: Any, section_key: int, path: str) -> list[PlexPart]:
+def find_by_file(plex: PlexWire, section_key: int, path: str) -> list[PlexPart]:
     """Targeted lookup for a file Plex may have just scanned: PMS's `file=` filter, confirmed client-side.
 
     The filter is undocumented and not exact (it can return a whole folder), so only Parts whose file equals
@@ -95,7 +95,7 @@ def find_by_file(server: Any, section_key: int, path: str) -> list[PlexPart]:
     want = normalise_path(path)
     key = f"/library/sections/{int(section_key)}/all?type=1&file={quote(path, safe='')}"
     # Paged like any listing: a PMS that ignored `file` would otherwise send the whole section at once.
-    root = wire.request_xml(server, "GET", key, {"X-Plex-Container-Start": "0", "X-Plex-Container-Size": "50"})
+    root = plex.request_xml("GET", key, {"X-Plex-Container-Start": "0", "X-Plex-Container-Size": "50"})
     return [PlexPart(record.rating_key, part_path, size, record.duration_ms)
             for record in records_from(root, int(section_key)) for part_path, size in record.parts
             if part_path == want]

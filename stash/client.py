@@ -1,4 +1,4 @@
-"""A thin GraphQL client for Stash over one requests.Session.
+"""A thin GraphQL client for Stash, on the plugin's keep-alive connections (`plugin.http`).
 
 Not stashapi.StashInterface: its constructor costs three round trips and a 546 KB schema introspection, and its
 default fragments omit the names we sync. Errors never carry the session cookie or the API key: messages are built
@@ -8,17 +8,16 @@ from status codes and Stash's own error text, then passed through plugin.log.red
 from __future__ import annotations
 
 import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-import requests
-
 from plugin import log
 from plugin.errors import PluginError
+from plugin.http import Connections, HttpError, ReadTimeout, Response
 from plugin.io import StashServer
 from stash import queries
 from store.timestamps import try_parse_instant
@@ -91,55 +90,43 @@ class StashSource(Protocol):
 
 
 class StashClient:
-    """One Stash server over one requests.Session; give each worker thread its own client."""
+    """One Stash server; thread-safe, but a client per worker thread keeps each thread's session cookie its own."""
 
     def __init__(self, server: StashServer, timeout: float = 30) -> None:
         self._server = server
         self._timeout = timeout
-        self._session = requests.Session()
-        self._session.headers["User-Agent"] = "Stash2Plex"
         # Stash sends its bind address (127.0.0.1 for 0.0.0.0), which a user's certificate cannot name, and often a
-        # self-signed one: the connection is to the Stash that started us, so it is not verified. Passed with every
-        # request, because a session's own `verify` yields to REQUESTS_CA_BUNDLE in the environment.
-        self._verify = server.scheme != "https"
-        if not self._verify:
-            import urllib3
-
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        # self-signed one: the connection is to the Stash that started us, so it is not verified.
+        self._connections = Connections(server.url, timeout, timeout, verify=False)
         for secret in server.secrets:
             log.register_secret(secret)
         # The session cookie is kept by hand, one value: Stash re-issues it with every answer and each value
-        # expires an hour after it was issued; a cookie jar would send the stale value beside the new one.
-        self._session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        # expires an hour after it was issued.
         self._cookie = None if server.api_key else server.session_cookie
-        if server.api_key:
-            self._session.headers["ApiKey"] = server.api_key
-
-    @property
-    def graphql_url(self) -> str:
-        return self._server.url + "/graphql"
+        self._api_key: Optional[str] = None
+        self.adopt_api_key(server.api_key)
 
     def close(self) -> None:
-        self._session.close()
+        self._connections.close()
 
     def query(self, document: str, variables: Optional[Dict[str, Any]] = None) -> dict:
         """Sends one document; returns its `data`, or raises StashError/StashAuthError/StashUnavailable."""
-        payload = {"query": document, "variables": variables or {}}
+        body = json.dumps({"query": document, "variables": variables or {}}).encode("utf-8")
         try:
-            response = self._send("POST", self.graphql_url, json=payload)
-        except requests.Timeout:
+            response = self._send("POST", "/graphql", body, {"Content-Type": "application/json"})
+        except ReadTimeout:
             raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") from None
-        except requests.ConnectionError:
+        except HttpError:
             raise StashUnavailable(f"Stash is not reachable at {self._server.url} (connection refused).") from None
-        except requests.RequestException as exc:
-            raise StashUnavailable(f"Request to Stash failed: {type(exc).__name__}.") from None
         return _graphql_data(response)
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        headers = {"Cookie": f"session={self._cookie}"} if self._cookie else None
-        response = self._session.request(method, url, headers=headers, timeout=self._timeout, verify=self._verify,
-                                         **kwargs)
-        renewed = response.cookies.get("session")
+    def _send(self, method: str, target: str, body: Optional[bytes] = None,
+              headers: Optional[Dict[str, str]] = None) -> Response:
+        """One request with our credentials; keeps the session cookie Stash re-issues with its answer."""
+        credentials = {"ApiKey": self._api_key} if self._api_key else (
+            {"Cookie": f"session={self._cookie}"} if self._cookie else {})
+        response = self._connections.request(method, target, {**credentials, **(headers or {})}, body)
+        renewed = _session_cookie(response.headers.get_all("Set-Cookie") or ())
         if renewed and self._cookie:
             log.register_secret(renewed)
             self._cookie = renewed
@@ -150,22 +137,21 @@ class StashClient:
         if not api_key:
             return
         log.register_secret(api_key)
-        self._session.headers["ApiKey"] = api_key
+        self._api_key = api_key
         self._cookie = None
 
     def link_for_plex(self, link: str) -> str:
         """A Stash image link Plex can fetch by itself: with `apikey=` when Stash asks for a login (the only way
         Stash authenticates a request that cannot send a header, pkg/session/session.go `ApiKeyParameter`)."""
-        api_key = self._session.headers.get("ApiKey")
-        if not api_key:
+        if not self._api_key:
             return link
-        return f"{link}{'&' if '?' in link else '?'}{urlencode({'apikey': api_key})}"
+        return f"{link}{'&' if '?' in link else '?'}{urlencode({'apikey': self._api_key})}"
 
     def clone(self) -> StashClient:
         """A client with its own Session and the same credentials (an adopted API key, the current cookie)."""
         twin = StashClient(self._server, self._timeout)
         twin._cookie = self._cookie
-        twin.adopt_api_key(self._session.headers.get("ApiKey"))
+        twin.adopt_api_key(self._api_key)
         return twin
 
     def plugin_settings(self, plugin_id: str = queries.PLUGIN_ID) -> dict:
@@ -257,31 +243,32 @@ class StashClient:
             if len(scenes) < per_page and seen >= total:
                 return
 
-    def cover_url(self, screenshot_url: str) -> str:
-        """The screenshot URL re-rooted on the address we reach Stash at (Stash may have put its external host)."""
+    @staticmethod
+    def cover_target(screenshot_url: str) -> str:
+        """The screenshot URL's path and query, asked of the address we reach Stash at (Stash may have put its
+        external host in the URL)."""
         parts = urlsplit(screenshot_url)
-        path = parts.path or "/"
-        return self._server.url + path + (f"?{parts.query}" if parts.query else "")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
     def fetch_cover(self, url: str) -> Optional[Cover]:
         """The scene's cover image, or None for the SVG placeholder, a non-image answer or a login page."""
         try:
-            response = self._send("GET", self.cover_url(url))
-        except requests.Timeout:
+            response = self._send("GET", self.cover_target(url))
+        except ReadTimeout:
             raise StashUnavailable(f"Stash at {self._server.url} did not send a cover within {self._timeout:g} s.") \
                 from None
-        except requests.RequestException:
+        except HttpError:
             raise StashUnavailable(f"Stash is not reachable at {self._server.url} (connection refused).") from None
-        if response.status_code == 401:
+        if response.status == 401:
             raise StashAuthError("Stash refused the credentials when downloading a cover (HTTP 401).")
-        if response.status_code == 404:
+        if response.status == 404:
             return None
-        if response.status_code >= 400:
+        if response.status >= 400:
             raise _http_error(response)
-        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if not content_type.startswith("image/") or content_type == "image/svg+xml" or not response.content:
+        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if not content_type.startswith("image/") or content_type == "image/svg+xml" or not response.body:
             return None
-        data = response.content
+        data = response.body
         return Cover(data=data, content_type=content_type, sha1=hashlib.sha1(data).hexdigest())
 
 
@@ -336,19 +323,28 @@ def _updated_after(scenes: List[dict], since: Optional[datetime]) -> List[dict]:
     return kept
 
 
-def _graphql_data(response: requests.Response) -> dict:
-    if response.status_code == 401:
+def _session_cookie(set_cookies: Iterable[str]) -> Optional[str]:
+    """The value of a `session` cookie among Set-Cookie headers, or None."""
+    for header in set_cookies:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        if name.strip() == "session" and value.strip():
+            return value.strip()
+    return None
+
+
+def _graphql_data(response: Response) -> dict:
+    if response.status == 401:
         raise StashAuthError("Stash refused the credentials (HTTP 401): check the session or API key.")
-    content_type = response.headers.get("Content-Type", "").lower()
-    text_start = response.content[:200].lstrip().lower()
+    content_type = (response.headers.get("Content-Type") or "").lower()
+    text_start = response.body[:200].lstrip().lower()
     if "html" in content_type or text_start.startswith((b"<!doctype html", b"<html")):
         raise StashAuthError("Stash answered with a login page instead of JSON: authentication failed.")
     try:
-        body = response.json()
+        body = json.loads(response.body)
     except ValueError:
-        if response.status_code >= 400:
+        if response.status >= 400:
             raise _http_error(response) from None
-        raise StashError(f"Stash answered HTTP {response.status_code} with something that is not JSON.") from None
+        raise StashError(f"Stash answered HTTP {response.status} with something that is not JSON.") from None
     if not isinstance(body, dict):
         raise StashError("Stash answered with JSON that is not a GraphQL response.")
     errors = body.get("errors") or []
@@ -359,7 +355,7 @@ def _graphql_data(response: requests.Response) -> dict:
             joined = joined[:_MAX_ERROR_CHARS] + "..."
         kind = StashUnavailable if "database is locked" in joined.lower() else StashError
         raise kind(f"Stash GraphQL error: {joined}", messages)
-    if response.status_code >= 400:
+    if response.status >= 400:
         raise _http_error(response)
     data = body.get("data")
     if not isinstance(data, dict):
@@ -367,6 +363,6 @@ def _graphql_data(response: requests.Response) -> dict:
     return data
 
 
-def _http_error(response: requests.Response) -> StashError:
-    kind = StashUnavailable if response.status_code in (502, 503, 504) else StashError
-    return kind(f"Stash answered HTTP {response.status_code} {response.reason or ''}".rstrip() + ".")
+def _http_error(response: Response) -> StashError:
+    kind = StashUnavailable if response.status in (502, 503, 504) else StashError
+    return kind(f"Stash answered HTTP {response.status} {response.reason or ''}".rstrip() + ".")

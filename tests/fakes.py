@@ -241,6 +241,9 @@ class FakePlex:
     def ping(self) -> None:
         self._request("ping")
 
+    def close(self) -> None:
+        self.closed = True
+
 
 def in_plex(count: int, first_key: int = 101) -> tuple[FakeStash, FakePlex]:
     """Scenes 1..count in Stash, each scene's file an item in Plex (rating key first_key - 1 + scene id)."""

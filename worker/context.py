@@ -87,6 +87,8 @@ class Context:
             self._pool.shutdown(wait=True)
         for client in self._clones:
             client.close()
+        if self._library is not None:
+            self._library.api.close()
         self.stash.close()
         self.store.close()
 

@@ -25,7 +25,7 @@ def plex_pair():
     from simulators.plex.simulator import PlexSimulator
 
     with PlexSimulator(scenes=5, seed=3) as sim:
-        yield sim, connect(sim.url, sim.token, 2.0, 10.0, "stash2plex-fuzz").server
+        yield sim, connect(sim.url, sim.token, 2.0, 10.0, "stash2plex-fuzz").wire
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from plex.client import connect, is_loopback
+from plex.client import connect
 from plex.errors import PlexDown, PlexNotFound, PlexTransient, PlexUnauthorized
 from plex.push import read_item
 from plex.sections import find_by_file, iter_section_items, list_sections
@@ -26,22 +26,23 @@ def fx():
 
 @pytest.fixture
 def plex(fx):
-    return connect(fx.url, TOKEN, 2.0, 5.0, CLIENT_ID).server
+    return connect(fx.url, TOKEN, 2.0, 5.0, CLIENT_ID).wire
 
 
-def test_connect_sends_persistent_identity_and_one_request(fx, plex):
+def test_connect_sends_persistent_identity_and_one_request_and_the_wire_the_same_identity(fx):
+    client = connect(fx.url, TOKEN, 2.0, 5.0, CLIENT_ID)
     assert len(fx.requests) == 1
     method, path, headers = fx.requests[0]
     assert (method, path) == ("GET", "/")
     assert headers["X-Plex-Client-Identifier"] == CLIENT_ID
     assert headers["X-Plex-Product"] == "Stash2Plex"
-    assert plex._session.trust_env is False
-    assert plex._timeout == (2.0, 5.0)
-
-
-def test_loopback_detection():
-    assert is_loopback("http://127.0.0.1:32400") and is_loopback("http://localhost/") and is_loopback("http://[::1]/")
-    assert not is_loopback("http://192.168.1.5:32400") and not is_loopback("http://plex.example")
+    assert client.server._session.trust_env is False
+    assert client.server._timeout == (2.0, 5.0)
+    list_sections(client.wire, [])
+    method, path, headers = fx.requests[1]
+    assert (method, path) == ("GET", "/library/sections")
+    assert (headers["X-Plex-Client-Identifier"], headers["X-Plex-Product"], headers["X-Plex-Token"]) == (
+        CLIENT_ID, "Stash2Plex", TOKEN)
 
 
 def test_list_sections_movie_only_and_unknown_titles(fx, plex):
@@ -114,9 +115,9 @@ def test_refused_is_plex_down():
 
 
 @pytest.mark.parametrize("stall_body", [False, True])
-def test_read_timeout_really_applied(fx, plex, stall_body):
+def test_read_timeout_really_applied(fx, stall_body):
+    plex = connect(fx.url, TOKEN, 5.0, 0.3, CLIENT_ID).wire
     fx.stall_seconds, fx.stall_body = 1.5, stall_body
-    plex._timeout = (5.0, 0.3)
     with pytest.raises(PlexTransient, match="too slow"):
         list_sections(plex, [])
 
@@ -125,3 +126,4 @@ def test_connect_timeout_is_not_the_read_timeout(fx):
     fx.stall_seconds = 0.6
     plex = connect(fx.url, TOKEN, 0.2, 5.0, CLIENT_ID)  # a short connect limit does not cut a slow answer
     assert plex.server.friendlyName == "Plex Server 1"
+    assert len(list_sections(plex.wire, [])[0]) == 2

@@ -41,7 +41,7 @@ def sim(make_plex_sim):
 
 @pytest.fixture
 def plex(sim):
-    server = connect(sim.url, sim.token, 2.0, 5.0, "stash2plex-wire-test").server
+    server = connect(sim.url, sim.token, 2.0, 5.0, "stash2plex-wire-test").wire
     sim.reset_counts()
     return server
 
@@ -205,10 +205,10 @@ def test_match_whole_library_through_inferred_path_map(library, sim, plex, tmp_p
     store.close()
 
 
-def test_read_timeout_applied_to_slow_body(sim, plex):
+def test_read_timeout_applied_to_slow_body(sim):
+    plex = connect(sim.url, sim.token, 2.0, 0.2, "stash2plex-wire-test").wire
     sim.faults.slow_body_s = 1.6  # each of the simulator's 4 pauses (0.4 s) outlasts the 0.2 s read timeout
-    plex._timeout = (2.0, 0.2)
-    with pytest.raises(PlexTransient):
+    with pytest.raises(PlexTransient, match="too slow"):
         read_item(plex, KEY_BASE + 1)
 
 

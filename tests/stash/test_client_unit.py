@@ -234,8 +234,8 @@ def test_scene_ids_for_each_kind(stub: StubServer) -> None:
 
 def test_cover_url_is_rerooted_on_the_server_connection(stub: StubServer) -> None:
     client = _client(stub)
-    url = client.cover_url("https://stash.external.example/prefix/scene/12/screenshot?t=1700000000")
-    assert url == f"http://127.0.0.1:{stub.port}/prefix/scene/12/screenshot?t=1700000000"
+    client.fetch_cover("https://stash.external.example/prefix/scene/12/screenshot?t=1700000000")
+    assert (stub.requests[-1].method, stub.requests[-1].path) == ("GET", "/prefix/scene/12/screenshot?t=1700000000")
 
 
 @pytest.mark.parametrize(
