@@ -35,7 +35,7 @@ class Sizes:
 
 
 FULL = Sizes(hook_firings=50, hook_rows=350_000, enqueue_rows=(1_000, 10_000, 100_000, 350_000), enqueue_samples=300,
-             sync_scenes=10_000, changed_scenes=1_000, reconcile_scenes=100_000, drain_seconds=60.0,
+             sync_scenes=10_000, changed_scenes=1_000, reconcile_scenes=100_000, drain_seconds=180.0,
              model_scenes=2_000)
 SMOKE = Sizes(hook_firings=5, hook_rows=5_000, enqueue_rows=(1_000, 5_000), enqueue_samples=30,
               sync_scenes=200, changed_scenes=10, reconcile_scenes=300, drain_seconds=2.0, model_scenes=40)

@@ -101,8 +101,11 @@ class Connections:
 
     def _connect(self) -> http.client.HTTPConnection:
         old = getattr(self._local, "conn", None)
-        if old is not None:
+        if old is not None:  # replaced: closed and forgotten, so a long drain holds only the live ones
             old.close()
+            with self._lock:
+                if old in self._opened:
+                    self._opened.remove(old)
         connect_timeout, read_timeout = self._timeouts
         if self._https:
             conn = http.client.HTTPSConnection(self._host, self._port, timeout=connect_timeout, context=self._context)

@@ -148,7 +148,7 @@ class StashClient:
         return f"{link}{'&' if '?' in link else '?'}{urlencode({'apikey': self._api_key})}"
 
     def clone(self) -> StashClient:
-        """A client with its own Session and the same credentials (an adopted API key, the current cookie)."""
+        """A client with its own connections and the same credentials (an adopted API key, the current cookie)."""
         twin = StashClient(self._server, self._timeout)
         twin._cookie = self._cookie
         twin.adopt_api_key(self._api_key)

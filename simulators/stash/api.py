@@ -262,11 +262,11 @@ class StashApi:
     def find_scenes(self, _root, info, scene_filter=None, scene_ids=None, ids=None, filter=None):
         wanted = ids if ids is not None else scene_ids
         matched, page = find_scenes(self.store, scene_filter, wanted, filter)
-        files = [f for s in matched for f in s["files"][:1]]
+        # The totals cost a pass over every match: computed only when asked for (graphql calls a callable value).
         return {
             "count": len(matched),
-            "duration": float(sum(f["duration"] for f in files)),
-            "filesize": float(sum(f["size"] for f in files)),
+            "duration": lambda _info: float(sum(s["files"][0]["duration"] for s in matched if s["files"])),
+            "filesize": lambda _info: float(sum(s["files"][0]["size"] for s in matched if s["files"])),
             "scenes": [self._view(s, info) for s in page],
         }
 

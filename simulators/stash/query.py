@@ -48,15 +48,20 @@ def _compare_text(value: str | None, crit: dict) -> bool:
 
 
 def _compare_int(value: int, crit: dict) -> bool:
-    mod, a, b = crit["modifier"], crit["value"], crit.get("value2")
-    table = {
-        "EQUALS": lambda: value == a, "NOT_EQUALS": lambda: value != a, "GREATER_THAN": lambda: value > a,
-        "LESS_THAN": lambda: value < a, "BETWEEN": lambda: a <= value <= (b if b is not None else a),
-        "NOT_BETWEEN": lambda: not a <= value <= (b if b is not None else a),
-    }
-    if mod not in table:
-        raise StoreError(f"unsupported modifier {mod} for id")
-    return table[mod]()
+    mod, a = crit["modifier"], crit["value"]
+    if mod == "GREATER_THAN":  # first: every keyset page asks it of every scene
+        return value > a
+    if mod == "EQUALS":
+        return value == a
+    if mod == "NOT_EQUALS":
+        return value != a
+    if mod == "LESS_THAN":
+        return value < a
+    if mod in ("BETWEEN", "NOT_BETWEEN"):
+        b = crit.get("value2")
+        inside = a <= value <= (b if b is not None else a)
+        return inside if mod == "BETWEEN" else not inside
+    raise StoreError(f"unsupported modifier {mod} for id")
 
 
 def _compare_string(value: str, crit: dict) -> bool:
@@ -143,7 +148,7 @@ def _matcher(store: StashStore, scene_filter: dict | None) -> Callable[[dict], b
         checks.append(lambda s, c=f["resume_time"]: _compare_int(s["resume_time"], c))
     if f.get("last_played_at"):
         checks.append(lambda s, c=f["last_played_at"]: _compare_text(max(s["play_dates"], default=None), c))
-    own = lambda s: all(check(s) for check in checks)  # noqa: E731
+    own = checks[0] if len(checks) == 1 else lambda s: all(check(s) for check in checks)  # noqa: E731
     # A sub-filter joins the scene's own criteria as `own AND|OR|NOT (sub)` (pkg/sqlite/filter.go
     # getSubFilterClause); with no own criteria, OR and AND are the sub-filter alone.
     if f.get("AND"):

@@ -45,6 +45,14 @@ def test_default_page_is_25_and_count_is_the_total(stash_sim):
     assert len(ids_of(r)) == 25
 
 
+def test_totals_sum_the_first_file_of_every_match_not_only_the_page(stash_sim):
+    r = post(stash_sim, '{ findScenes(scene_filter: {id: {value: 10, modifier: GREATER_THAN}}, filter: {per_page: 2})'
+                        ' { count duration filesize } }')
+    matched = [s for s in stash_sim.store.scenes() if int(s["id"]) > 10 and s["files"]]
+    assert r.json()["data"]["findScenes"] == {"count": 40, "duration": sum(s["files"][0]["duration"] for s in matched),
+                                              "filesize": float(sum(s["files"][0]["size"] for s in matched))}
+
+
 def test_pages_are_one_based_and_negative_per_page_means_all(stash_sim):
     q = "query($f: FindFilterType) { findScenes(filter: $f) { count scenes { id } } }"
     page0 = ids_of(post(stash_sim, q, {"f": {"page": 0, "per_page": 10, "sort": "id"}}))
