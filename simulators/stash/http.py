@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import ssl
 import threading
 from collections import Counter
@@ -70,6 +71,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # requests are counted, not printed
         return
+
+    def setup(self) -> None:
+        """Headers and body leave in separate writes; without TCP_NODELAY (which Go's net/http sets on every
+        connection), Nagle plus the client's delayed ACK would hold every body ~40 ms: a cover download would
+        take 40 ms here and a millisecond from a real Stash."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # -- responses ------------------------------------------------------------------------------------------
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
