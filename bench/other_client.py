@@ -7,38 +7,30 @@ latency model records how many writes were ahead of each of its reads and how lo
 
 from __future__ import annotations
 
-import threading
-
 import requests
 
 from bench.harness import PLEX_TOKEN, SimProcess
 from bench.stats import percentile
+from bench.ticker import Ticker
 
 CLIENT_ID = "bench-another-plex-client"
 
 
-class OtherClient:
+class OtherClient(Ticker):
     """A context manager: reads from `plex` on a thread from entry to exit."""
 
     def __init__(self, plex: SimProcess, interval_s: float = 0.05) -> None:
         self._url = f"{plex.url}/library/sections"
         self._headers = {"X-Plex-Token": PLEX_TOKEN, "X-Plex-Client-Identifier": CLIENT_ID}
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-other-client", daemon=True)
-
-    def __enter__(self) -> OtherClient:
-        self._thread.start()
-        return self
+        self._session = requests.Session()
+        super().__init__(interval_s, self._read, "bench-other-client")
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__exit__(*exc)
+        self._session.close()
 
-    def _run(self) -> None:
-        with requests.Session() as session:
-            while not self._stop.wait(self._interval_s):
-                session.get(self._url, headers=self._headers, timeout=60).raise_for_status()
+    def _read(self) -> None:
+        self._session.get(self._url, headers=self._headers, timeout=60).raise_for_status()
 
 
 def read_waits(writer: dict) -> dict:

@@ -10,9 +10,10 @@ mark, so sampling only has to see a process once near its end to know its peak.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from typing import Dict, Optional
+
+from bench.ticker import Ticker
 
 SAMPLE_S = 0.02
 
@@ -58,7 +59,7 @@ def _cpu_ticks(pid: str) -> Optional[int]:
     return int(fields[11]) + int(fields[12])
 
 
-class PeakRss:
+class PeakRss(Ticker):
     """Samples every plugin process in a background thread: `peak_mb` is the largest VmHWM seen, `cpu_s` the
     user+system CPU they used (each process's last sample; the few ticks after it are missed)."""
 
@@ -66,21 +67,7 @@ class PeakRss:
         self.marker = marker
         self.by_pid: Dict[str, int] = {}
         self.ticks_by_pid: Dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-rss", daemon=True)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            time.sleep(SAMPLE_S)
+        super().__init__(SAMPLE_S, self.sample, "bench-rss")
 
     def sample(self) -> None:
         for pid in plugin_pids(self.marker):

@@ -26,7 +26,9 @@ _ALL = """query { findScenes(filter: {per_page: -1, sort: "id", direction: ASC})
     pytest.param(2000, 20, marks=pytest.mark.long),  # the issue's full figure: in CI's long run
 ])
 def test_sigkills_during_a_sync_lose_nothing(make_env, scenes, kills):
-    env = make_env(scenes=scenes, reconcile_interval=0, plex_kwargs={"latency_ms": 2})
+    # Each Plex request takes 60 ms, so the sync lasts long enough for every kill to land in it (at 2 ms, 600
+    # scenes sync in about a second).
+    env = make_env(scenes=scenes, reconcile_interval=0, plex_kwargs={"latency_ms": 60})
     marker = str(env.stash.host.plugins["Stash2Plex"].dir)
     rng = random.Random(7)
     env.stash.run_task("Stash2Plex", "Sync All Scenes to Plex", wait=False)
