@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from plex.fields import (
     SyncToggles,
     clean_text,
@@ -12,24 +10,16 @@ from plex.fields import (
     field_hash,
     field_hashes,
 )
+from stash.scene import SceneMetadata
+from tests.fakes import metadata
 
 
-@dataclass(frozen=True)
-class Scene:
-    scene_id: int = 1
-    title: str = "Title"
-    details: str = "Line one\nLine two & 100% = #1"
-    studio: str | None = "Blue Fern"
-    performers: tuple = ("Ava Stone", "Leo Vale")
-    tags: tuple = ("Outdoor", "Q&A")
-    date: str | None = "2020-05-17"
-    rating100: int | None = 80
-    files: tuple = field(default=())
-    cover_url: str | None = None
-    director: str = ""
-    studio_parent: str | None = None
-    groups: tuple = ()
-    performer_photos: tuple = (("Leo Vale", "http://stash/performer/2/image?t=9"),)
+def Scene(**changes) -> SceneMetadata:  # noqa: N802 - reads as the scene it builds
+    """A full production `SceneMetadata`, every synced field set, with `changes` applied."""
+    full = dict(title="Title", details="Line one\nLine two & 100% = #1", studio="Blue Fern",
+                performers=("Ava Stone", "Leo Vale"), tags=("Outdoor", "Q&A"), date="2020-05-17", rating100=80,
+                performer_photos=(("Leo Vale", "http://stash/performer/2/image?t=9"),))
+    return metadata(**{**full, **changes})
 
 
 def test_full_scene_maps_every_field():
