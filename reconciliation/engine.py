@@ -71,10 +71,11 @@ class _Walk:
 
 def run_reconcile(settings: Settings, store: Store, stash: StashSource, library: PlexLibrary, scope: str,
                   progress: Optional[Callable[[float], None]] = None) -> ReconcileReport:
-    """Finds every gap in `scope` ("all" or "recent": changed since the last reconcile) and enqueues it."""
+    """Finds every gap in `scope` ("all" or "recent": changed since the last reconcile) and enqueues it.
+
+    `library` has just re-read every listing (`Context.library(reread=True)`: one request per 1,000 items), so
+    drift is judged on what Plex shows now."""
     started = time.time()
-    # Re-read the listings (cheap: one request per 1,000 items) so drift is judged on what Plex shows now.
-    library.refresh(force=True)
     last_run = store.meta.get_float(meta.LAST_RECONCILE_RUN)
     walk = _Walk(settings, store, library.toggles(),
                  store.meta.get_float(meta.PLEX_LIBRARY_CHANGED_AT) > last_run, ReconcileReport(scope=scope))

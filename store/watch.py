@@ -64,7 +64,3 @@ class WatchBaselines:
                 f"INSERT OR REPLACE INTO watch_state({_COLUMNS}, moving, moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(scene_id, b.stash_plays, b.stash_resume_s, b.plex_plays, b.plex_offset_ms, moving, now)
                  for scene_id, b in baselines.items()])
-
-    def count(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM watch_state").fetchone()[0]
-

@@ -98,9 +98,8 @@ def dry_run(ctx: Context) -> str:
     fields: Counter = Counter()
     found_as: Counter = Counter()
     examples: list[str] = []
-    library = ctx.library()
-    if ctx.settings.sync_watch_state:
-        library.refresh(force=True)  # the listings carry Plex's watch state: read them now, once
+    # With watch state, the listings carry Plex's play state: read them now, once.
+    library = ctx.library(reread=ctx.settings.sync_watch_state)
     toggles = ctx.toggles()
     for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE)):
         states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)

@@ -49,7 +49,7 @@ def reconcile_recent(ctx: Context) -> str:
 
 
 def _reconcile(ctx: Context, scope: str) -> str:
-    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope,
+    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True), scope,
                            progress=lambda f: log.progress(ENQUEUE_SHARE * f))
     log.info(report.summary())
     if not ctx.settings.sync_watch_state:

@@ -77,7 +77,7 @@ class _Scene:
 def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send = lambda call, *args: call(*args),
                    dry_run: bool = False) -> WatchReport:
     """Brings watch state in step both ways (or, with `dry_run`, only counts what would move). The stored index
-    must be fresh (`PlexLibrary.refresh(force=True)`). Raises PlexDown / StashUnavailable after recording what was
+    must be fresh (`Context.library(reread=True)`). Raises PlexDown / StashUnavailable after recording what was
     done, so the caller can ask again later."""
     report = WatchReport()
     scenes = _read(store, stash, report, dry_run)

@@ -44,11 +44,16 @@ class Context:
         self._clones: list[StashSource] = []
         self._pool: Optional[ThreadPoolExecutor] = None
 
-    def library(self) -> PlexLibrary:
-        """Plex, connected and with the stored index refreshed where Plex rescanned; raises PlexError."""
+    def library(self, reread: bool = False) -> PlexLibrary:
+        """Plex, connected and with the stored index refreshed where Plex rescanned, or with `reread` every
+        listing read again now (a reconcile judges drift, and a watch pass plays, on what Plex shows now): one
+        read either way, never a refresh followed at once by a forced one. Raises PlexError."""
         if self._library is None:
             self._library = PlexLibrary(self.settings, self.store, self._connect_plex(), self._stash_paths)
-        self._library.ensure_fresh()
+        if reread:
+            self._library.refresh(force=True)
+        else:
+            self._library.ensure_fresh()
         return self._library
 
     def toggles(self) -> SyncToggles:

@@ -231,14 +231,15 @@ class Drainer:
             ctx.store.meta.replace_if(key, request, "")
             return
         try:
-            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), request.partition(":")[0])
+            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True),
+                                   request.partition(":")[0])
         except PlexDown:
             ctx.breaker.record_down()
             return
         ctx.store.meta.replace_if(key, request, "")
         log.info(report.summary())
-        if ctx.settings.sync_watch_state:  # the reconcile has just re-read the listings
-            self._sync_watch(refresh=False)
+        if ctx.settings.sync_watch_state:  # the pass that follows: the reconcile has just re-read the listings
+            ctx.store.meta.set(meta.WATCH_REQUESTED, meta.WATCH_AFTER_RECONCILE)
 
     def _reconcile_request(self) -> tuple[str, Optional[str]]:
         """(meta key, request) of the reconcile to run: first that of a Sync All that died while queueing its
@@ -264,9 +265,7 @@ class Drainer:
         asked for again, for when they answer)."""
         ctx = self.ctx
         try:
-            library = ctx.library()
-            if refresh:
-                library.refresh(force=True)
+            library = ctx.library(reread=refresh)
             send = lambda call, *args: limited_call(ctx, call, *args)  # noqa: E731
             log.info(run_watch_sync(ctx.store, ctx.stash, library.api, send).summary())
         except (PlexDown, StashUnavailable) as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 START = 2  # in flight before anything is known: enough to keep a serialising Plex busy
 QUEUED_LOW = 0.5  # smoothed requests queued ahead below which one more in flight may help
@@ -28,7 +28,7 @@ BASE_WINDOW = 200  # samples of a kind after which its base is taken afresh (a P
 class AdaptiveLimit:
     """The concurrency limit for one drain's Plex requests; thread-safe. `request(kind)` holds a slot."""
 
-    def __init__(self, maximum: int, healthy_run: int = 20, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, maximum: int, healthy_run: int = 20) -> None:
         self.maximum = max(1, maximum)
         self.limit = min(START, self.maximum)
         self.queued = 0.0  # smoothed estimate of our requests queued at Plex
@@ -38,7 +38,6 @@ class AdaptiveLimit:
         self._base: dict[str, float] = {}
         self._window: dict[str, tuple[float, int]] = {}  # kind -> (fastest in the current window, samples)
         self._in_flight = 0
-        self._clock = clock
         self._cond = threading.Condition()
 
     @contextmanager
@@ -50,7 +49,7 @@ class AdaptiveLimit:
                 self._cond.wait()
             self._in_flight += 1
             in_flight = self._in_flight
-        started = self._clock()
+        started = time.monotonic()
         ok = False
         try:
             yield
@@ -58,7 +57,7 @@ class AdaptiveLimit:
         finally:
             with self._cond:
                 self._in_flight -= 1
-                self.record(kind, self._clock() - started, in_flight, ok)
+                self.record(kind, time.monotonic() - started, in_flight, ok)
                 self._cond.notify()  # one slot freed: one waiter (`_change` wakes them all when the limit grows)
 
     def record(self, kind: str, latency_s: float, in_flight: int, ok: bool) -> None:

@@ -23,6 +23,11 @@ class StoreError(ValueError):
     """A change Stash would refuse (unknown id, bad date); surfaces as a GraphQL resolver error."""
 
 
+def _fresh_activity() -> dict:
+    """What every scene starts with beyond the dataset's fields: no cover edits, groups, plays or resume point."""
+    return {"cover_version": 0, "groups": [], "play_dates": [], "resume_time": 0.0, "play_duration": 0.0}
+
+
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -35,8 +40,7 @@ class StashStore:
         self._lock = threading.Lock()
         self._scenes: dict[str, dict] = {}
         for sid, scene in lib.scenes.items():
-            self._scenes[sid] = {**scene, "cover_version": 0, "groups": [], "play_dates": [], "resume_time": 0.0,
-                                 "play_duration": 0.0}
+            self._scenes[sid] = {**scene, **_fresh_activity()}
         first = next(iter(self._scenes.values()), None)
         self.tzinfo = parse_time(first["created_at"]).tzinfo if first else datetime.now().astimezone().tzinfo
         created = self._now_text()
@@ -231,8 +235,7 @@ class StashStore:
                 "rating100": None, "organized": False, "urls": [], "created_at": now, "updated_at": now,
                 "files": [{"id": file_id, "path": path, "basename": path.rsplit("/", 1)[-1], "size": 100_000_000,
                            "duration": 600.0, "width": 1920, "height": 1080}],
-                "studio_id": None, "performer_ids": [], "tag_ids": [], "has_cover": has_cover,
-                "cover_version": 0, "groups": [], "play_dates": [], "resume_time": 0.0, "play_duration": 0.0,
+                "studio_id": None, "performer_ids": [], "tag_ids": [], "has_cover": has_cover, **_fresh_activity(),
             }
             self._scenes[sid] = scene
             self.version += 1

@@ -28,7 +28,7 @@ def world(tmp_path):
 
 
 def reconcile(ctx, scope="all"):
-    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), scope)
+    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True), scope)
     jobs = ctx.store.queue.claim(100)
     ctx.store.queue.release(jobs)
     return report, {job.scene_id: job for job in jobs}

@@ -222,7 +222,7 @@ def test_scenes_out_of_scope_get_no_request_and_come_back_by_their_change(tmp_pa
     assert state(ctx, 2).last_error == "skip tag Private"
     from reconciliation.engine import run_reconcile
 
-    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(), "all")
+    report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True), "all")
     assert report.queued == 0  # settled as they are: not re-queued until they change
     stash.scenes[1].update(organized=True, updated_at="2024-05-02T08:00:00Z")  # marked organized: its hook
     tally = sync(ctx, *edits([1]))

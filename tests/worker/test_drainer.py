@@ -197,3 +197,17 @@ def test_a_watch_pass_after_a_reconcile_does_not_read_the_listings_again(tmp_pat
         assert ctx.store.meta.get(meta.WATCH_REQUESTED) == "" and ctx.store.meta.stamped(meta.WATCH_LAST_MOVE)
         assert plex.requests.count(("listing", None)) == listings, request
     ctx.close()
+
+
+def test_a_drainers_reconcile_is_followed_by_one_watch_pass_on_the_listings_it_read(tmp_path) -> None:
+    """A waiting Import Watch State request and a reconcile in the same turn: one pass, after the reconcile, with
+    no second read of the listings."""
+    stash, plex = in_plex(3)
+    ctx = make_context(tmp_path, stash, plex, sync_watch_state=True, reconcile_interval=60)
+    ctx.store.meta.set(meta.RECONCILE_REQUESTED, "all")
+    ctx.store.meta.set(meta.WATCH_REQUESTED, "1")
+    Drainer(ctx, linger=False, timings=FAST).run()
+    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == "" and ctx.store.meta.get(meta.WATCH_REQUESTED) == ""
+    assert ctx.store.meta.stamped(meta.WATCH_LAST_MOVE)
+    assert plex.requests.count(("listing", None)) == 1
+    ctx.close()

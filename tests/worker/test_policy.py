@@ -113,11 +113,10 @@ def test_a_plex_that_became_slower_for_good_is_relearned() -> None:
 
 
 def test_a_request_that_raises_counts_as_an_error_and_the_error_passes_through() -> None:
-    now = [100.0]
-    limit = AdaptiveLimit(8, clock=lambda: now[0])
+    limit = AdaptiveLimit(8)
     limit.limit = 8
     with limit.request("edit"):
-        now[0] += 0.02
+        pass
     assert limit.limit == 8
     with pytest.raises(RuntimeError), limit.request("edit"):
         raise RuntimeError("refused")
