@@ -14,9 +14,9 @@ from typing import Dict, List, Sequence
 
 from bench.fill import LIBRARY_SCENES, fill_completed
 from bench.stats import summary
-from store.db import connect
-from store.dedup import EnqueueRequest, apply
-from store.txn import write_txn
+from sync_queue.db import connect
+from sync_queue.dedup import EnqueueRequest, apply
+from sync_queue.txn import write_txn
 
 WARMUP = 20  # right after a fill SQLite's cache is cold, which has nothing to do with the queue's size
 

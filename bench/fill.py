@@ -10,9 +10,9 @@ import json
 import sqlite3
 import time
 
-from store.ackqueue import TABLE as QUEUE_TABLE
-from store.ackqueue import JobStatus
-from store.txn import write_txn
+from sync_queue.ackqueue import TABLE as QUEUE_TABLE
+from sync_queue.ackqueue import JobStatus
+from sync_queue.txn import write_txn
 
 ACKED = JobStatus.ACKED
 LIBRARY_SCENES = 100_000  # history is spread over a library this size (several syncs per scene)

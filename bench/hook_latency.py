@@ -25,9 +25,9 @@ from bench.harness import BenchError, install_plugin
 from bench.stats import summary
 from plugin.paths import ENV_DATA_DIR, db_path
 from simulators.stash.runner import GoStruct, go_json
-from store.ackqueue import TABLE as QUEUE_TABLE
-from store.db import connect
-from store.lease import Lease
+from sync_queue.ackqueue import TABLE as QUEUE_TABLE
+from sync_queue.db import connect
+from sync_queue.lease import Lease
 
 FAKE_OWNER = "bench:lease-holder"
 WARMUP = 3  # first runs write .pyc files and warm the page cache; a user's Save never pays that twice

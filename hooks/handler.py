@@ -13,9 +13,9 @@ from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path
 from reconciliation.schedule import request_reconcile_if_due
-from store import Store, meta
-from store.dedup import EnqueueRequest
-from store.vocab import Reason
+from sync_queue import Store, meta
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.vocab import Reason
 from worker.spawn import ensure_drainer
 
 SCENE_HOOKS = ("Scene.Update.Post", "Scene.Create.Post")

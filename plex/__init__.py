@@ -1,4 +1,5 @@
-"""Plex through plexapi: connection, library index, path mapping, matching, field diff and push.
+"""The Plex client: plexapi connects and names the server; every later request (listings, item reads, the edit
+PUT, poster uploads, play state) goes out through `PlexWire` on requests, and every failure is a `PlexError`.
 
 Only the drainer and tasks import this package; hooks never do (plexapi costs ~120 ms to import).
 """

@@ -16,7 +16,7 @@ from plex import playstate, push, sections
 from plex.errors import classify
 from plex.sections import SectionInfo
 from plex.wire import PlexWire
-from store.index import PlexItemRecord, PlexPart
+from sync_queue.index import PlexItemRecord, PlexPart
 
 PRODUCT = "Stash2Plex"
 

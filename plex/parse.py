@@ -1,19 +1,32 @@
 """Reading the few things we need from PMS `<Video>` elements (listings, `file=` lookups, full items).
 
 Shared by the index, the matcher and the item read so the three agree on field names and value forms
-(the same forms `plex.fields` hashes, so a value read back compares equal to the value pushed).
+(the same forms `mapping.fields` hashes, so a value read back compares equal to the value pushed).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 from xml.etree.ElementTree import Element
-
-from plex.path_map import normalise_path
 
 # Element name in PMS XML -> our field name.
 _TAG_ELEMENTS = (("Genre", "genres"), ("Label", "labels"), ("Role", "actors"), ("Collection", "collections"),
                  ("Director", "directors"))
+
+
+def normalise_path(path: str) -> str:
+    """One form for comparing: `\\\\?\\C:\\a\\b\\` and `C:/a/b` are equal; UNC `\\\\srv\\s` keeps its `//`."""
+    if path.startswith("\\\\?\\UNC\\"):
+        path = "\\\\" + path[8:]
+    elif path.startswith("\\\\?\\") or path.startswith("//?/"):
+        path = path[4:]
+    path = path.replace("\\", "/")
+    lead = "//" if path.startswith("//") else ""
+    body = re.sub(r"/{2,}", "/", path[len(lead):])
+    if len(body) > 1:
+        body = body.rstrip("/")
+    return lead + body
 
 
 def to_int(value: Optional[str]) -> Optional[int]:
@@ -51,7 +64,7 @@ def video_duration(video: Element) -> Optional[int]:
 
 
 def video_fields(video: Element, full: bool) -> dict:
-    """The Plex-visible fields we sync, in the value forms `plex.fields` uses.
+    """The Plex-visible fields we sync, in the value forms `mapping.fields` uses.
 
     Listings truncate tag lists (e.g. 2 genres, 3 roles; labels not at all), so unless `full` the lists are
     flagged partial and must never be used to build an edit or to decide drift.

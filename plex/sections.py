@@ -11,10 +11,9 @@ from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import quote
 
 from plex.errors import PlexTransient
-from plex.parse import to_int, video_fields, video_parts
-from plex.path_map import normalise_path
+from plex.parse import normalise_path, to_int, video_fields, video_parts
 from plex.wire import PlexWire
-from store.index import PlexItemRecord, PlexPart
+from sync_queue.index import PlexItemRecord, PlexPart
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ DRAINER_LOG_NAME = "drainer.log"
 
 # What an installed plugin folder holds (package_plugin.py ships exactly this; Health Check lists anything else).
 PLUGIN_FILES = ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "README.md")
-PLUGIN_PACKAGES = ("plugin", "hooks", "store", "worker", "plex", "stash", "reconciliation", "watch", "tasks")
+PLUGIN_PACKAGES = ("plugin", "hooks", "sync_queue", "worker", "plex", "mapping", "stash", "reconciliation", "watch",
+                   "tasks")
 
 # The plugin folder is the parent of this package; used when Stash sent no PluginDir.
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))

@@ -261,7 +261,7 @@ _READ_DIFFERENTLY = {
 
 
 def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:
-    """A bad pair is reported and skipped, the good ones are kept (grammar: `plex.path_map.parse_pairs`)."""
+    """A bad pair is reported and skipped, the good ones are kept (grammar: `mapping.path_map.parse_pairs`)."""
     if not isinstance(value, str):
         raise _Invalid("is not text of the form stash_prefix=plex_prefix;...")
     pairs, bad = parse_pairs(value)

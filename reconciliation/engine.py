@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
-from plex.fields import SyncToggles, content_hash, desired_fields, edited_in_plex, field_hashes
-from plex.library import PlexLibrary
+from mapping.fields import SyncToggles, content_hash, desired_fields, edited_in_plex, field_hashes
+from mapping.library import PlexLibrary
 from plugin.settings import Settings
 from stash.client import StashSource, read_ahead
 from stash.scene import to_metadata
-from store import Store, meta
-from store.dedup import EnqueueRequest
-from store.scenes import SceneState
-from store.timestamps import try_parse_instant
-from store.vocab import ErrorClass, Reason, SceneStatus
+from sync_queue import Store, meta
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.scenes import SceneState
+from sync_queue.timestamps import try_parse_instant
+from sync_queue.vocab import ErrorClass, Reason, SceneStatus
 
 PAGE_SIZE = 500
 EXAMPLES = 3

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from store import Store, meta
+from sync_queue import Store, meta
 
 DEFAULT_INTERVAL_S = 3600.0
 

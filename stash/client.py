@@ -20,7 +20,7 @@ from plugin.errors import PluginError
 from plugin.http import Connections, HttpError, ReadTimeout, Response
 from plugin.io import StashServer
 from stash import queries
-from store.timestamps import try_parse_instant
+from sync_queue.timestamps import try_parse_instant
 
 # Stash compares updated_at as text in its own local time; this margin absorbs DST shifts and clock skew.
 RECENT_MARGIN = timedelta(hours=1)

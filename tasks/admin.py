@@ -5,16 +5,17 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from mapping.scope import scope_group, scope_rule
 from plex.errors import PlexError
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import foreign_files
 from stash.client import read_ahead
 from stash.scene import to_metadata
-from store import meta
+from sync_queue import meta
 from tasks.sync import drain_foreground
 from watch.sync import run_watch_sync
-from worker.batch import plan_scene, scope_group, scope_rule
+from worker.batch import plan_scene
 from worker.context import Context
 
 EXAMPLES = 5

@@ -9,13 +9,14 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+from mapping.scope import scope_group
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
 from stash.client import read_ahead
-from store import meta
-from store.vocab import ErrorClass, Reason, SceneStatus
-from worker.batch import Tally, scope_group
+from sync_queue import meta
+from sync_queue.vocab import ErrorClass, Reason, SceneStatus
+from worker.batch import Tally
 from worker.context import Context
 from worker.drainer import Drainer
 from worker.spawn import ensure_drainer
@@ -67,7 +68,7 @@ def import_watch_state(ctx: Context) -> str:
 
 
 def _with_watch_pass(ctx: Context, request: str) -> tuple[str, str]:
-    """Asks the drainer for a watch-state pass (`request`: see `store.meta.WATCH_REQUESTED`), drains (or follows
+    """Asks the drainer for a watch-state pass (`request`: see `sync_queue.meta.WATCH_REQUESTED`), drains (or follows
     the running drainer) until it is done; returns the drain's summary and the pass's."""
     store = ctx.store
     before = store.meta.get(meta.WATCH_LAST_MOVE)

@@ -21,8 +21,8 @@ from plex.sections import SectionInfo
 from plugin.settings import Settings, load_settings
 from stash.client import Cover, ScenePage
 from stash.scene import SceneMetadata
-from store import Store
-from store.index import PlexItemRecord, PlexPart
+from sync_queue import Store
+from sync_queue.index import PlexItemRecord, PlexPart
 from worker.context import Context
 
 T0 = "2024-05-01T08:00:00Z"
@@ -48,7 +48,7 @@ def scene(scene_id: int, title: str = "", path: str | None = None, size: int = 1
 
 
 def metadata(**fields) -> SceneMetadata:
-    """A `SceneMetadata` (the production type plex.fields reads) with neutral values for what is not given."""
+    """A `SceneMetadata` (the production type mapping.fields reads) with neutral values for what is not given."""
     base = dict(scene_id=1, title="", details="", studio=None, performers=(), tags=(), date=None, rating100=None,
                 updated_at=T0, files=(), cover_url=None)
     return SceneMetadata(**{**base, **fields})
@@ -77,7 +77,7 @@ class FakeStash:
     def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]:
         self._ask()
         since = updated_since.timestamp() if updated_since is not None else None
-        from store.timestamps import parse_instant
+        from sync_queue.timestamps import parse_instant
 
         chosen = [s for _, s in sorted(self.scenes.items())
                   if since is None or parse_instant(s["updated_at"]) > since]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from store.watch import WatchBaseline
+from sync_queue.watch import WatchBaseline
 
 RESUME_TOLERANCE_S = 1.0  # Stash keeps seconds as a float, Plex whole milliseconds: closer than this is the same
 

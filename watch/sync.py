@@ -23,11 +23,11 @@ from plex.errors import PlexDown
 from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashSource, StashUnavailable
-from store import Store, meta
-from store.scenes import SceneState
-from store.timestamps import try_parse_instant
-from store.vocab import SceneStatus
-from store.watch import WatchBaseline
+from sync_queue import Store, meta
+from sync_queue.scenes import SceneState
+from sync_queue.timestamps import try_parse_instant
+from sync_queue.vocab import SceneStatus
+from sync_queue.watch import WatchBaseline
 from watch.decide import Done, PlexWatch, StashWatch, WatchMove, decide, observed, settled
 
 # How a Plex request is made: the drainer passes its concurrency limiter (`worker.batch.limited_call`).

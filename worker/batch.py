@@ -11,10 +11,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from mapping.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hashes
+from mapping.library import PlexLibrary
+from mapping.matcher import MATCHED, MatchResult
+from mapping.scope import scope_rule
 from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
-from plex.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hashes
-from plex.library import PlexLibrary
-from plex.matcher import MATCHED, MatchResult
 from plex.push import (
     MIN_SUMMARY_BYTES,
     OWN_PUT_SUMMARY_BYTES,
@@ -27,9 +28,9 @@ from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashError, StashSource
 from stash.scene import SceneMetadata, to_metadata
-from store.queue import Job, SyncOutcome
-from store.scenes import SceneState
-from store.vocab import ErrorClass, SceneStatus
+from sync_queue.queue import Job, SyncOutcome
+from sync_queue.scenes import SceneState
+from sync_queue.vocab import ErrorClass, SceneStatus
 from worker.context import Context
 from worker.outcomes import write_outcome
 
@@ -132,25 +133,6 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
     if refused < len(results):
         ctx.store.queue.release([p.job for p in plans[refused:]])
         raise results[refused].error
-
-
-def scope_rule(settings, scene: SceneMetadata) -> Optional[str]:
-    """Which of the user's scope settings leaves the scene out ("not organized", "skip tag <name>",
-    "no StashID"), or None. Out of scope, a scene's Plex items are left as they are and receive no request."""
-    if settings.only_organized and not scene.organized:
-        return "not organized"
-    skipped = {name.casefold() for name in settings.skip_tags}
-    tag = next((t for t in scene.tags if t.casefold() in skipped), None)
-    if tag is not None:
-        return f"skip tag {tag}"
-    if settings.require_stash_id and not scene.has_stash_id:
-        return "no StashID"
-    return None
-
-
-def scope_group(rule: Optional[str]) -> str:
-    """The setting behind a scope rule, for counts ("skip tag Private" -> "skip tags")."""
-    return "skip tags" if (rule or "").startswith("skip tag ") else rule or "?"
 
 
 def _left_out(ctx: Context, job: Job, scene: SceneMetadata, toggles: SyncToggles, tally: Tally) -> bool:

@@ -11,15 +11,15 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
+from mapping.fields import SyncToggles
+from mapping.library import PlexLibrary, stored_summary_limit
 from plex.client import PlexApi
-from plex.fields import SyncToggles
-from plex.library import PlexLibrary, stored_summary_limit
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path, drainer_log_path
 from plugin.settings import Settings, load_settings, unset_defaults
 from stash.client import StashSource
-from store import Store, meta
+from sync_queue import Store, meta
 from worker.breaker import CircuitBreaker
 from worker.throttle import AdaptiveLimit
 

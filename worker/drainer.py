@@ -6,7 +6,7 @@ the lease: it renews it every few seconds however long a batch takes against a s
 into a stop request (the worker finishes its batch, or releases it, and stops), and in a task reports progress
 to Stash. Before leaving, the lease is released and the queue looked at once more, so a job queued by a hook
 that saw the lease still held is never stranded. A process that dies loses its lease at once to the next
-drainer on the same host (`store.lease`), elsewhere at expiry.
+drainer on the same host (`sync_queue.lease`), elsewhere at expiry.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from plugin import log
 from plugin.errors import PluginError, user_message
 from reconciliation.engine import run_reconcile
 from stash.client import StashUnavailable
-from store import Store, meta
-from store.dedup import EnqueueRequest
-from store.lease import owner_id
-from store.vocab import ErrorClass, Reason
+from sync_queue import Store, meta
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.lease import owner_id
+from sync_queue.vocab import ErrorClass, Reason
 from watch.sync import run_watch_sync
 from worker.batch import Tally, fetch_scenes, limited_call, run_batch
 from worker.context import Context, open_context

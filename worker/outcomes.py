@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mapping.fields import OURS_KEPT, content_hash, field_hashes
+from mapping.library import PlexLibrary
 from plex.errors import PlexDown, PlexError, PlexNotFound, PlexPermanent
-from plex.fields import OURS_KEPT, content_hash, field_hashes
-from plex.library import PlexLibrary
 from plugin import log
-from store.queue import SyncOutcome
-from store.vocab import IN_STEP, ErrorClass, SceneStatus
+from sync_queue.queue import SyncOutcome
+from sync_queue.vocab import IN_STEP, ErrorClass, SceneStatus
 from worker import retry
 from worker.context import Context
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from store.vocab import ErrorClass
+from sync_queue.vocab import ErrorClass
 
 NOT_FOUND_DELAYS_S = (300.0, 1800.0, 7200.0, 21600.0)
 TRANSIENT_BASE_S = 5.0

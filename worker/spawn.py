@@ -13,7 +13,7 @@ import sys
 import time
 
 from plugin.paths import data_dir, db_path, drainer_log_path
-from store import Store, meta
+from sync_queue import Store, meta
 
 ENTRY_POINT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Stash2Plex.py")
 # Many hooks can fire within a second of each other (bulk edits, scans): one spawn per window covers the

@@ -312,7 +312,7 @@ def test_a_full_disk_is_a_clear_error_and_half_writes_nothing(tmp_path):
 
 def _data_with_a_drainer_elsewhere(data: Path) -> Path:
     """A data folder whose lease a live drainer on another host holds, so hooks run here spawn none."""
-    from store import Store
+    from sync_queue import Store
 
     with Store(data / "stash2plex.sqlite3") as store:
         assert store.lease.acquire("elsewhere:1:1", 9e9)

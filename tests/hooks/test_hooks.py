@@ -7,7 +7,7 @@ import pytest
 from hooks.filters import entity_kind, scene_needs_sync
 from hooks.handler import handle_hook, scene_request
 from plugin.io import read_input
-from store import Store, meta
+from sync_queue import Store, meta
 from worker.spawn import drainer_needed
 
 

@@ -9,16 +9,16 @@ from collections import defaultdict
 
 import pytest
 
+from mapping.fields import desired_fields, diff, edited_in_plex, field_hashes
+from mapping.matcher import MATCHED, NOT_FOUND, match
+from mapping.path_map import infer
 from plex.client import connect
 from plex.errors import PlexDown, PlexTransient, PlexUnauthorized
-from plex.fields import desired_fields, diff, edited_in_plex, field_hashes
-from plex.matcher import MATCHED, NOT_FOUND, match
-from plex.path_map import infer
 from plex.push import build_edit_params, edit, read_item, upload_poster
 from plex.sections import find_by_file, iter_section_items, list_sections
 from simulators import dataset
 from stash.scene import SceneMetadata, normalise_date, to_metadata
-from store import Store
+from sync_queue import Store
 from tests.fakes import metadata
 
 pytestmark = pytest.mark.e2e  # the Plex simulator runs as a server

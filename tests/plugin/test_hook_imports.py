@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from store import Store
+from sync_queue import Store
 
 pytestmark = pytest.mark.e2e  # fresh interpreters, as Stash starts hooks
 

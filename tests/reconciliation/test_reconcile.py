@@ -6,9 +6,9 @@ import pytest
 
 from reconciliation.engine import run_reconcile
 from reconciliation.schedule import request_reconcile_if_due
-from store import meta
-from store.dedup import EnqueueRequest
-from store.vocab import SceneStatus
+from sync_queue import meta
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.vocab import SceneStatus
 from tests.fakes import FakePlex, FakeStash, make_context, scene
 from worker.batch import Tally, run_batch
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from plugin.errors import PluginError
-from store.dedup import EnqueueRequest
-from store.vocab import SceneStatus
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.vocab import SceneStatus
 from tasks import admin, sync
 from tasks.runner import TASKS, run_task
 from tests.fakes import FakePlex, FakeStash, make_context, scene

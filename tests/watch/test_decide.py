@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.watch import WatchBaseline
+from sync_queue.watch import WatchBaseline
 from watch.decide import Done, PlexWatch, StashWatch, decide, settled
 
 RK = 501

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plex.errors import PlexDown
-from store.dedup import EnqueueRequest
+from sync_queue.dedup import EnqueueRequest
 from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
 from watch.sync import run_watch_sync
 from worker.batch import Tally, run_batch
@@ -78,7 +78,7 @@ def test_plex_down_mid_pass_leaves_the_rest_for_next_time_and_counts_nothing_twi
         run_watch_sync(ctx.store, ctx.stash, library.api)
     plex.mark_played = real
     assert [plex.items[k].views for k in (101, 102, 103)] == [1, 0, 0]
-    from store import meta
+    from sync_queue import meta
 
     last = ctx.store.meta.get(meta.WATCH_LAST_MOVE)
     assert "moved 0 plays and 0 resume points to Stash, 1 play and 0 resume points to Plex; stopped:" in last
@@ -92,7 +92,7 @@ def test_a_move_interrupted_by_a_dead_process_is_taken_as_found(world) -> None:
     negative control first — the same state without the mark moves the play."""
     ctx, stash, plex = world
     stash.scenes[1]["play_dates"] = [PLAYED_AT]
-    from store.watch import WatchBaseline
+    from sync_queue.watch import WatchBaseline
 
     ctx.store.watch.begin({1: WatchBaseline(1, 0.0, 1, 0)})
     library = ctx.library()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from plex.errors import PlexDown, PlexUnauthorized
-from store.dedup import EnqueueRequest
-from store.vocab import ErrorClass, SceneStatus
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.vocab import ErrorClass, SceneStatus
 from tests.fakes import FakePlex, FakeStash, make_context, scene
 from worker.batch import Tally, run_batch
 

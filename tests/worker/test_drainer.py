@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from store import Store, meta
-from store.dedup import EnqueueRequest
-from store.vocab import SceneStatus
+from sync_queue import Store, meta
+from sync_queue.dedup import EnqueueRequest
+from sync_queue.vocab import SceneStatus
 from tests.fakes import in_plex, make_context
 from worker.drainer import Drainer, Timings
 

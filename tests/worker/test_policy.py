@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from store.vocab import ErrorClass
+from sync_queue.vocab import ErrorClass
 from worker.breaker import CircuitBreaker
 from worker.retry import NOT_FOUND_DELAYS_S, PLEX_DOWN_DELAY_S, decide
 from worker.throttle import AdaptiveLimit

@@ -1,0 +1,80 @@
+"""Per-scene sync state, read side: what was last pushed, where it went in Plex, what is scheduled next.
+
+`scene_state` is written by the dedup rule (`sync_queue.dedup`), the queue (`sync_queue.queue`) and a dead-letter retry
+(`sync_queue.dead_letters`); this module only reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from plugin.record import Record
+
+_IN_CHUNK = 500  # stays below SQLite's bound-parameter limit on old builds (999)
+_COLUMNS = ("scene_id, job_id, last_synced_updated_at, last_synced_epoch, fetched_updated_at, fetched_epoch, "
+            "content_hash, field_hashes, plex_keys, status, cover_pending, attempts, next_attempt_at, error_class, "
+            "last_error, synced_at, poster_sha1, our_tags")
+
+
+class SceneState(Record):
+    """One row of scene_state. `field_hashes` maps each pushed Plex field to the hash of its value;
+    `poster_sha1` is the last uploaded cover's; `our_tags` the tags this plugin
+    added, by field ({"collections": [...], "labels": [...]}: see `mapping.fields.OURS_KEPT`)."""
+
+    __slots__ = tuple(_COLUMNS.replace(" ", "").split(","))
+
+    def __init__(self, *values: object) -> None:
+        self._init(*values)
+
+
+def _from_row(row: tuple) -> SceneState:
+    values = list(row)
+    values[7] = json.loads(values[7]) if values[7] else {}
+    values[8] = json.loads(values[8]) if values[8] else []
+    values[10] = bool(values[10])
+    values[17] = json.loads(values[17]) if values[17] else {}
+    return SceneState(*values)
+
+
+class SceneStates:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get_many(self, scene_ids: Iterable[int]) -> dict[int, SceneState]:
+        """States of the scenes that have one; unknown ids are simply absent."""
+        ids = list(dict.fromkeys(int(i) for i in scene_ids))
+        found: dict[int, SceneState] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start: start + _IN_CHUNK]
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM scene_state WHERE scene_id IN ({','.join('?' * len(chunk))})", chunk)
+            for row in rows:
+                found[row[0]] = _from_row(row)
+        return found
+
+    def iter_all(self, page_size: int = 1000) -> Iterator[SceneState]:
+        """Every state in scene-id order, by keyset pages so a reconcile never holds all of them."""
+        after = 0
+        while True:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM scene_state WHERE scene_id > ? ORDER BY scene_id "
+                                      "LIMIT ?", (after, page_size)).fetchall()
+            if not rows:
+                return
+            yield from (_from_row(row) for row in rows)
+            after = rows[-1][0]
+
+    def scenes_of_items(self, rating_keys: Iterable[int]) -> dict[int, int]:
+        """The scene each Plex item was last synced for (rating key -> scene id): one scan of the states, the
+        keys in a TEMP table (private to the connection, so no lock on the database)."""
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_items (rating_key INTEGER PRIMARY KEY)")
+        self._conn.execute("DELETE FROM temp.wanted_items")
+        self._conn.executemany("INSERT OR IGNORE INTO temp.wanted_items VALUES (?)", ((int(k),) for k in rating_keys))
+        rows = self._conn.execute(
+            "SELECT item.value, scene_state.scene_id FROM scene_state, json_each(scene_state.plex_keys) AS item "
+            "WHERE item.value IN (SELECT rating_key FROM temp.wanted_items)")
+        return {int(key): scene_id for key, scene_id in rows}
+
+    def status_counts(self) -> dict[str, int]:
+        return dict(self._conn.execute("SELECT status, COUNT(*) FROM scene_state GROUP BY status").fetchall())

@@ -1,0 +1,66 @@
+"""Watch-state baselines: per scene, the play counts and resume points both sides had when the scene's watch state
+was last brought in step. Everything above a baseline is news from that side (`watch.decide`).
+
+A pass first writes each moving scene's expected values with `moving = 1`, then makes its Stash and Plex
+requests (outside any transaction), then writes what was really done with `moving = 0`. A row still moving when
+a pass starts was interrupted mid-way: which of its requests happened is unknown, so the pass takes the scene as
+it finds it (a play may be left unmoved; none is ever counted twice).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+
+from plugin.record import Record
+from sync_queue.txn import write_txn
+
+_IN_CHUNK = 500
+_COLUMNS = "scene_id, stash_plays, stash_resume_s, plex_plays, plex_offset_ms"
+
+
+class WatchBaseline(Record):
+    """Stash's play count and resume point (seconds), the Plex items' summed view count and resume point (ms)."""
+
+    __slots__ = ("stash_plays", "stash_resume_s", "plex_plays", "plex_offset_ms")
+
+    def __init__(self, stash_plays: int, stash_resume_s: float, plex_plays: int, plex_offset_ms: int) -> None:
+        self._init(int(stash_plays), float(stash_resume_s), int(plex_plays), int(plex_offset_ms))
+
+
+class WatchBaselines:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def all(self) -> dict[int, WatchBaseline]:
+        """Every scene's settled baseline (rows still moving are `interrupted`, not here)."""
+        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM watch_state WHERE moving = 0")
+        return {row[0]: WatchBaseline(*row[1:]) for row in rows}
+
+    def interrupted(self) -> set[int]:
+        """Scenes whose last move stopped between its expectation and its outcome (the process died)."""
+        return {row[0] for row in self._conn.execute("SELECT scene_id FROM watch_state WHERE moving = 1")}
+
+    def begin(self, expected: Mapping[int, WatchBaseline]) -> None:
+        """Marks the scenes as moving toward `expected`, in one commit, before any request is made."""
+        self._write(expected, moving=1)
+
+    def settle(self, done: Mapping[int, WatchBaseline | None]) -> None:
+        """Records what the moves really did (None: forget the scene, it is seen afresh next time)."""
+        kept = {scene_id: baseline for scene_id, baseline in done.items() if baseline is not None}
+        forgotten = [scene_id for scene_id, baseline in done.items() if baseline is None]
+        with write_txn(self._conn):
+            self._write(kept, moving=0)
+            for start in range(0, len(forgotten), _IN_CHUNK):
+                chunk = forgotten[start:start + _IN_CHUNK]
+                self._conn.execute(f"DELETE FROM watch_state WHERE scene_id IN ({','.join('?' * len(chunk))})",
+                                   chunk)
+
+    def _write(self, baselines: Mapping[int, WatchBaseline], moving: int) -> None:
+        now = time.time()
+        with write_txn(self._conn):
+            self._conn.executemany(
+                f"INSERT OR REPLACE INTO watch_state({_COLUMNS}, moving, moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(scene_id, b.stash_plays, b.stash_resume_s, b.plex_plays, b.plex_offset_ms, moving, now)
+                 for scene_id, b in baselines.items()])
