@@ -114,8 +114,8 @@ def test_resume_and_prune_go_through_persist_queue(store, conn) -> None:
 @pytest.mark.e2e  # a fresh interpreter without site-packages, as a hook
 def test_hook_path_does_not_import_persist_queue(db_path) -> None:
     code = (
-        "from store import Store\n"
-        "from store.dedup import EnqueueRequest\n"
+        "from sync_queue import Store\n"
+        "from sync_queue.dedup import EnqueueRequest\n"
         f"print(Store({str(db_path)!r}).queue.enqueue([EnqueueRequest(1, 'edited')]).queued)\n"
         "print(sorted(m for m in ('persistqueue', 'asyncio', 'requests', 'plexapi') if m in sys.modules))\n"
     )
