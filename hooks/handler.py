@@ -13,8 +13,9 @@ from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path
 from reconciliation.schedule import request_reconcile_if_due
-from sync_queue import Store, meta
+from sync_queue import Store
 from sync_queue.dedup import EnqueueRequest
+from sync_queue.drain_requests import DELETED, RECONCILE
 from sync_queue.vocab import Reason
 from worker.spawn import ensure_drainer
 
@@ -69,7 +70,7 @@ def _queue(store: Store, hook) -> str:
         result = store.queue.enqueue([scene_request(hook)])
         return f"scene {hook.id} queued for Plex" if result.queued else f"scene {hook.id} already queued"
     if hook.type in DESTROY_HOOKS:
-        store.meta.set(meta.RECONCILE_REQUESTED, meta.DELETION_RECONCILE)
+        store.requests.ask(RECONCILE, DELETED, scope="all")
         return f"{hook.type}: the scenes it changed will be found by a full reconcile"
     kind = entity_kind(hook)
     if kind is None:

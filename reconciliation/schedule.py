@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from sync_queue import Store, meta
+from sync_queue.drain_requests import AUTO, RECONCILE
 
 DEFAULT_INTERVAL_S = 3600.0
 
@@ -25,8 +26,6 @@ def request_reconcile_if_due(store: Store, now: float | None = None) -> bool:
     with store.transaction():  # the claim and the request commit together: a crash between them loses neither
         if not store.meta.claim_if_due(meta.LAST_AUTO_RECONCILE, interval, now):
             return False
-        # A request still waiting is kept: a deletion's full reconcile must not shrink to a recent one, and an
-        # older recent request's window already covers this one.
-        if not store.meta.get(meta.RECONCILE_REQUESTED):
-            store.meta.set(meta.RECONCILE_REQUESTED, store.meta.get(meta.RECONCILE_SCOPE) or "recent")
+        store.requests.ask(RECONCILE, AUTO, scope=store.meta.get(meta.RECONCILE_SCOPE) or "recent",
+                           keep_waiting=True)
     return True

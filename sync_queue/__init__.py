@@ -11,6 +11,7 @@ groups the tables by concern, each a small class whose methods state their contr
     store.dead_letters  jobs that failed for good
     store.entities      performer/tag/studio renames waiting to be expanded into scene jobs
     store.watch         per-scene watch-state baselines (plays and resume points last brought in step)
+    store.requests      work asked of the drainer: a reconcile, a watch-state pass, a running Sync All's mark
 
 Hooks open it too, so importing this package stays cheap: standard library only, value types are
 `plugin.record.Record`s, and persist-queue is imported only to resume or prune (`sync_queue.ackqueue`).
@@ -22,6 +23,7 @@ import os
 
 from sync_queue.db import connect
 from sync_queue.dead_letters import DeadLetters
+from sync_queue.drain_requests import DrainRequests
 from sync_queue.entities import EntityRequests
 from sync_queue.index import PlexIndex
 from sync_queue.lease import Lease
@@ -46,6 +48,7 @@ class Store:
         self.dead_letters = DeadLetters(self._conn)
         self.entities = EntityRequests(self._conn)
         self.watch = WatchBaselines(self._conn)
+        self.requests = DrainRequests(self._conn)
 
     def transaction(self):
         """One write transaction around several calls (each call joins it): one commit, all or nothing."""

@@ -8,20 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from sync_queue.lease import process_gone
 from sync_queue.txn import write_txn
 
 ENABLED = "enabled"  # "1"/"0": settings cache for hooks
 RECONCILE_INTERVAL_S = "reconcile_interval_s"  # settings cache for hooks ("0": never)
 RECONCILE_SCOPE = "reconcile_scope"  # settings cache for hooks
-# A reconcile for the drainer to run: the scope ("recent"/"all") an invocation claimed as due, or
-# DELETION_RECONCILE when a deletion changed scenes without a scene hook (run whatever the interval setting).
-RECONCILE_REQUESTED = "reconcile_requested"
-DELETION_RECONCILE = "all:deleted"
-# While Sync All / Sync Recent queues its pages this is "<scope>:<pid>" (`bulk_sync_marker`): if that process dies
-# before its last page is queued, the next drainer runs a reconcile of the scope, so the scenes it had not
-# reached yet are not lost (`dead_bulk_sync`). A key of its own: an auto-reconcile request cannot overwrite it.
-BULK_SYNC_RUNNING = "bulk_sync_running"
 LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
 LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
@@ -33,23 +24,8 @@ DRAINER_FAILURE = "drainer_failure"  # "<epoch> <message>" of the last drain tha
 DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a hook last showed in Stash's log
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
-# A task asked the drainer for a watch-state pass: "1", or WATCH_AFTER_RECONCILE when the task's reconcile has just
-# re-read the Plex listings (their watch state is current: no second read).
-WATCH_REQUESTED = "watch_requested"
-WATCH_AFTER_RECONCILE = "listed"
 WATCH_LAST_MOVE = "watch_last_move"  # the summary of the last watch-state pass (`Meta.stamp`)
 SCHEMA_VERSION = "schema_version"
-
-
-def bulk_sync_marker(scope: str, pid: int) -> str:
-    return f"{scope}:{pid}"
-
-
-def dead_bulk_sync(marker: str | None) -> str | None:
-    """The scope of a bulk sync that marked itself running and whose process is gone (`sync_queue.lease.process_gone`),
-    else None."""
-    scope, _, pid = (marker or "").partition(":")
-    return scope if scope and pid.isdigit() and process_gone(int(pid)) else None
 
 
 _UPSERT = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from sync_queue import ackqueue
+from sync_queue import ackqueue, drain_requests
 from sync_queue.txn import write_txn
 
 
@@ -144,9 +144,30 @@ def _v5_watch_baselines(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS ix_watch_state_moving ON watch_state(scene_id) WHERE moving = 1")
 
 
+def _v6_drain_requests(conn: sqlite3.Connection) -> None:
+    """Requests between processes become typed rows (`sync_queue.drain_requests`); the meta values that held
+    them as strings ("all:deleted", "<scope>:<pid>", "listed") are moved there and removed."""
+    conn.execute(drain_requests.DDL)
+    old = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                            "('reconcile_requested', 'bulk_sync_running', 'watch_requested') AND value != ''"))
+    rows = []
+    scope, _, why = (old.get("reconcile_requested") or "").partition(":")
+    if scope in ("recent", "all"):
+        rows.append((drain_requests.RECONCILE, scope, drain_requests.DELETED if why else drain_requests.AUTO, None))
+    scope, _, pid = (old.get("bulk_sync_running") or "").partition(":")
+    if scope in ("recent", "all") and pid.isdigit():
+        rows.append((drain_requests.BULK_SYNC, scope, drain_requests.RUNNING, int(pid)))
+    if old.get("watch_requested"):
+        reason = drain_requests.LISTED if old["watch_requested"] == "listed" else drain_requests.TASK
+        rows.append((drain_requests.WATCH, None, reason, None))
+    conn.executemany("INSERT INTO drain_requests(kind, scope, reason, pid, token) VALUES (?, ?, ?, ?, "
+                     "abs(random()) % 4611686018427387904)", rows)
+    conn.execute("DELETE FROM meta WHERE key IN ('reconcile_requested', 'bulk_sync_running', 'watch_requested')")
+
+
 # Each migration takes the connection, inside the one write transaction of `migrate`.
 MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column, _v4_our_tags_by_field,
-                      _v5_watch_baselines)
+                      _v5_watch_baselines, _v6_drain_requests)
 LATEST_VERSION = len(MIGRATIONS)
 _META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
 

@@ -15,6 +15,7 @@ from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
 from stash.client import read_ahead
 from sync_queue import meta
+from sync_queue.drain_requests import BULK_SYNC, LISTED, RUNNING, TASK, WATCH
 from sync_queue.vocab import ErrorClass, Reason, SceneStatus
 from worker.batch import Tally
 from worker.context import Context
@@ -55,7 +56,7 @@ def _reconcile(ctx: Context, scope: str) -> str:
     log.info(report.summary())
     if not ctx.settings.sync_watch_state:
         return f"{report.summary()} Then: {drain_foreground(ctx, ctx.store.queue.pending_count())}"
-    drained, watch = _with_watch_pass(ctx, meta.WATCH_AFTER_RECONCILE)
+    drained, watch = _with_watch_pass(ctx, LISTED)
     return f"{report.summary()} Then: {drained}. {watch}"
 
 
@@ -64,21 +65,21 @@ def import_watch_state(ctx: Context) -> str:
     if not ctx.settings.sync_watch_state:
         return ("Watch state sync is off (setting sync_watch_state): nothing about watch state was read or "
                 "written")
-    return _with_watch_pass(ctx, "1")[1]
+    return _with_watch_pass(ctx, TASK)[1]
 
 
-def _with_watch_pass(ctx: Context, request: str) -> tuple[str, str]:
-    """Asks the drainer for a watch-state pass (`request`: see `sync_queue.meta.WATCH_REQUESTED`), drains (or follows
-    the running drainer) until it is done; returns the drain's summary and the pass's."""
+def _with_watch_pass(ctx: Context, reason: str) -> tuple[str, str]:
+    """Asks the drainer for a watch-state pass (`reason`: see `sync_queue.drain_requests`), drains (or follows the
+    running drainer) until it is done; returns the drain's summary and the pass's."""
     store = ctx.store
     before = store.meta.get(meta.WATCH_LAST_MOVE)
-    store.meta.set(meta.WATCH_REQUESTED, request)
+    asked = store.requests.ask(WATCH, reason)
     drained = drain_foreground(ctx, store.queue.pending_count())
     deadline = time.monotonic() + WATCH_WAIT_S
     # Followed another drainer: it takes the request at its next turn. One that ended just before taking it
     # leaves the lease free: then this task drains once more and runs the pass itself.
     ran_again = False
-    while store.meta.get(meta.WATCH_LAST_MOVE) == before and store.meta.get(meta.WATCH_REQUESTED):
+    while store.meta.get(meta.WATCH_LAST_MOVE) == before and store.requests.get(WATCH) == asked:
         if not store.lease.is_held():
             if ran_again:
                 break
@@ -97,14 +98,13 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     seen_ids: list[int] = []
     unchanged = 0
     # Until the last page is queued, a marker stands for the rest: if this process dies, a drainer reconciles.
-    marker = meta.bulk_sync_marker("recent" if since else "all", os.getpid())
-    ctx.store.meta.set(meta.BULK_SYNC_RUNNING, marker)
+    marker = ctx.store.requests.ask(BULK_SYNC, RUNNING, scope="recent" if since else "all", pid=os.getpid())
     for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since)):
         requests = [scene_request(s, toggles, reason) for s in page.scenes]
         unchanged += ctx.store.queue.enqueue(requests).dropped
         seen_ids += [r.scene_id for r in requests]
         log.progress(ENQUEUE_SHARE * min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
-    ctx.store.meta.replace_if(meta.BULK_SYNC_RUNNING, marker, "")
+    ctx.store.requests.done(marker)
     log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
     drain_foreground(ctx, ctx.store.queue.pending_count())
     counts = outcomes(ctx, seen_ids, started)

@@ -27,6 +27,7 @@ from reconciliation.engine import run_reconcile
 from stash.client import StashUnavailable
 from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
+from sync_queue.drain_requests import AUTO, LISTED, RECONCILE, RETRY, WATCH
 from sync_queue.lease import owner_id
 from sync_queue.vocab import ErrorClass, Reason
 from watch.sync import run_watch_sync
@@ -223,42 +224,34 @@ class Drainer:
         last page (and only if no newer one replaced it): a drainer killed or stopped by an outage part-way
         leaves it for the next turn or the next drainer."""
         ctx = self.ctx
-        key, request = self._reconcile_request()
+        requests = ctx.store.requests
+        # First a Sync All that died while queueing its pages, else what hooks or a deletion asked for.
+        request = requests.dead_bulk_sync() or requests.get(RECONCILE)
         if request is None:
             return
-        # Deletions and interrupted bulk syncs ("<scope>:<why>") run whatever the interval setting says.
-        if ":" not in request and ctx.settings.reconcile_interval is None:
-            ctx.store.meta.replace_if(key, request, "")
+        # Deletions and interrupted bulk syncs run whatever the interval setting says.
+        if request.reason == AUTO and ctx.settings.reconcile_interval is None:
+            requests.done(request)
             return
         try:
-            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True),
-                                   request.partition(":")[0])
+            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True), request.scope)
         except PlexDown:
             ctx.breaker.record_down()
             return
-        ctx.store.meta.replace_if(key, request, "")
+        requests.done(request)
         log.info(report.summary())
         if ctx.settings.sync_watch_state:  # the pass that follows: the reconcile has just re-read the listings
-            ctx.store.meta.set(meta.WATCH_REQUESTED, meta.WATCH_AFTER_RECONCILE)
-
-    def _reconcile_request(self) -> tuple[str, Optional[str]]:
-        """(meta key, request) of the reconcile to run: first that of a Sync All that died while queueing its
-        pages ("<scope>:<pid>", whatever the interval setting), else the one hooks or a deletion asked for."""
-        marker = self.ctx.store.meta.get(meta.BULK_SYNC_RUNNING)
-        if meta.dead_bulk_sync(marker) is not None:
-            return meta.BULK_SYNC_RUNNING, marker
-        return meta.RECONCILE_REQUESTED, self.ctx.store.meta.get(meta.RECONCILE_REQUESTED) or None
+            requests.ask(WATCH, LISTED)
 
     def _watch_if_requested(self) -> None:
         """Runs the watch-state pass a task asked for (Import Watch State, the Reconcile tasks); the request is
         cleared once the pass ran, so a killed drainer leaves it to the next one."""
-        request = self.ctx.store.meta.get(meta.WATCH_REQUESTED)
-        if not request:
+        request = self.ctx.store.requests.get(WATCH)
+        if request is None:
             return
-        refresh = request != meta.WATCH_AFTER_RECONCILE
-        if self.ctx.settings.sync_watch_state and not self._sync_watch(refresh):
+        if self.ctx.settings.sync_watch_state and not self._sync_watch(refresh=request.reason != LISTED):
             return
-        self.ctx.store.meta.replace_if(meta.WATCH_REQUESTED, request, "")
+        self.ctx.store.requests.done(request)
 
     def _sync_watch(self, refresh: bool) -> bool:
         """One watch-state pass under the lease; False when Plex or Stash stopped answering (then the pass is
@@ -270,7 +263,7 @@ class Drainer:
             log.info(run_watch_sync(ctx.store, ctx.stash, library.api, send).summary())
         except (PlexDown, StashUnavailable) as exc:
             log.warning(f"Watch state not moved: {exc.message}; trying again later")
-            ctx.store.meta.set(meta.WATCH_REQUESTED, "1")  # by then the listings must be read again
+            ctx.store.requests.ask(WATCH, RETRY)  # by then the listings must be read again
             if isinstance(exc, PlexDown):
                 ctx.breaker.record_down()
             return False

@@ -27,8 +27,7 @@ def drainer_needed(store: Store, now: float) -> bool:
     if store.lease.is_held(now):
         return False
     return (store.queue.work_waiting(now) or store.entities.any_pending()
-            or bool(store.meta.get(meta.RECONCILE_REQUESTED))
-            or meta.dead_bulk_sync(store.meta.get(meta.BULK_SYNC_RUNNING)) is not None)
+            or store.requests.reconcile_waiting())
 
 
 def ensure_drainer(store: Store, plugin_input, now: float | None = None, force: bool = False) -> bool:

@@ -20,6 +20,8 @@ import pytest
 from package_plugin import install
 from simulators.plex import PlexSimulator
 from simulators.stash.server import StashSimulator
+from sync_queue import Store
+from tests.waiting import wait_for
 
 PLUGIN_ID = "Stash2Plex"
 _SCENE = """query($id: ID) { findScene(id: $id) { id title details date rating100 updated_at
@@ -42,21 +44,17 @@ class Env:
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.data_dir / "stash2plex.sqlite3", timeout=30)
 
+    def store(self) -> Store:
+        """The plugin's database through its own facade (close it: `with env.store() as store`)."""
+        return Store(self.data_dir / "stash2plex.sqlite3")
+
     def wait_drained(self, timeout: float = 60.0) -> None:
-        """Waits until nothing is queued or requested (jobs, renames, a reconcile) and no drainer holds the lease
-        (bounded poll, no timing asserts)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.db() as conn:
-                pending = conn.execute("SELECT COUNT(*) FROM ack_queue_default WHERE status < 5").fetchone()[0]
-                pending += conn.execute("SELECT COUNT(*) FROM entity_requests").fetchone()[0]
-                pending += conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'reconcile_requested' AND value != ''"
-                                        ).fetchone()[0]
-                lease = conn.execute("SELECT expires_at FROM drainer_lease").fetchone()
-            if pending == 0 and (lease is None or lease[0] < time.time()):
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"queue not drained within {timeout} s")
+        """Waits until nothing is queued or requested (jobs, renames, a reconcile) and no drainer holds the lease."""
+        def drained() -> bool:
+            with self.store() as store:
+                return not (store.queue.pending_count() or store.queue.claimed_count() or store.entities.any_pending()
+                            or store.requests.reconcile_waiting() or store.lease.is_held())
+        wait_for(drained, timeout, "the queue drained", interval=0.2)
 
     def drainer_log(self) -> str:
         path = self.data_dir / "drainer.log"

@@ -5,116 +5,53 @@ cannot place. The plugin is spawned by the Stash simulator exactly as Stash spaw
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from simulators import dataset
+from sync_queue.drain_requests import RECONCILE
+from tests.e2e.helpers import (
+    SYNC_ALL,
+    all_scenes,
+    assert_item_shows,
+    assert_progress_sane,
+    assert_token_nowhere,
+    job_reasons,
+    jobs_ever_queued,
+    retried_jobs,
+    summary_counts,
+)
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
-SYNC_ALL = "Sync All Scenes to Plex"
 # Updates of a performer, tag or studio that rename nothing: Stash fires their hooks, Plex shows no difference.
 _NO_CHANGE = [("Performer", "favorite", True), ("Tag", "description", "no rename"), ("Studio", "details", "same")]
-SUMMARY = re.compile(r"Sync All: (\d+) synced, (\d+) unchanged, (\d+) not in Plex, (\d+) ambiguous, (\d+) failed")
-_SCENES = """query($page: Int) { findScenes(filter: {per_page: 1000, page: $page, sort: "id", direction: ASC}) {
-  count scenes { id title details date rating100 updated_at files { path } studio { name } performers { name }
-  tags { name } } } }"""
 
 
 # --- helpers shared with test_reconcile.py ---------------------------------------------------------------
 
-def summary_counts(run) -> dict:
-    """The five numbers of a Sync All summary; fails the test when the output does not carry them."""
-    found = SUMMARY.search(str(run.output or ""))
-    assert found, f"no Sync All summary in {run.output!r} (error {run.error!r})"
-    names = ("synced", "unchanged", "not_in_plex", "ambiguous", "failed")
-    return dict(zip(names, map(int, found.groups()), strict=True))
 
 
-def all_scenes(env) -> list[dict]:
-    """Every scene as Stash's GraphQL shows it, names resolved (independent of the plugin's client)."""
-    scenes: list[dict] = []
-    page = 1
-    while True:
-        found = env.stash.graphql(_SCENES, {"page": page})["findScenes"]
-        scenes += found["scenes"]
-        if not found["scenes"] or len(scenes) >= found["count"]:
-            return scenes
-        page += 1
 
 
-def expected_date(date: str | None) -> str:
-    date = date or ""
-    if len(date) == 4:
-        return date + "-01-01"
-    if len(date) == 7:
-        return date + "-01"
-    return date
 
 
-def assert_item_shows(scene: dict, item) -> None:
-    """The Plex item shows exactly the scene's Stash metadata (the rules of conftest's Env.assert_in_step)."""
-    label = f"scene {scene['id']}"
-    assert item is not None, f"{label} has no Plex item"
-    if scene["title"]:
-        assert item.title == scene["title"], label
-    assert (item.summary or "") == scene["details"], label
-    assert (item.studio or "") == (scene["studio"] or {}).get("name", ""), label
-    assert sorted(item.genres) == sorted(t["name"] for t in scene["tags"]), label
-    assert sorted(a[0] for a in item.actors) == sorted(p["name"] for p in scene["performers"]), label
-    assert item.user_rating == (None if scene["rating100"] is None else scene["rating100"] / 10), label
-    assert (item.originally_available_at or "") == expected_date(scene["date"]), label
 
 
-def jobs_ever_queued(env) -> int:
-    """Rows ever inserted into the job table (AUTOINCREMENT keeps counting after acked rows are pruned)."""
-    with env.db() as conn:
-        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'ack_queue_default'").fetchone()
-    return int(row[0]) if row else 0
 
 
-def job_reasons(env) -> dict:
-    """How many of the job rows still in the table exist for each reason (for failure messages)."""
-    with env.db() as conn:
-        rows = conn.execute("SELECT json_extract(CAST(data AS TEXT), '$.reason'), COUNT(*) FROM ack_queue_default "
-                            "GROUP BY 1").fetchall()
-    return dict(rows)
 
 
-def retried_jobs(env) -> int:
-    return job_reasons(env).get("retry", 0)
 
 
-def assert_token_never_written(env) -> None:
-    """The Plex token appears in no plugin output, no Stash server log line, no drainer log, no DB byte."""
-    token = env.plex.token
-    for run in env.stash.runs:
-        texts = [run.stdout, str(run.output), str(run.error), *(msg for _, msg in run.logs)]
-        assert not any(token in t for t in texts), f"token leaked by {run.kind} {run.name}"
-    assert not any(token in msg for _, msg in env.stash.log)
-    assert token not in env.drainer_log()
-    for path in Path(env.data_dir).glob("stash2plex.sqlite3*"):  # the database, its WAL and shm
-        assert token.encode() not in path.read_bytes(), f"token stored in {path.name}"
 
 
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached within {timeout} s")
 
 
-def assert_progress_sane(run) -> None:
-    assert run.progress, "the task reported no progress"
-    assert all(0.0 <= p <= 1.0 for p in run.progress), run.progress
-    assert run.progress == sorted(run.progress), f"progress went backwards: {run.progress}"
-    assert run.progress[-1] == 1.0
+
 
 
 # --- tests ---------------------------------------------------------------------------------------------
@@ -143,7 +80,7 @@ def test_sync_all_5000_scenes_converges_then_writes_nothing(make_env):
     assert second.error is None
     assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0
     assert summary_counts(second) == {**counts, "synced": 0, "unchanged": len(in_plex)}
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_invocations_during_sync_all_never_multiply_work(make_env):
@@ -190,7 +127,7 @@ def test_invocations_during_sync_all_never_multiply_work(make_env):
     assert reconcile_lines <= explicit * 2 + 1 + elapsed_intervals  # a task logs its report once and in its output
     for scene_id in real_edits:
         env.assert_in_step(scene_id)
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_edits_saved_while_sync_all_drains_are_never_lost(make_env):
@@ -216,7 +153,7 @@ def test_edits_saved_while_sync_all_drains_are_never_lost(make_env):
         env.assert_in_step(scene_id)
     assert env.scene(2)["title"] == "Last edit of 2" == env.plex_item_for_scene(2).title
     assert env.plex_item_for_scene(31).originally_available_at == "2001-02-01"
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_sync_all_ends_by_itself_with_only_unplaceable_scenes_left(make_env):
@@ -244,13 +181,12 @@ def test_sync_all_ends_by_itself_with_only_unplaceable_scenes_left(make_env):
     for scene_id in twins:
         for path in (f["path"] for f in env.scene(scene_id)["files"]):
             assert env.plex.edit_count(env.plex.item_for_stash_path(path).rating_key) == 0, "an ambiguous guess"
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def _meta(env, key: str):
-    with env.db() as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+    with env.store() as store:
+        return store.meta.get(key)
 
 
 def _run_for(env, job_id: str, wait: float = 0):
@@ -281,7 +217,7 @@ def test_reconcile_due_at_every_invocation_never_requeues_synced_scenes(make_env
                               {"i": {"id": str(1 + k % 8), field: value}})
             runs = env.stash.runs[before:]
         assert runs and all(r.error is None for r in runs)
-        wait_for(lambda: _meta(env, "reconcile_requested") == "", what="the drainer taking the reconcile request")
+        wait_for(lambda: _reconcile_taken(env), what="the drainer taking the reconcile request")
     env.wait_drained()
 
     reconciles = env.drainer_log().count("Reconcile (all)")
@@ -291,10 +227,14 @@ def test_reconcile_due_at_every_invocation_never_requeues_synced_scenes(make_env
     assert requeued <= jobs_after_sync + len(real_edits), (job_reasons(env), env.drainer_log()[-3000:])
     for scene_id in real_edits:
         env.assert_in_step(scene_id)
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
+
+
+def _reconcile_taken(env) -> bool:
+    with env.store() as store:
+        return store.requests.get(RECONCILE) is None
 
 
 def _set_meta(env, key: str, value: str) -> None:
-    with env.db() as conn:
-        conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                     (key, value))
+    with env.store() as store:
+        store.meta.set(key, value)

@@ -17,13 +17,14 @@ import pytest
 
 from package_plugin import install
 from simulators import dataset
-from tests.e2e.test_pipeline import assert_token_nowhere
+from sync_queue.ackqueue import TABLE as QUEUE
+from tests.e2e.helpers import assert_token_nowhere
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
-QUEUE = "ack_queue_default"
 CLAIMED = 2
 
 
@@ -32,15 +33,7 @@ def pending(env) -> int:
         return conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status < 5").fetchone()[0]
 
 
-def poll(condition, timeout: float = 60.0, what: str = "condition"):
-    """Bounded poll; returns the first truthy value of condition()."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached within {timeout} s")
+
 
 
 def gone(pid: int) -> bool:
@@ -71,9 +64,9 @@ def test_sigkilled_drainer_mid_batch_loses_nothing(make_env):
             claimed = conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status = {CLAIMED}").fetchone()[0]
         return lease[0] if lease and claimed else None
 
-    pid = poll(drainer_mid_batch, what="a drainer holding claimed jobs")
+    pid = wait_for(drainer_mid_batch, what="a drainer holding claimed jobs")
     os.kill(pid, signal.SIGKILL)
-    poll(lambda: gone(pid), what=f"drainer {pid} dead")
+    wait_for(lambda: gone(pid), what=f"drainer {pid} dead")
     with env.db() as conn:
         stuck = conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status = {CLAIMED}").fetchone()[0]
         assert conn.execute("SELECT pid FROM drainer_lease").fetchone() == (pid,)
@@ -91,7 +84,7 @@ def test_sigkilled_drainer_mid_batch_loses_nothing(make_env):
     with env.db() as conn:
         assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status < 5").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
-    assert_token_nowhere(env, env.stash.runs)
+    assert_token_nowhere(env)
 
 
 def test_scene_not_in_plex_ends_not_found_after_spaced_retries(make_env):
@@ -182,8 +175,8 @@ def test_wrong_token_keeps_jobs_queued_until_fixed(make_env):
     assert queued == 20
     runs = env.stash.update_scene(edited[0], title="Edited while the token was wrong")
     assert runs[0].exit_code == 0
-    poll(lambda: "drainer stopped" in env.drainer_log(), what="the hook's drainer to give up")
-    poll(lambda: _lease_free(env), what="the hook's drainer to release its lease")
+    wait_for(lambda: "drainer stopped" in env.drainer_log(), what="the hook's drainer to give up")
+    wait_for(lambda: _lease_free(env), what="the hook's drainer to release its lease")
     assert pending(env) == queued  # the new edit coalesced into the scene's pending job; nothing lost
     assert "check the plex_token setting" in env.drainer_log()
     # The detached drainer's failure reaches the user: once in the next hook's log line, and in Queue Status.
@@ -222,7 +215,7 @@ def test_an_outage_ends_by_itself(make_env):
     for scene_id in edited:
         runs = env.stash.update_scene(scene_id, title=f"Edited while Plex is down {scene_id}")
         assert runs[0].exit_code == 0 and runs[0].error is None and "queued" in runs[0].output
-    poll(lambda: "Plex is not reachable" in env.drainer_log(), what="the drainer meeting the outage")
+    wait_for(lambda: "Plex is not reachable" in env.drainer_log(), what="the drainer meeting the outage")
     time.sleep(4)
     env.plex.reset_counts()
     env.plex.faults.accept_connections()
@@ -231,11 +224,11 @@ def test_an_outage_ends_by_itself(make_env):
     during = env.plex.counts["total"]
     assert 1 <= during <= 3, f"{during} requests in 6 s of 503s: more than one per backoff interval"
     assert not _lease_free(env), "the drainer gave up instead of waiting"
-    poll(lambda: all(env.plex_item_for_scene(i).title == f"Edited while Plex is down {i}" for i in edited),
+    wait_for(lambda: all(env.plex_item_for_scene(i).title == f"Edited while Plex is down {i}" for i in edited),
          timeout=90, what="the edits reaching Plex after it recovered, with no task and no edit")
     with env.db() as conn:
         assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
-    assert_token_nowhere(env, env.stash.runs)
+    assert_token_nowhere(env)
 
 
 def test_missing_plex_url_names_the_setting(make_env):
@@ -250,7 +243,7 @@ def test_plex_going_down_mid_task_hands_over_to_a_background_sync(make_env):
     env = make_env(scenes=40, plex_parallelism=2)
     env.plex.faults.latency_ms = 300  # the pushes take seconds, so Plex can vanish in the middle of them
     job = env.stash.run_task("Stash2Plex", "Sync All Scenes to Plex", wait=False)
-    poll(lambda: env.plex.counts["edit"] >= 3, what="the first pushes")
+    wait_for(lambda: env.plex.counts["edit"] >= 3, what="the first pushes")
     env.plex.faults.refuse_connections()
     env.stash.jobs.wait(job, 120)
     run = next(r for r in env.stash.runs if r.kind == "task" and r.job_id == job)
@@ -262,14 +255,14 @@ def test_plex_going_down_mid_task_hands_over_to_a_background_sync(make_env):
 
     env.plex.faults.accept_connections()
     env.plex.faults.latency_ms = 0
-    poll(lambda: all(env.plex_item_for_scene(i) is None or env.plex_item_for_scene(i).title ==
+    wait_for(lambda: all(env.plex_item_for_scene(i) is None or env.plex_item_for_scene(i).title ==
                      env.scene(i)["title"] or not env.scene(i)["title"] for i in range(1, 41)),
          timeout=120, what="the background sync finishing the task's scenes")
     env.wait_drained(timeout=120)
     for scene_id in range(1, 41):
         if dataset.in_plex(str(scene_id)):
             env.assert_in_step(scene_id)
-    assert_token_nowhere(env, env.stash.runs)
+    assert_token_nowhere(env)
 
 
 def test_a_full_disk_is_a_clear_error_and_half_writes_nothing(tmp_path):

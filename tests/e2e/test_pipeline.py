@@ -11,25 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from simulators import dataset
+from sync_queue.ackqueue import TABLE as QUEUE
+from tests.e2e.helpers import assert_token_nowhere
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
-QUEUE = "ack_queue_default"
 # Long enough that no request the detached drainer sends can be answered (and so counted) before the hooks that
 # spawned it have returned: any request counted by then was made by a hook itself, which waits for its answer.
 HOOK_PROOF_LATENCY_MS = 3000
 
 
-def assert_token_nowhere(env, runs=()) -> None:
-    """The Plex token is in no run's stdout/stderr/error, no Stash log line, the drainer log, or the DB files."""
-    token = env.plex.token
-    for run in runs:
-        assert token not in run.stdout and token not in (run.error or ""), run.name
-        assert all(token not in message for _, message in run.logs), run.name
-    assert all(token not in message for _, message in env.stash.log)
-    assert token not in env.drainer_log()
-    for path in env.data_dir.glob("stash2plex.sqlite3*"):
-        assert token.encode() not in path.read_bytes(), path.name
 
 
 def queue_rows(env) -> int:
@@ -99,7 +90,7 @@ def test_edits_reach_plex_without_a_task_and_hooks_never_call_plex(make_env):
     assert env.plex_item_for_scene(rating_id).user_rating == new_rating / 10
     assert env.plex.counts["edit"] == len(edits)
     assert "5 synced" in env.drainer_log()
-    assert_token_nowhere(env, env.stash.runs)
+    assert_token_nowhere(env)
 
 
 def test_edit_of_a_field_plex_does_not_show_queues_nothing(make_env):

@@ -7,16 +7,12 @@ import time
 import pytest
 
 from simulators import dataset
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s")
-        time.sleep(0.02)
+
 
 
 def test_saves_do_not_wait_while_the_index_is_read_from_a_slow_plex(make_env):
@@ -26,7 +22,7 @@ def test_saves_do_not_wait_while_the_index_is_read_from_a_slow_plex(make_env):
     env = make_env(scenes=20_000, plex_kwargs={"listing_item_ms": 0.25})
     in_plex = [i for i in range(1, 200) if dataset.in_plex(str(i))]
     assert [r.error for r in env.stash.update_scene(in_plex[0], title="First save")] == [None]  # spawns a drainer
-    _wait(lambda: env.plex.counts.get("listing", 0) >= 1, 60, "the drainer reading the listing")
+    wait_for(lambda: env.plex.counts.get("listing", 0) >= 1, 60, "the drainer reading the listing")
     walls = []
     for scene_id in in_plex[1:6]:
         started = time.monotonic()

@@ -9,14 +9,8 @@ import re
 import pytest
 
 from simulators import dataset
-from tests.e2e.test_bulk import (
-    SYNC_ALL,
-    all_scenes,
-    assert_item_shows,
-    assert_token_never_written,
-    jobs_ever_queued,
-    wait_for,
-)
+from tests.e2e.helpers import SYNC_ALL, all_scenes, assert_item_shows, assert_token_nowhere, jobs_ever_queued
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
@@ -54,7 +48,7 @@ def test_drift_made_in_plex_is_found_and_restored(make_env):
     assert _gap(run, "drifted") == 1
     env.assert_in_step(scene_id)
     assert env.plex.counts.get("edit", 0) == env.plex.edit_count(rating_key) == 1, "only the drifted item is written"
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_plex_edit_is_kept_when_preserving_plex_edits(make_env):
@@ -76,7 +70,7 @@ def test_plex_edit_is_kept_when_preserving_plex_edits(make_env):
     wait_for(lambda: env.plex.item(rating_key).summary == "New details from Stash", what="the details edit in Plex")
     env.wait_drained()
     assert env.plex.item(rating_key).title == "My Plex title"
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_scene_plex_scans_later_is_synced_by_the_next_reconcile(make_env):
@@ -94,7 +88,7 @@ def test_scene_plex_scans_later_is_synced_by_the_next_reconcile(make_env):
     assert run.error is None
     env.wait_drained()
     env.assert_in_step(missing)
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_prefix_only_path_difference_is_inferred_and_logged(make_env):
@@ -133,7 +127,7 @@ def test_tag_rename_reaches_every_affected_plex_item(make_env):
     for scene in affected:
         env.assert_in_step(int(scene["id"]))
     assert env.plex.counts.get("edit", 0) == len(affected), "only the scenes carrying the tag are written"
-    assert_token_never_written(env)
+    assert_token_nowhere(env)
 
 
 def test_dry_run_reports_changes_and_writes_nothing(make_env):
@@ -157,4 +151,4 @@ def test_dry_run_reports_changes_and_writes_nothing(make_env):
     assert env.plex.counts.get("edit", 0) == 0 and env.plex.counts.get("poster", 0) == 0
     assert env.plex_item_for_scene(scene_id).title != "Changed without a hook"
     assert jobs_ever_queued(env) == jobs
-    assert_token_never_written(env)
+    assert_token_nowhere(env)

@@ -7,7 +7,8 @@ import pytest
 from hooks.filters import entity_kind, scene_needs_sync
 from hooks.handler import handle_hook, scene_request
 from plugin.io import read_input
-from sync_queue import Store, meta
+from sync_queue import Store
+from sync_queue.drain_requests import RECONCILE
 from worker.spawn import drainer_needed
 
 
@@ -81,7 +82,7 @@ def test_a_hook_queues_once_and_requests_the_first_reconcile(data) -> None:
     assert handle_hook(hook_input("Scene.Update.Post", None, [])) == "nothing to sync"
     with _store(data) as store:
         assert store.queue.pending_count() == 1 and [r.entity_id for r in store.entities.pending()] == [3]
-        assert store.meta.get(meta.RECONCILE_REQUESTED) == "recent"
+        assert store.requests.get(RECONCILE).scope == "recent"
 
 
 def test_a_disabled_plugin_queues_nothing(data) -> None:

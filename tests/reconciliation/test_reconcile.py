@@ -8,6 +8,7 @@ from reconciliation.engine import run_reconcile
 from reconciliation.schedule import request_reconcile_if_due
 from sync_queue import meta
 from sync_queue.dedup import EnqueueRequest
+from sync_queue.drain_requests import DELETED, RECONCILE
 from sync_queue.vocab import SceneStatus
 from tests.fakes import FakePlex, FakeStash, make_context, scene
 from worker.batch import Tally, run_batch
@@ -89,7 +90,7 @@ def test_auto_reconcile_is_claimed_once_per_interval(world) -> None:
     ctx, _, _ = world
     store = ctx.store
     assert request_reconcile_if_due(store, now=1000.0)
-    assert store.meta.replace_if(meta.RECONCILE_REQUESTED, "recent", "")  # what the drainer does once it ran
+    assert store.requests.done(store.requests.get(RECONCILE))  # what the drainer does once it ran
     assert not request_reconcile_if_due(store, now=1000.0 + 3599)
     assert request_reconcile_if_due(store, now=1000.0 + 3600)
     store.meta.cache_settings(True, None, "all")  # interval "never"
@@ -100,6 +101,6 @@ def test_an_auto_reconcile_never_shrinks_a_waiting_deletion_reconcile(world) -> 
     """A deletion asks for a full reconcile (its scenes' updated_at did not move); the next hook's due
     auto-reconcile ("recent") must not replace it."""
     store = world[0].store
-    store.meta.set(meta.RECONCILE_REQUESTED, meta.DELETION_RECONCILE)
+    deletion = store.requests.ask(RECONCILE, DELETED, scope="all")
     assert request_reconcile_if_due(store, now=5000.0)  # claimed (the interval is spent) ...
-    assert store.meta.get(meta.RECONCILE_REQUESTED) == meta.DELETION_RECONCILE  # ... the full one kept
+    assert store.requests.get(RECONCILE) == deletion  # ... the full one kept

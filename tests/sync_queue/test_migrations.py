@@ -9,6 +9,7 @@ import pytest
 from sync_queue import Store
 from sync_queue.db import connect
 from sync_queue.dedup import EnqueueRequest, apply
+from sync_queue.drain_requests import BULK_SYNC, DELETED, LISTED, RECONCILE, RUNNING, WATCH
 from sync_queue.schema import LATEST_VERSION, SchemaTooNewError, migrate
 
 
@@ -49,6 +50,26 @@ def test_v1_database_opens_and_upgrades_keeping_its_data(db_path) -> None:
         assert moved.our_tags == {"collections": ["S"]}
         (job,) = store.queue.claim(1)
         assert (job.scene_id, job.full_push) == (9, True)
+
+
+def test_v5_requests_kept_as_meta_strings_become_typed_rows(db_path) -> None:
+    """A deletion's reconcile, a dead Sync All's mark and a watch request waiting in a v5 database survive the
+    upgrade as rows, and the meta strings are gone."""
+    db_path.parent.mkdir(parents=True)
+    old = connect(db_path, run_migrations=False)
+    assert migrate(old, target=5) == 5
+    old.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [
+        ("reconcile_requested", "all:deleted"), ("bulk_sync_running", "recent:4242"), ("watch_requested", "listed")])
+    old.commit()
+    old.close()
+    with Store(db_path) as store:
+        reconcile, bulk, watch = (store.requests.get(kind) for kind in (RECONCILE, BULK_SYNC, WATCH))
+        assert (reconcile.scope, reconcile.reason) == ("all", DELETED)
+        assert (bulk.scope, bulk.reason, bulk.pid) == ("recent", RUNNING, 4242)
+        assert watch.reason == LISTED
+        old_keys = ("reconcile_requested", "bulk_sync_running", "watch_requested")
+        assert [store.meta.get(key) for key in old_keys] == [None] * 3
+        assert store.requests.done(watch) and not store.requests.done(watch)
 
 
 def test_newer_database_is_refused_with_a_clear_error(db_path, store, conn) -> None:

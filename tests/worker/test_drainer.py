@@ -12,6 +12,7 @@ import pytest
 
 from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
+from sync_queue.drain_requests import AUTO, BULK_SYNC, DELETED, LISTED, RECONCILE, RUNNING, TASK, WATCH
 from sync_queue.vocab import SceneStatus
 from tests.fakes import in_plex, make_context
 from worker.drainer import Drainer, Timings
@@ -144,10 +145,10 @@ def test_renames_and_reconcile_requests_are_taken_up(world) -> None:
     Drainer(ctx, linger=False, timings=FAST).run()
     stash.scenes[2]["tags"] = [{"id": "7", "name": "Renamed tag"}]
     ctx.store.entities.add("tag", 7)
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, "recent")
+    ctx.store.requests.ask(RECONCILE, AUTO, scope="recent")
     report = Drainer(ctx, linger=False, timings=FAST).run()
     assert report.tally.counts == {SceneStatus.SYNCED: 1} and plex.items[102].fields["genres"] == ["Renamed tag"]
-    assert ctx.store.entities.pending() == [] and ctx.store.meta.get(meta.RECONCILE_REQUESTED) == ""
+    assert ctx.store.entities.pending() == [] and ctx.store.requests.get(RECONCILE) is None
     assert ctx.store.meta.get_float(meta.LAST_RECONCILE_RUN) > 0
 
 
@@ -157,13 +158,13 @@ def test_a_reconcile_cut_short_keeps_its_request_for_the_next_drainer(world) -> 
     ctx, stash, plex = world
     Drainer(ctx, linger=False, timings=FAST).run()
     stash.scenes[3].update(title="Found by the second try", updated_at="2024-06-01T00:00:00Z")
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, meta.DELETION_RECONCILE)
+    deletion = ctx.store.requests.ask(RECONCILE, DELETED, scope="all")
     stash.down = True
     assert Drainer(ctx, linger=False, timings=FAST).run().error
-    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == meta.DELETION_RECONCILE
+    assert ctx.store.requests.get(RECONCILE) == deletion
     stash.down = False
     Drainer(ctx, linger=False, timings=FAST).run()
-    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == ""
+    assert ctx.store.requests.get(RECONCILE) is None
     assert plex.items[103].fields["title"] == "Found by the second try"
 
 
@@ -173,15 +174,14 @@ def test_a_bulk_sync_that_died_while_queueing_is_finished_by_a_reconcile(world) 
     ctx, stash, plex = world
     Drainer(ctx, linger=False, timings=FAST).run()
     stash.scenes[3].update(title="Never reached", updated_at="2024-06-01T00:00:00Z")
-    alive = meta.bulk_sync_marker("all", os.getpid())
-    ctx.store.meta.set(meta.BULK_SYNC_RUNNING, alive)
+    alive = ctx.store.requests.ask(BULK_SYNC, RUNNING, scope="all", pid=os.getpid())
     Drainer(ctx, linger=False, timings=FAST).run()
-    assert ctx.store.meta.get(meta.BULK_SYNC_RUNNING) == alive and plex.items[103].fields["title"] == "Scene 3"
+    assert ctx.store.requests.get(BULK_SYNC) == alive and plex.items[103].fields["title"] == "Scene 3"
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    ctx.store.meta.set(meta.BULK_SYNC_RUNNING, meta.bulk_sync_marker("all", int(gone.stdout)))
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, "recent")  # a hook's auto-reconcile since: no longer overwrites it
+    ctx.store.requests.ask(BULK_SYNC, RUNNING, scope="all", pid=int(gone.stdout))
+    ctx.store.requests.ask(RECONCILE, AUTO, scope="recent")  # a hook's auto-reconcile since: a row of its own
     Drainer(ctx, linger=False, timings=FAST).run()
-    assert ctx.store.meta.get(meta.BULK_SYNC_RUNNING) == "" and plex.items[103].fields["title"] == "Never reached"
+    assert ctx.store.requests.get(BULK_SYNC) is None and plex.items[103].fields["title"] == "Never reached"
 
 
 def test_a_watch_pass_after_a_reconcile_does_not_read_the_listings_again(tmp_path) -> None:
@@ -190,12 +190,12 @@ def test_a_watch_pass_after_a_reconcile_does_not_read_the_listings_again(tmp_pat
     stash, plex = in_plex(3)
     ctx = make_context(tmp_path, stash, plex, sync_watch_state=True)
     ctx.library()  # the index exists, as after the task's reconcile
-    for request, listings in ((meta.WATCH_AFTER_RECONCILE, 0), ("1", 1)):
+    for reason, listings in ((LISTED, 0), (TASK, 1)):
         plex.requests.clear()
-        ctx.store.meta.set(meta.WATCH_REQUESTED, request)
+        ctx.store.requests.ask(WATCH, reason)
         Drainer(ctx, linger=False, timings=FAST).run()
-        assert ctx.store.meta.get(meta.WATCH_REQUESTED) == "" and ctx.store.meta.stamped(meta.WATCH_LAST_MOVE)
-        assert plex.requests.count(("listing", None)) == listings, request
+        assert ctx.store.requests.get(WATCH) is None and ctx.store.meta.stamped(meta.WATCH_LAST_MOVE)
+        assert plex.requests.count(("listing", None)) == listings, reason
     ctx.close()
 
 
@@ -204,10 +204,10 @@ def test_a_drainers_reconcile_is_followed_by_one_watch_pass_on_the_listings_it_r
     no second read of the listings."""
     stash, plex = in_plex(3)
     ctx = make_context(tmp_path, stash, plex, sync_watch_state=True, reconcile_interval=60)
-    ctx.store.meta.set(meta.RECONCILE_REQUESTED, "all")
-    ctx.store.meta.set(meta.WATCH_REQUESTED, "1")
+    ctx.store.requests.ask(RECONCILE, AUTO, scope="all")
+    ctx.store.requests.ask(WATCH, TASK)
     Drainer(ctx, linger=False, timings=FAST).run()
-    assert ctx.store.meta.get(meta.RECONCILE_REQUESTED) == "" and ctx.store.meta.get(meta.WATCH_REQUESTED) == ""
+    assert ctx.store.requests.get(RECONCILE) is None and ctx.store.requests.get(WATCH) is None
     assert ctx.store.meta.stamped(meta.WATCH_LAST_MOVE)
     assert plex.requests.count(("listing", None)) == 1
     ctx.close()
