@@ -120,7 +120,7 @@ class _Lock:
     def __enter__(self) -> _Lock:
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         self._file = open(self.path, "a+b")  # noqa: SIM115 - closed in __exit__
-        if os.name == "nt":
+        if sys.platform == "win32":
             import msvcrt
 
             msvcrt.locking(self._file.fileno(), msvcrt.LK_LOCK, 1)

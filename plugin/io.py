@@ -21,6 +21,13 @@ class InputError(ValueError):
 class StashServer(Record):
     """Where and how to reach the Stash that started us. Secrets are kept out of repr on purpose."""
 
+    scheme: str
+    host: str
+    port: int
+    session_cookie: str | None
+    api_key: str | None
+    plugin_dir: str
+    config_dir: str
     __slots__ = ("scheme", "host", "port", "session_cookie", "api_key", "plugin_dir", "config_dir")
     _hidden = ("session_cookie", "api_key")
 
@@ -45,6 +52,10 @@ class StashServer(Record):
 class HookContext(Record):
     """args.hookContext: which entity changed, how, and which input fields the mutation actually sent."""
 
+    id: int | None
+    type: str
+    input: object
+    input_fields: list | None
     __slots__ = ("id", "type", "input", "input_fields")
 
     def __init__(self, id: int | None, type: str, input: object = None,
@@ -55,6 +66,10 @@ class HookContext(Record):
 class PluginInput(Record):
     """Everything Stash passes on stdin, validated."""
 
+    server: StashServer
+    args: dict
+    hook: HookContext | None
+    mode: str | None
     __slots__ = ("server", "args", "hook", "mode")
 
     def __init__(self, server: StashServer, args: dict, hook: HookContext | None, mode: str | None) -> None:
@@ -65,7 +80,7 @@ def read_input(text: str) -> PluginInput:
     """Parses Stash's stdin JSON; raises InputError with a clear sentence when it is not the expected shape."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise InputError(f"Plugin input is not valid JSON ({exc.msg} at position {exc.pos}).") from None
     if not isinstance(data, dict):
         raise InputError("Plugin input must be a JSON object with server_connection and args.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 class Record:
     """Fields are the subclass's `__slots__`, in order; its `__init__` passes every value to `_init`."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
     # Field names left out of repr, so a logged object never shows a secret.
     _hidden: tuple = ()
 
@@ -25,7 +25,7 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash(self._values())

@@ -50,7 +50,10 @@ def insert(conn: sqlite3.Connection, payload: dict, now: float) -> int:
     """Writes the row `SQLiteAckQueue.put()` writes; returns its id. The caller holds the write transaction."""
     cursor = conn.execute(f"INSERT INTO {TABLE} (data, timestamp, status) VALUES (?, ?, {JobStatus.INITED})",
                           (encode(payload), now))
-    return int(cursor.lastrowid)
+    row_id = cursor.lastrowid
+    if row_id is None:  # an INSERT always sets it; the type allows None
+        raise sqlite3.InterfaceError("the queue row was not written")
+    return row_id
 
 
 def rewrite(conn: sqlite3.Connection, row_id: int, payload: dict) -> None:

@@ -18,6 +18,13 @@ MESSAGE_CAP = 2000
 
 
 class DeadLetter(Record):
+    id: int
+    scene_id: int
+    error_class: str
+    message: str | None
+    attempts: int
+    failed_at: float
+    reason: str | None
     __slots__ = ("id", "scene_id", "error_class", "message", "attempts", "failed_at", "reason")
 
     def __init__(self, id: int, scene_id: int, error_class: str, message: str | None, attempts: int,

@@ -36,6 +36,13 @@ class EnqueueRequest(Record):
     `file_lookup` = Stash just scanned the file: Plex may have it under a key our index has not seen yet.
     """
 
+    scene_id: int
+    reason: str
+    force: bool
+    updated_at: str | None
+    content_hash: str | None
+    full_push: bool
+    file_lookup: bool
     __slots__ = ("scene_id", "reason", "force", "updated_at", "content_hash", "full_push", "file_lookup")
 
     def __init__(self, scene_id: int, reason: str, force: bool = True, updated_at: str | None = None,
@@ -44,6 +51,9 @@ class EnqueueRequest(Record):
 
 
 class EnqueueResult(Record):
+    queued: int
+    coalesced: int
+    dropped: int
     __slots__ = ("queued", "coalesced", "dropped")
 
     def __init__(self, queued: int = 0, coalesced: int = 0, dropped: int = 0) -> None:

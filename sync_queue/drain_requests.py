@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Optional
 
 from plugin.record import Record
 from sync_queue.lease import process_gone
@@ -37,9 +36,14 @@ DDL = f"""CREATE TABLE IF NOT EXISTS drain_requests (
 
 
 class DrainRequest(Record):
+    kind: str
+    scope: str | None
+    reason: str
+    pid: int | None
+    token: int
     __slots__ = ("kind", "scope", "reason", "pid", "token")
 
-    def __init__(self, kind: str, scope: Optional[str], reason: str, pid: Optional[int], token: int) -> None:
+    def __init__(self, kind: str, scope: str | None, reason: str, pid: int | None, token: int) -> None:
         self._init(kind, scope, reason, pid, token)
 
 
@@ -47,7 +51,7 @@ class DrainRequests:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def ask(self, kind: str, reason: str, scope: Optional[str] = None, pid: Optional[int] = None,
+    def ask(self, kind: str, reason: str, scope: str | None = None, pid: int | None = None,
             keep_waiting: bool = False) -> DrainRequest:
         """Writes the request of `kind` (replacing a waiting one, unless `keep_waiting`) and returns what is now
         waiting. `keep_waiting` is for an auto-reconcile: a deletion's full reconcile must not shrink to a recent
@@ -63,7 +67,7 @@ class DrainRequests:
                 "pid = excluded.pid, token = excluded.token", (kind, scope, reason, pid, request.token))
             return request
 
-    def get(self, kind: str) -> Optional[DrainRequest]:
+    def get(self, kind: str) -> DrainRequest | None:
         row = self._conn.execute("SELECT kind, scope, reason, pid, token FROM drain_requests WHERE kind = ?",
                                  (kind,)).fetchone()
         return DrainRequest(*row) if row else None
@@ -74,7 +78,7 @@ class DrainRequests:
             return self._conn.execute("DELETE FROM drain_requests WHERE kind = ? AND token = ?",
                                       (request.kind, request.token)).rowcount == 1
 
-    def dead_bulk_sync(self) -> Optional[DrainRequest]:
+    def dead_bulk_sync(self) -> DrainRequest | None:
         """The mark of a Sync All whose process is gone before it finished queueing, else None."""
         request = self.get(BULK_SYNC)
         return request if request is not None and request.pid is not None and process_gone(request.pid) else None

@@ -17,6 +17,9 @@ KINDS = ("performer", "tag", "studio", "group")
 
 
 class EntityRequest(Record):
+    kind: str
+    entity_id: int
+    requested_at: float
     __slots__ = ("kind", "entity_id", "requested_at")
 
     def __init__(self, kind: str, entity_id: int, requested_at: float) -> None:

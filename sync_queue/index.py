@@ -24,6 +24,10 @@ _SCANNED = "section_scanned:"  # meta key prefix: the scannedAt the section's in
 class PlexPart(Record):
     """One file of a Plex item (path normalised); duration in ms, to break basename ties by."""
 
+    rating_key: int
+    path: str
+    size: int | None
+    duration_ms: int | None
     __slots__ = ("rating_key", "path", "size", "duration_ms")
 
     def __init__(self, rating_key: int, path: str, size: int | None, duration_ms: int | None = None) -> None:
@@ -33,6 +37,10 @@ class PlexPart(Record):
 class PlexItemRecord(Record):
     """An item as a listing shows it: parts as (path, size) pairs, fields as `plex.parse.video_fields`."""
 
+    rating_key: int
+    section_id: int
+    parts: list
+    fields: dict
     __slots__ = ("rating_key", "section_id", "parts", "fields")
 
     def __init__(self, rating_key: int, section_id: int, parts: list | None = None, fields: dict | None = None):

@@ -20,6 +20,10 @@ from sync_queue.txn import write_txn
 
 
 class LeaseInfo(Record):
+    owner: str
+    pid: int | None
+    heartbeat: float
+    expires_at: float
     __slots__ = ("owner", "pid", "heartbeat", "expires_at")
 
     def __init__(self, owner: str, pid: int | None, heartbeat: float, expires_at: float) -> None:

@@ -22,6 +22,12 @@ from sync_queue.vocab import OUTCOMES, SETTLED, ErrorClass, Reason, SceneStatus
 class Job(Record):
     """A claimed queue row: which scene, why (a label), and its explicit decisions (see EnqueueRequest)."""
 
+    job_id: int
+    scene_id: int
+    reason: str
+    enqueued_at: float
+    full_push: bool
+    file_lookup: bool
     __slots__ = ("job_id", "scene_id", "reason", "enqueued_at", "full_push", "file_lookup")
 
     def __init__(self, job_id: int, scene_id: int, reason: str, enqueued_at: float, full_push: bool = False,
@@ -36,6 +42,15 @@ class SyncOutcome(Record):
     fetch is not mistaken for synced. `None` fields leave the stored value as it was.
     """
 
+    status: SceneStatus
+    updated_at: str | None
+    content_hash: str | None
+    field_hashes: dict | None
+    plex_keys: list | None
+    cover_pending: bool
+    message: str | None
+    poster_sha1: str | None
+    our_tags: dict | None
     __slots__ = ("status", "updated_at", "content_hash", "field_hashes", "plex_keys", "cover_pending", "message",
                  "poster_sha1", "our_tags")
 

@@ -23,6 +23,24 @@ class SceneState(Record):
     `poster_sha1` is the last uploaded cover's; `our_tags` the tags this plugin
     added, by field ({"collections": [...], "labels": [...]}: see `mapping.fields.OURS_KEPT`)."""
 
+    scene_id: int
+    job_id: int | None
+    last_synced_updated_at: str | None
+    last_synced_epoch: float | None
+    fetched_updated_at: str | None
+    fetched_epoch: float | None
+    content_hash: str | None
+    field_hashes: dict[str, str]
+    plex_keys: list[int]
+    status: str
+    cover_pending: bool
+    attempts: int
+    next_attempt_at: float | None
+    error_class: str | None
+    last_error: str | None
+    synced_at: float | None
+    poster_sha1: str | None
+    our_tags: dict[str, list[str]]
     __slots__ = tuple(_COLUMNS.replace(" ", "").split(","))
 
     def __init__(self, *values: object) -> None:

@@ -150,7 +150,7 @@ def _v6_drain_requests(conn: sqlite3.Connection) -> None:
     conn.execute(drain_requests.DDL)
     old = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
                             "('reconcile_requested', 'bulk_sync_running', 'watch_requested') AND value != ''"))
-    rows = []
+    rows: list[tuple[str, str | None, str, int | None]] = []
     scope, _, why = (old.get("reconcile_requested") or "").partition(":")
     if scope in ("recent", "all"):
         rows.append((drain_requests.RECONCILE, scope, drain_requests.DELETED if why else drain_requests.AUTO, None))

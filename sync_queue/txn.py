@@ -11,6 +11,12 @@ import sqlite3
 import time
 from collections.abc import Callable  # already loaded by json/re; typing would cost a hook ~3 ms
 
+TYPE_CHECKING = False  # a type checker takes this block as run; at run time typing is never imported
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 LOCK_RETRIES = 6
 _BASE_PAUSE_S = 0.02
 
@@ -21,7 +27,7 @@ def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def retry_locked(action: Callable[[], object], retries: int = LOCK_RETRIES) -> object:
+def retry_locked(action: Callable[[], T], retries: int = LOCK_RETRIES) -> T:
     """Runs action, retrying on a busy database; the last failure is re-raised unchanged."""
     for attempt in range(retries):
         try:
@@ -63,18 +69,18 @@ class _WriteTxn:
             self.owner = True
         return conn
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        """Commits or rolls back; returns None, so an exception always propagates."""
         if not self.owner:
-            return False
+            return
         conn = self.conn
         if exc_type is not None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            return False
+            return
         try:
             retry_locked(lambda: conn.execute("COMMIT"))
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return False

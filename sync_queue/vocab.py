@@ -12,7 +12,7 @@ from enum import Enum
 
 class _Word(str, Enum):
     __str__ = str.__str__
-    __format__ = str.__format__
+    __format__ = str.__format__  # type: ignore[assignment]  # Enum's own format would print the member name
 
 
 class SceneStatus(_Word):

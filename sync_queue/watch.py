@@ -23,6 +23,10 @@ _COLUMNS = "scene_id, stash_plays, stash_resume_s, plex_plays, plex_offset_ms"
 class WatchBaseline(Record):
     """Stash's play count and resume point (seconds), the Plex items' summed view count and resume point (ms)."""
 
+    stash_plays: int
+    stash_resume_s: float
+    plex_plays: int
+    plex_offset_ms: int
     __slots__ = ("stash_plays", "stash_resume_s", "plex_plays", "plex_offset_ms")
 
     def __init__(self, stash_plays: int, stash_resume_s: float, plex_plays: int, plex_offset_ms: int) -> None:

@@ -87,9 +87,10 @@ def _with_watch_pass(ctx: Context, reason: str) -> tuple[str, str]:
         elif time.monotonic() > deadline:
             break
         time.sleep(FOLLOW_POLL_S / 4)
-    if store.meta.get(meta.WATCH_LAST_MOVE) == before:
+    moved = store.meta.stamped(meta.WATCH_LAST_MOVE)
+    if store.meta.get(meta.WATCH_LAST_MOVE) == before or moved is None:
         return drained, "Watch state: the pass has not run yet (Plex or Stash not answering?); it runs when they do"
-    return drained, store.meta.stamped(meta.WATCH_LAST_MOVE)[1]
+    return drained, moved[1]
 
 
 def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:

@@ -29,6 +29,7 @@ from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.drain_requests import AUTO, LISTED, RECONCILE, RETRY, WATCH
 from sync_queue.lease import owner_id
+from sync_queue.queue import Job
 from sync_queue.vocab import ErrorClass, Reason
 from watch.sync import run_watch_sync
 from worker.batch import Tally, fetch_scenes, limited_call, run_batch
@@ -181,9 +182,7 @@ class Drainer:
                 idle_since = None
                 following = ctx.store.queue.claim(ctx.settings.batch_size)
                 if following:
-                    # thread_stash() inside the helper thread: a Stash client (a requests.Session) per thread.
-                    ahead.append((following, prefetcher.submit(
-                        lambda batch=following: fetch_scenes(ctx.thread_stash(), batch))))
+                    ahead.append((following, prefetcher.submit(self._prefetch, following)))
                 try:
                     run_batch(ctx, jobs, report.tally, fetched)
                 except PlexDown:
@@ -234,7 +233,8 @@ class Drainer:
             requests.done(request)
             return
         try:
-            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True), request.scope)
+            report = run_reconcile(ctx.settings, ctx.store, ctx.stash, ctx.library(reread=True),
+                                   request.scope or "all")
         except PlexDown:
             ctx.breaker.record_down()
             return
@@ -270,6 +270,10 @@ class Drainer:
         except PluginError as exc:
             log.error(f"Watch state not moved: {exc.message}")
         return True
+
+    def _prefetch(self, jobs: list[Job]) -> dict[int, dict]:
+        """The next batch's scenes, read in the helper thread with that thread's own Stash client."""
+        return fetch_scenes(self.ctx.thread_stash(), jobs)
 
     def _expand_renames(self) -> None:
         """Queues the scenes of renamed performers, tags, studios and groups (hooks only noted the rename)."""

@@ -28,7 +28,6 @@ class RetryDecision:
 
 def decide(error_class: ErrorClass, attempts: int, max_retries: int, rng: random.Random | None = None) -> RetryDecision:
     """attempts = failures so far, including this one."""
-    rng = rng or random
     if error_class == ErrorClass.PLEX_DOWN:
         return RetryDecision(PLEX_DOWN_DELAY_S, counts_attempt=False)
     if error_class == ErrorClass.NOT_FOUND:
@@ -37,5 +36,5 @@ def decide(error_class: ErrorClass, attempts: int, max_retries: int, rng: random
         return RetryDecision(NOT_FOUND_DELAYS_S[attempts - 1], counts_attempt=True)
     if error_class == ErrorClass.TRANSIENT and attempts < max_retries:
         ceiling = min(TRANSIENT_CAP_S, TRANSIENT_BASE_S * 2 ** (attempts - 1))
-        return RetryDecision(rng.uniform(ceiling / 2, ceiling), counts_attempt=True)
+        return RetryDecision((rng.uniform if rng else random.uniform)(ceiling / 2, ceiling), counts_attempt=True)
     return RetryDecision(None, counts_attempt=True)

@@ -63,11 +63,13 @@ def spawn_drainer(plugin_input) -> None:
     # Its stderr goes to its log file (a crash before logging starts, an import error, leaves a trace there).
     log_file = open(drainer_log_path(data_dir(server.plugin_dir)), "ab")  # noqa: SIM115 - the child owns it
     kwargs: dict = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": log_file, "close_fds": True}
-    if os.name == "nt":
+    if sys.platform == "win32":
         kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         kwargs["start_new_session"] = True
     child = subprocess.Popen([sys.executable, ENTRY_POINT], **kwargs)
     log_file.close()
-    child.stdin.write(payload.encode("utf-8"))
-    child.stdin.close()
+    stdin = child.stdin
+    assert stdin is not None  # stdin=PIPE
+    stdin.write(payload.encode("utf-8"))
+    stdin.close()
