@@ -1,6 +1,6 @@
 """In-memory Stash and Plex for fast tests of the policy code, built on the production types.
 
-`FakeStash` satisfies `worker.context.StashSource` and answers with the GraphQL shapes `stash.client` returns
+`FakeStash` satisfies `stash.client.StashSource` and answers with the GraphQL shapes `stash.client` returns
 (`ScenePage`, `Cover`); `FakePlex` satisfies `plex.client.PlexApi`, lists `SectionInfo`/`PlexItemRecord` as
 `plex.sections` parses them, and applies edits with the parameter grammar `plex.push.build_edit_params`
 writes. `make_context` wires them to a real `Store` on a temporary file, as huey's tests run on MemoryHuey:
