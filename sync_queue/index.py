@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from plugin.record import Record
+from sync_queue.meta import SECTION_SCANNED
 from sync_queue.txn import write_txn
 
 _CHUNK = 500
-_SCANNED = "section_scanned:"  # meta key prefix: the scannedAt the section's index was built from
 
 
 class PlexPart(Record):
@@ -173,13 +173,13 @@ class PlexIndex:
 
     def scanned_stamp(self, section_id: int) -> str | None:
         """The section's scannedAt when its index was last built (None: never built; '': marked stale)."""
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"{_SCANNED}{section_id}",)).fetchone()
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"{SECTION_SCANNED}{section_id}",)).fetchone()
         return row[0] if row else None
 
     def set_scanned_stamp(self, section_id: int, stamp: str) -> None:
         with write_txn(self._conn):
             self._conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                               "value = excluded.value", (f"{_SCANNED}{section_id}", stamp))
+                               "value = excluded.value", (f"{SECTION_SCANNED}{section_id}", stamp))
 
     def mark_stale(self) -> None:
         """Every section is rebuilt at the next refresh (an item we matched has vanished from Plex)."""

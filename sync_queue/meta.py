@@ -16,6 +16,7 @@ RECONCILE_SCOPE = "reconcile_scope"  # settings cache for hooks
 LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
 LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
+SECTION_SCANNED = "section_scanned:"  # + a section id: the scannedAt its stored index was built from
 PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installation
 INFERRED_PATH_MAP = "inferred_path_map"
 INFERRED_PATH_MAP_AT = "inferred_path_map_at"  # the PLEX_LIBRARY_CHANGED_AT it was inferred at
