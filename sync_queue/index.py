@@ -184,4 +184,4 @@ class PlexIndex:
     def mark_stale(self) -> None:
         """Every section is rebuilt at the next refresh (an item we matched has vanished from Plex)."""
         with write_txn(self._conn):
-            self._conn.execute("UPDATE meta SET value = '' WHERE key LIKE ?", (_SCANNED + "%",))
+            self._conn.execute("UPDATE meta SET value = '' WHERE key LIKE ?", (SECTION_SCANNED + "%",))
