@@ -154,10 +154,10 @@
   function Passes(props) {
     var rows = [["Sync All / Recent", props.passes.sync], ["Reconcile", props.passes.reconcile],
       ["Watch state", props.passes.watch]];
-    return h("dl", { className: "stash2plex-passes" }, rows.map(function (row) {
-      return [h("dt", { key: row[0] + "t" }, row[0]),
-        h("dd", { key: row[0] + "d" }, row[1] ? row[1].summary + " (" + since(row[1].at, props.now) + ")" : "never")];
-    }));
+    return h("dl", { className: "stash2plex-passes" }, rows.reduce(function (items, row) {
+      return items.concat([h("dt", { key: row[0] + "t" }, row[0]),
+        h("dd", { key: row[0] + "d" }, row[1] ? row[1].summary + " (" + since(row[1].at, props.now) + ")" : "never")]);
+    }, []));
   }
 
   function DeadLetters(props) {
