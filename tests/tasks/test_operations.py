@@ -175,6 +175,7 @@ def test_bad_arguments_are_clear_errors(plugin_dir, args, message) -> None:
         run_operation(op_input(plugin_dir, **args))
 
 
+@pytest.mark.e2e  # a fresh interpreter, as Stash starts the operation
 def test_the_operation_process_imports_neither_plexapi_nor_requests(plugin_dir) -> None:
     """As Stash runs it (Stash2Plex.py, stdin): the answer on stdout, and no HTTP library loaded."""
     code = ("import runpy, sys, atexit\n"
