@@ -140,14 +140,16 @@ def test_lists_are_paged(plugin_dir) -> None:
         store.lease.release("test-owner")
         store.queue.enqueue([EnqueueRequest(s, "edited") for s in (201, 202, 203)])
         jobs = [j for j in store.queue.claim(10) if j.scene_id > 200]
-        for job in jobs:
+        for job in jobs[:2]:
             store.queue.complete(job, SyncOutcome("not_found", updated_at=ui_states.UPDATED_AT, message="absent"))
+        store.queue.retry_later(jobs[2], "not_found", "absent", 300.0)  # looked for again later: still not in Plex
     first = run_operation(op_input(plugin_dir, operation="list", list="not_in_plex", page=1, per_page=3))
     second = run_operation(op_input(plugin_dir, operation="list", list="not_in_plex", page="2", per_page=3))
     assert first["total"] == second["total"] == 4
     assert [s["scene_id"] for s in first["scenes"]] == [104, 201, 202]
     assert [s["scene_id"] for s in second["scenes"]] == [203]
-    assert second["scenes"][0]["state"] == "not_in_plex" and second["scenes"][0]["reason"] == "absent"
+    assert second["scenes"][0]["state"] == "not_in_plex"
+    assert second["scenes"][0]["reason"] == "absent; looked for again in 5 min"
     ambiguous = run_operation(op_input(plugin_dir, operation="list", list="ambiguous"))
     assert [s["scene_id"] for s in ambiguous["scenes"]] == [105]
 
