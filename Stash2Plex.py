@@ -1,4 +1,4 @@
-"""Stash2Plex entry point: Stash starts this file once per hook firing and per task.
+"""Stash2Plex entry point: Stash starts this file once per hook firing, per task and per UI operation.
 
 Stash writes one JSON object to stdin and reads exactly one JSON object from stdout; log lines go to
 stderr. Each mode imports only what it needs, because a hook holds up the user's Save until we exit.
@@ -22,6 +22,10 @@ def _dispatch(plugin_input) -> str:
         from hooks.handler import handle_hook
 
         return handle_hook(plugin_input)
+    if "operation" in plugin_input.args:  # the UI's runPluginOperation: the database only, standard library only
+        from tasks.operations import run_operation
+
+        return run_operation(plugin_input)
     from plugin.deps import ensure_runtime
 
     if mode == "drain":

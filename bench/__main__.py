@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import List, Tuple
 
-from bench import enqueue_scaling, hook_latency, latency_model, reconcile_run, sync_run
+from bench import enqueue_scaling, hook_latency, latency_model, reconcile_run, sync_run, ui_status
 from bench.report import write
 
 
@@ -84,6 +84,8 @@ def run(sizes: Sizes, out: Path, smoke: bool) -> dict:
                               work / "reconcile")))
         _step("5/5 first sync under the latency model", lambda: results.update(
             latency_model.run(sizes.model_scenes, work / "model")))
+        _step("UI status operation, 40 scenes", lambda: results.update(
+            ui_status=ui_status.run(sizes.hook_rows, sizes.hook_firings)))
     results["meta"]["total_wall_s"] = round(time.perf_counter() - started, 1)
     return results
 

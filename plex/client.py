@@ -56,6 +56,11 @@ class PlexClient:
     def name(self) -> str:
         return f"{getattr(self.server, 'friendlyName', '?')} (version {getattr(self.server, 'version', '?')})"
 
+    @property
+    def machine_identifier(self) -> str | None:
+        """The server's id from the connect's `GET /` (what Plex Web's item links name the server by)."""
+        return getattr(self.server, "machineIdentifier", None)
+
     def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]:
         return sections.list_sections(self.wire, wanted_titles)
 

@@ -94,6 +94,7 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
     elif walk.rescanned:
         _absent_outside_scope(walk, seen)
     store.meta.set(meta.LAST_RECONCILE_RUN, str(started))
+    store.meta.stamp(meta.LAST_RECONCILE, walk.report.summary(), time.time())
     return walk.report
 
 

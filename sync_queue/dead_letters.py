@@ -58,10 +58,17 @@ class DeadLetters:
         return int(self._conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
 
     def retry_all(self) -> int:
-        """Re-queues every dead letter's scene (forced, with a fresh attempt budget) and deletes the letters, in
-        one transaction: a crash cannot lose a letter without its job. Returns scenes queued or coalesced."""
+        return self.retry(None)
+
+    def retry(self, letter_ids: list[int] | None) -> int:
+        """Re-queues the scenes of the given letters (None: every letter), forced and with a fresh attempt
+        budget, and deletes those letters, in one transaction: a crash cannot lose a letter without its job.
+        Unknown ids are ignored. Returns scenes queued or coalesced."""
         with write_txn(self._conn):
             rows = self._conn.execute("SELECT id, scene_id FROM dead_letters ORDER BY id").fetchall()
+            if letter_ids is not None:
+                wanted = {int(i) for i in letter_ids}
+                rows = [row for row in rows if row[0] in wanted]
             scene_ids = list(dict.fromkeys(scene_id for _, scene_id in rows))
             result = dedup.apply(self._conn, [EnqueueRequest(s, Reason.DEAD_LETTER_RETRY) for s in scene_ids])
             self._conn.executemany("UPDATE scene_state SET attempts = 0 WHERE scene_id = ?", [(s,) for s in scene_ids])

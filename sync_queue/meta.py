@@ -26,6 +26,12 @@ DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a h
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire
 LAST_QUEUE_PRUNE = "last_queue_prune"
 WATCH_LAST_MOVE = "watch_last_move"  # the summary of the last watch-state pass (`Meta.stamp`)
+LAST_BULK_SYNC = "last_bulk_sync"  # the summary of the last Sync All / Sync Recent (`Meta.stamp`)
+LAST_RECONCILE = "last_reconcile"  # the summary of the last reconcile, by a task or a drainer (`Meta.stamp`)
+# Where the scene page's "Open in Plex" links point, stored when a drain or task connects (the UI's operations
+# make no network call): the server's machineIdentifier, and its address with no credentials, query or fragment.
+PLEX_MACHINE_ID = "plex_machine_id"
+PLEX_WEB_URL = "plex_web_url"
 SCHEMA_VERSION = "schema_version"
 
 

@@ -11,7 +11,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from plugin.record import Record
+from sync_queue import ackqueue
+from sync_queue.ackqueue import JobStatus
 
+# The lists of the UI's status page: which scene_state rows each holds (a not-found retry is still not in Plex).
+LISTS = {"not_in_plex": "status = 'not_found' OR (status = 'retrying' AND error_class = 'not_found')",
+         "ambiguous": "status = 'ambiguous'"}
 _IN_CHUNK = 500  # stays below SQLite's bound-parameter limit on old builds (999)
 _COLUMNS = ("scene_id, job_id, last_synced_updated_at, last_synced_epoch, fetched_updated_at, fetched_epoch, "
             "content_hash, field_hashes, plex_keys, status, cover_pending, attempts, next_attempt_at, error_class, "
@@ -71,6 +76,25 @@ class SceneStates:
             for row in rows:
                 found[row[0]] = _from_row(row)
         return found
+
+    def running(self, scene_ids: Iterable[int]) -> set[int]:
+        """Which of the scenes have their latest job claimed by a drainer right now (being pushed)."""
+        ids = list(dict.fromkeys(int(i) for i in scene_ids))
+        found: set[int] = set()
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start: start + _IN_CHUNK]
+            found.update(row[0] for row in self._conn.execute(
+                f"SELECT s.scene_id FROM scene_state AS s JOIN {ackqueue.TABLE} AS q ON q._id = s.job_id "
+                f"WHERE q.status = {JobStatus.UNACK} AND s.scene_id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def listing(self, name: str, offset: int, limit: int) -> tuple[int, list[SceneState]]:
+        """(how many, one page in scene-id order) of a status-page list (`LISTS`); KeyError for another name."""
+        where = LISTS[name]
+        total = self._conn.execute(f"SELECT COUNT(*) FROM scene_state WHERE {where}").fetchone()[0]
+        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM scene_state WHERE {where} ORDER BY scene_id "
+                                  "LIMIT ? OFFSET ?", (limit, offset))
+        return int(total), [_from_row(row) for row in rows]
 
     def iter_all(self, page_size: int = 1000) -> Iterator[SceneState]:
         """Every state in scene-id order, by keyset pages so a reconcile never holds all of them."""

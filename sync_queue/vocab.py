@@ -62,5 +62,6 @@ class Reason(_Word):
     LIBRARY_RESCANNED = "library_rescanned"
     RETRY = "retry"
     DEAD_LETTER_RETRY = "dead_letter_retry"
+    SYNC_NOW = "sync_now"  # the scene page's "Sync now" (a full push)
     RENAMED = "renamed"  # a performer, tag, studio or group the scene shows was renamed (or a tag merged into another)
     ITEM_GONE = "plex_item_gone"  # the Plex item it was synced to is gone (a rescan, a merge, a moved file)

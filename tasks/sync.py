@@ -110,12 +110,14 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     drain_foreground(ctx, ctx.store.queue.pending_count())
     counts = outcomes(ctx, seen_ids, started)
     left_out = {rule: n for rule, n in sorted(counts.items()) if rule.startswith("out of scope: ")}
-    return (f"{name}: {counts['synced']} synced, {counts['unchanged']} unchanged, {counts['not_found']} not in Plex, "
-            f"{counts['ambiguous']} ambiguous, {counts['failed']} failed"
-            + (f", {counts['pending']} still queued" if counts["pending"] else "")
-            + (f", {sum(left_out.values())} out of scope ("
-               + ", ".join(f"{rule[len('out of scope: '):]} {n}" for rule, n in left_out.items()) + ")"
-               if left_out else ""))
+    summary = (f"{name}: {counts['synced']} synced, {counts['unchanged']} unchanged, "
+               f"{counts['not_found']} not in Plex, {counts['ambiguous']} ambiguous, {counts['failed']} failed"
+               + (f", {counts['pending']} still queued" if counts["pending"] else "")
+               + (f", {sum(left_out.values())} out of scope ("
+                  + ", ".join(f"{rule[len('out of scope: '):]} {n}" for rule, n in left_out.items()) + ")"
+                  if left_out else ""))
+    ctx.store.meta.stamp(meta.LAST_BULK_SYNC, summary, time.time())
+    return summary
 
 
 def outcomes(ctx: Context, scene_ids: list[int], started: float) -> Counter:

@@ -36,6 +36,9 @@ def test_bench_smoke_writes_every_section_with_numbers(tmp_path: Path) -> None:
     assert all(_number(hook[k]["median"]) and _number(hook[k]["p95"]) for k in ("hook_ms", "python_pass_ms"))
     assert hook["jobs_queued_by_hooks"] == hook["jobs_expected"]  # every firing really enqueued
 
+    ui = results["ui_status"]
+    assert ui["scene_ids"] == 40 and all(_number(ui[k]["median"]) for k in ("process_ms", "operation_ms"))
+
     first = results["first_sync"]
     assert _number(first["wall_s"]) and _number(first["scenes_per_s"]) and _number(first["peak_rss_mb"])
     assert set(first["plex_requests_per_scene"]) == {"listing GET", "item GET", "PUT", "poster POST", "all"}

@@ -136,5 +136,21 @@ def _connect(settings: Settings, store: Store) -> PlexApi:
     if not client_id:
         client_id = new_client_id()
         store.meta.set(meta.PLEX_CLIENT_ID, client_id)
-    return connect(settings.plex_url, settings.plex_token, settings.plex_connect_timeout,
-                   settings.plex_read_timeout, client_id)
+    client = connect(settings.plex_url, settings.plex_token, settings.plex_connect_timeout,
+                     settings.plex_read_timeout, client_id)
+    remember_plex_web(store, client.machine_identifier, settings.plex_url)
+    return client
+
+
+def remember_plex_web(store: Store, machine_id: str | None, plex_url: str) -> None:
+    """Stores where "Open in Plex" links point (the UI's operations make no network call): the server's id and
+    its address stripped of anything that could carry a credential (user info, query, fragment)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(plex_url.strip())
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    address = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    with store.transaction():
+        store.meta.set(meta.PLEX_MACHINE_ID, machine_id)
+        store.meta.set(meta.PLEX_WEB_URL, address)

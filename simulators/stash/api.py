@@ -243,6 +243,8 @@ class StashApi:
                     self.store.save_activity(id, resume_time, playDuration) or True),
                 "sceneResetPlayCount": lambda _root, _info, id: self.store.reset_play_count(id),
                 "runPluginTask": self.run_plugin_task,
+                "runPluginOperation": lambda _root, _info, plugin_id, args=None: self.host.run_operation(
+                    plugin_id, args),
             }),
         ]
         for fields, resolvers in bindings:

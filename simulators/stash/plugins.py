@@ -18,7 +18,8 @@ from simulators.stash.runner import GoStruct, RunRecord, build_command, go_json,
 
 
 class PluginError(ValueError):
-    """runPluginTask for a plugin or task that does not exist (a GraphQL resolver error)."""
+    """runPluginTask for a plugin or task that does not exist, or an operation's error (a GraphQL resolver
+    error)."""
 
 
 class PluginHost:
@@ -74,7 +75,7 @@ class PluginHost:
             run_plugin(record, plugin, env, str(self.cwd), self._log, on_progress)
         except OSError as exc:
             record.error = str(exc)
-        if record.error is not None:
+        if record.error is not None and kind != "operation":  # an operation's error goes to its caller only
             where = f"{name} [{plugin.name}]" if kind == "hook" else f"Plugin {plugin.name}"
             self._log("error", f"{where}: returned error: {record.error}")
         return record
@@ -117,3 +118,16 @@ class PluginHost:
             self._execute("task", plugin, op, name, args, progress, job_id)
 
         return self.jobs.add(f"Running plugin task: {label}", work)
+
+    def run_operation(self, plugin_id: str, args: dict | None) -> Any:
+        """runPluginOperation (Stash v0.25+, pkg/plugin/plugins.go Cache.RunPlugin): runs the plugin at once, outside
+        the job queue, with exactly the given args (no task, so no defaultArgs), waits for it, and returns its
+        output; the plugin's `error` (or "exit status N") is the mutation's error. The served version's real
+        schema refuses the mutation on older versions before it gets here."""
+        plugin = self.plugins.get(plugin_id)
+        if plugin is None:
+            raise PluginError(f"plugin with id {plugin_id} not found")
+        record = self._execute("operation", plugin, None, plugin_id, dict(args or {}), None)
+        if record.error is not None:
+            raise PluginError(record.error)
+        return record.output

@@ -52,7 +52,7 @@ def go_json(value: Any) -> str:
 class RunRecord:
     """One plugin process: what Stash sent, what came back, and how it was logged."""
 
-    kind: str  # "hook" or "task"
+    kind: str  # "hook", "task" or "operation"
     plugin_id: str
     name: str  # hook type (e.g. Scene.Update.Post) or task name
     stdin: str

@@ -55,6 +55,7 @@ type Mutation {
     args: [PluginArgInput!] @deprecated(reason: "Use args_map instead")
     args_map: Map
   ): ID!
+  runPluginOperation(plugin_id: ID!, args: Map): Any
 }
 
 type Fingerprint {

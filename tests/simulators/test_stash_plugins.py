@@ -32,6 +32,10 @@ ECHO_PY = textwrap.dedent('''
         sys.exit(0)
     if args.get("mode") == "fail":
         sys.exit(3)
+    if "op" in args:  # runPluginOperation
+        print(json.dumps({"output": {"args": args, "pluginDir": data["server_connection"]["PluginDir"]},
+                          "error": args.get("fail")}))
+        sys.exit(0)
     time.sleep(0.2)  # the mutation must still wait for us
     with open(os.environ["ECHO_OUT"], "a", encoding="utf-8") as out:
         out.write(json.dumps({"stdin": raw, "cwd": os.getcwd(), "argv": sys.argv,
@@ -176,6 +180,42 @@ def test_unknown_task_is_a_graphql_error(make_stash_sim, tmp_path):
     r = requests.post(f"{sim.url}/graphql", json={"query": 'mutation { runPluginTask(plugin_id: "echo", '
                                                            'task_name: "Nope") }'}, timeout=10)
     assert r.status_code == 200 and "not found" in r.json()["errors"][0]["message"]
+
+
+OPERATION = "mutation($id: ID!, $args: Map) { runPluginOperation(plugin_id: $id, args: $args) }"
+
+
+def test_run_plugin_operation_returns_the_output_of_a_run_with_only_the_given_args(make_stash_sim, tmp_path):
+    sim = make_stash_sim(scenes=3, plugins_dir=make_plugin(tmp_path), env={"ECHO_OUT": str(tmp_path / "x")})
+    r = requests.post(f"{sim.url}/graphql", json={"query": OPERATION, "variables": {
+        "id": "echo", "args": {"op": "status", "ids": ["1", "2"]}}}, timeout=30)
+    assert r.status_code == 200 and "errors" not in r.json()
+    assert r.json()["data"]["runPluginOperation"] == {
+        "args": {"op": "status", "ids": ["1", "2"]}, "pluginDir": str(tmp_path / "plugins" / "echo")}
+    (run,) = sim.runs
+    assert run.kind == "operation" and run.job_id is None and sim.jobs.active() == []
+
+
+def test_an_operations_error_is_the_mutations_error_and_not_logged(make_stash_sim, tmp_path):
+    sim = make_stash_sim(scenes=3, plugins_dir=make_plugin(tmp_path), env={"ECHO_OUT": str(tmp_path / "x")})
+    r = requests.post(f"{sim.url}/graphql", json={"query": OPERATION, "variables": {
+        "id": "echo", "args": {"op": "x", "fail": "bad scene id"}}}, timeout=30)
+    body = r.json()
+    assert body["data"] == {"runPluginOperation": None}
+    assert body["errors"][0]["message"] == "bad scene id" and body["errors"][0]["path"] == ["runPluginOperation"]
+    assert not any("bad scene id" in line for _level, line in sim.log)
+
+
+def test_run_plugin_operation_does_not_exist_before_v0_25(make_stash_sim, tmp_path):
+    from simulators.shared import stash_schema_sdl
+    from tests.fixtures.shared import shared_or_skip
+
+    shared_or_skip(lambda: stash_schema_sdl("v0.24.0"))
+    sim = make_stash_sim(scenes=3, plugins_dir=make_plugin(tmp_path), version="v0.24.0")
+    r = requests.post(f"{sim.url}/graphql", json={"query": OPERATION, "variables": {"id": "echo", "args": {}}},
+                      timeout=30)
+    assert r.status_code == 422 and "runPluginOperation" in r.json()["errors"][0]["message"]
+    assert sim.runs == []
 
 
 def test_a_stray_yml_in_the_plugin_folder_fails_to_load(make_stash_sim, tmp_path):
