@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,6 +105,7 @@ class StashClient:
         # expires an hour after it was issued.
         self._cookie = None if server.api_key else server.session_cookie
         self._api_key: Optional[str] = None
+        self._dated_plays: Optional[bool] = None
         self.adopt_api_key(server.api_key)
 
     def close(self) -> None:
@@ -151,6 +153,7 @@ class StashClient:
         """A client with its own connections and the same credentials (an adopted API key, the current cookie)."""
         twin = StashClient(self._server, self._timeout)
         twin._cookie = self._cookie
+        twin._dated_plays = self._dated_plays
         twin.adopt_api_key(self._api_key)
         return twin
 
@@ -205,17 +208,26 @@ class StashClient:
                 found.update((int(s["id"]), s) for s in scenes)
         return found
 
+    def dated_plays(self) -> bool:
+        """Whether the server takes plays dated as given (`sceneAddPlay`, v0.25+). Asked once per client (a drain
+        holds one): `version.version` is `vX.Y.Z`, a development build's is longer; unreadable means newer."""
+        if self._dated_plays is None:
+            version = str(((self.query(queries.VERSION).get("version") or {}).get("version")) or "")
+            found = re.match(r"v?(\d+)\.(\d+)", version)
+            self._dated_plays = found is None or (int(found[1]), int(found[2])) >= queries.ADD_PLAYS_SINCE
+        return self._dated_plays
+
     def add_plays(self, scene_id: int, times: Sequence[str]) -> None:
-        """Adds one play per RFC 3339 time (no hook runs, updated_at stays: Stash's own player does the same)."""
-        try:
+        """Adds one play per RFC 3339 time (no hook runs, updated_at stays: Stash's own player does the same). On
+        v0.24, which keeps no play history, each play is `sceneIncrementPlayCount` and dated now."""
+        if self.dated_plays():
             self.query(queries.ADD_PLAYS, {"id": str(scene_id), "times": list(times)})
-        except StashError as exc:
-            if "sceneAddPlay" in exc.message:
-                raise StashError(f"Moving plays to Stash needs Stash {queries.ADD_PLAYS_SINCE} or newer "
-                                 "(it has no sceneAddPlay); turn sync_watch_state off or upgrade Stash.") from None
-            raise
+            return
+        for _ in times:
+            self.query(queries.INCREMENT_PLAY, {"id": str(scene_id)})
 
     def save_resume(self, scene_id: int, seconds: float) -> None:
+        """Sets the resume point; 0 clears it (`SaveActivity` writes the value given, v0.24 → develop)."""
         self.query(queries.SAVE_RESUME, {"id": str(scene_id), "resume_time": float(seconds)})
 
     def _keyset_walk(self, document: str, per_page: int, updated_since: Optional[datetime],

@@ -238,6 +238,8 @@ class StashApi:
                 "groupCreate": lambda _root, _info, input: self.store.create_group(input["name"]),
                 "groupUpdate": self.group_update,
                 "sceneAddPlay": lambda _root, _info, id, times=None: _history(self.store.add_plays(id, times)),
+                # One play dated now; answers the new count (v0.24.0 `IncrementWatchCount`).
+                "sceneIncrementPlayCount": lambda _root, _info, id: len(self.store.add_plays(id, None)),
                 "sceneDeletePlay": lambda _root, _info, id, times=None: _history(self.store.delete_plays(id, times)),
                 "sceneSaveActivity": lambda _root, _info, id, resume_time=None, playDuration=None: (
                     self.store.save_activity(id, resume_time, playDuration) or True),

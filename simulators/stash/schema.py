@@ -45,6 +45,7 @@ type Mutation {
   groupUpdate(input: GroupUpdateInput!): Group
   sceneSaveActivity(id: ID!, resume_time: Float, playDuration: Float): Boolean!
   sceneAddPlay(id: ID!, times: [Timestamp!]): HistoryMutationResult!
+  sceneIncrementPlayCount(id: ID!): Int! @deprecated(reason: "Use sceneAddPlay instead")
   sceneDeletePlay(id: ID!, times: [Timestamp!]): HistoryMutationResult!
   sceneResetPlayCount(id: ID!): Int!
   configurePlugin(plugin_id: ID!, input: Map!): Map!
