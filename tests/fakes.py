@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
+from urllib.parse import unquote
 
 from plex.errors import PlexDown, PlexNotFound, PlexUnauthorized
 from plex.sections import SectionInfo
@@ -216,10 +217,11 @@ class FakePlex:
                 item.locked.add(base)
             elif rest == "value":
                 item.fields[name] = (float(value) if value else None) if name == "userRating" else value
-            elif base in _LISTS:
-                entries = lists.setdefault(_LISTS[base], {})
-                if value and index.rstrip("]"):
-                    entries.setdefault(int(index.rstrip("]")), {})[rest] = value
+            elif base in _LISTS and rest == "tag.tag-":  # plexapi's removal form, each name quoted once more
+                removed = {unquote(v) for v in value.split(",")}
+                item.fields[_LISTS[base]] = [t for t in item.fields[_LISTS[base]] if t not in removed]
+            elif base in _LISTS and value and index.rstrip("]"):  # the bare `[].tag=` is ignored, as PMS may
+                lists.setdefault(_LISTS[base], {}).setdefault(int(index.rstrip("]")), {})[rest] = value
         for name, entries in lists.items():
             item.fields[name] = [entries[i]["tag.tag"] for i in sorted(entries)]
             item.photos.update({e["tag.tag"]: e["tag.thumb"] for e in entries.values() if "tag.thumb" in e})

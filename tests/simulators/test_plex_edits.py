@@ -66,9 +66,13 @@ def test_remove_values_containing_comma_and_ampersand(plex_sim, movie):
     assert _genres(plex_sim) == ["Keep"]
 
 
-def test_empty_bracket_tag_clears_the_type(plex_sim, movie):
+def test_the_bare_empty_list_form_is_ignored_and_removal_empties(plex_sim, movie):
+    """`genre[].tag=` is in the API spec only (no client sends it): ignored, so nothing can rely on it; plexapi's
+    removal of every entry empties the list."""
     movie.addGenre(["One", "Two"]).addLabel("L")
     movie.edit(**{"genre[].tag": ""})
+    assert _genres(plex_sim) == ["One", "Two"]
+    movie.removeGenre(["One", "Two"])
     assert _genres(plex_sim) == []
     assert plex_sim.item(RK).labels == ["L"]
 
