@@ -81,6 +81,8 @@ class StashSource(Protocol):
 
     def watched_scenes(self) -> Dict[int, dict]: ...
 
+    def performer_tally(self) -> tuple[int, int]: ...
+
     def add_plays(self, scene_id: int, times: Sequence[str]) -> None: ...
 
     def save_resume(self, scene_id: int, seconds: float) -> None: ...
@@ -207,6 +209,12 @@ class StashClient:
             for scenes, _, _ in self._keyset_walk(queries.FIND_WATCHED_PAGE, per_page, None, extra):
                 found.update((int(s["id"]), s) for s in scenes)
         return found
+
+    def performer_tally(self) -> tuple[int, int]:
+        """(how many performers, the newest id): one small request."""
+        found = self.query(queries.PERFORMER_TALLY).get("findPerformers") or {}
+        newest = found.get("performers") or [{"id": 0}]
+        return int(found.get("count") or 0), int(newest[0]["id"])
 
     def dated_plays(self) -> bool:
         """Whether the server takes plays dated as given (`sceneAddPlay`, v0.25+). Asked once per client (a drain

@@ -84,6 +84,14 @@ mutation AddPlays($id: ID!, $times: [Timestamp!]) {
 """
 ADD_PLAYS_SINCE = (0, 25)
 
+# How many performers there are and the newest id (ids are never reused: `autoincrement`): with the last tally,
+# whether any performer went away (a merge on develop fires no hook: `reconciliation.engine`).
+PERFORMER_TALLY = """
+query PerformerTally {
+  findPerformers(filter: {per_page: 1, sort: "id", direction: DESC}) { count performers { id } }
+}
+"""
+
 PLUGIN_ID = "Stash2Plex"  # the manifest's file name: Stash keys the plugin's settings by it
 # The id as a literal: `include` is [String!] on v0.24 and [ID!] since v0.25; a string literal is both.
 PLUGIN_CONFIGURATION = f"""
@@ -112,6 +120,7 @@ ALL_DOCUMENTS: Dict[str, str] = {
     "SaveResume": SAVE_RESUME,
     "Version": VERSION,
     "IncrementPlay": INCREMENT_PLAY,
+    "PerformerTally": PERFORMER_TALLY,
 }
 # Documents valid from a given version on (older ones answer a validation error the client words plainly).
 LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, "v0.25.0")}

@@ -102,6 +102,11 @@ class FakeStash:
     def link_for_plex(self, link: str) -> str:
         return f"{link}&apikey=fake-api-key"
 
+    def performer_tally(self) -> tuple[int, int]:
+        self._ask()
+        ids = {int(p["id"]) for s in self.scenes.values() for p in s["performers"]}
+        return len(ids), max(ids, default=0)
+
     def watched_scenes(self) -> dict[int, dict]:
         self._ask()
         return {scene_id: {"id": str(scene_id), "play_count": len(s.get("play_dates", ())),

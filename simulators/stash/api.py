@@ -226,6 +226,7 @@ class StashApi:
         bindings = [
             (query, {
                 "findScene": self.find_scene, "findScenes": self.find_scenes, "configuration": self.configuration,
+                "findPerformers": self.find_performers,
                 "systemStatus": self.system_status, "jobQueue": self.job_queue, "findJob": self.find_job,
                 "version": lambda _root, _info: self.version,
             }),
@@ -274,6 +275,19 @@ class StashApi:
             "filesize": lambda _info: float(sum(s["files"][0]["size"] for s in matched if s["files"])),
             "scenes": [self._view(s, info) for s in page],
         }
+
+    def find_performers(self, _root, info, filter=None):
+        """Sorted by id (or name), paged as findScenes is; per_page 0 answers the count alone."""
+        performers = self.store.performers()
+        filter = filter or {}
+        if filter.get("sort") == "name":
+            performers.sort(key=lambda p: p["name"].casefold())
+        if filter.get("direction") == "DESC":
+            performers.reverse()
+        per_page, page = int(filter.get("per_page") or 25), max(1, int(filter.get("page") or 1))
+        shown = performers if per_page < 0 else performers[(page - 1) * per_page:page * per_page]
+        return {"count": len(performers),
+                "performers": [_performer_view(self.store, p, info.context.base_url) for p in shown]}
 
     def configuration(self, _root, _info):
         return {

@@ -24,6 +24,7 @@ type Query {
     ids: [ID!]
     filter: FindFilterType
   ): FindScenesResultType!
+  findPerformers(filter: FindFilterType): FindPerformersResultType!
   configuration: ConfigResult!
   systemStatus: SystemStatus!
   jobQueue: [Job!]
@@ -160,6 +161,11 @@ type FindScenesResultType {
   duration: Float!
   filesize: Float!
   scenes: [Scene!]!
+}
+
+type FindPerformersResultType {
+  count: Int!
+  performers: [Performer!]!
 }
 
 enum GenderEnum {
