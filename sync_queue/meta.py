@@ -24,6 +24,7 @@ DELETION_RECONCILE = "all:deleted"
 BULK_SYNC_RUNNING = "bulk_sync_running"
 LAST_AUTO_RECONCILE = "last_auto_reconcile"  # when an invocation last claimed an auto-reconcile
 LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the "recent" window's start)
+GROUP_HOOKS_SEEN = "group_hooks_seen"  # "1" once Stash fired a Group.* hook: its Movie.* twins are then dropped
 PERFORMER_TALLY = "performer_tally"  # "<count> <newest id>" of Stash's performers at the last reconcile's end
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
 PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installation

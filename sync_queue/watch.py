@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Mapping
-from typing import Optional
 
 from plugin.record import Record
 from sync_queue.txn import write_txn
@@ -32,9 +31,9 @@ class WatchBaseline(Record):
                  "stash_seen_s", "stash_seen_at", "plex_seen_ms", "plex_seen_at")
 
     def __init__(self, stash_plays: int, stash_resume_s: float, plex_plays: int, plex_offset_ms: int,
-                 stash_watched_s: Optional[float] = None, stash_carry_s: float = 0.0,
-                 stash_seen_s: Optional[float] = None, stash_seen_at: float = 0.0,
-                 plex_seen_ms: Optional[int] = None, plex_seen_at: float = 0.0) -> None:
+                 stash_watched_s: float | None = None, stash_carry_s: float = 0.0,
+                 stash_seen_s: float | None = None, stash_seen_at: float = 0.0,
+                 plex_seen_ms: int | None = None, plex_seen_at: float = 0.0) -> None:
         self._init(int(stash_plays), float(stash_resume_s), int(plex_plays), int(plex_offset_ms),
                    None if stash_watched_s is None else float(stash_watched_s), float(stash_carry_s),
                    float(stash_resume_s if stash_seen_s is None else stash_seen_s), float(stash_seen_at),
