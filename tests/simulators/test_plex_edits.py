@@ -89,6 +89,17 @@ def test_actors_with_roles_and_thumbs(plex_sim, movie):
     assert movie.isLocked("actor")
 
 
+def test_an_actor_photo_is_the_persons_on_every_item(plex, plex_sim, movie):
+    """`actor[i].tag.thumb` sets the photo of the person (a tag is server-wide), so another item with that actor
+    shows it, even one edited afterwards without a photo (simulators/FIDELITY.md)."""
+    other = plex.fetchItem(RK + 1)
+    other.edit(**{"actor[0].tag.tag": "Jane Doe", "actor[1].tag.tag": "Kim Lee"})
+    movie.edit(**{"actor[0].tag.tag": "Jane Doe", "actor[0].tag.thumb": "http://h/j.jpg"})
+    assert plex_sim.item(RK + 1).actors == [("Jane Doe", None, "http://h/j.jpg"), ("Kim Lee", None, None)]
+    other.edit(**{"actor[0].tag.tag": "Kim Lee", "actor[1].tag.tag": "Jane Doe"})
+    assert plex_sim.item(RK + 1).actors == [("Kim Lee", None, None), ("Jane Doe", None, "http://h/j.jpg")]
+
+
 def test_collection_add_and_remove(plex_sim, movie):
     movie.addCollection("Northwind Pictures")
     movie.reload()
