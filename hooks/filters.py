@@ -1,7 +1,8 @@
 """Which hook firings change something Plex shows.
 
-Stash fires Scene.Update.Post for play counts, O-counter, URLs and codes too; those change nothing in Plex,
-and skipping them keeps bulk edits from flooding the queue. A firing without
+Stash fires Scene.Update.Post for URL and code edits too (and v0.24's deprecated `sceneUpdate(play_count)`);
+those change nothing in Plex, and skipping them keeps bulk edits from flooding the queue. Plays, the O-counter
+and the resume point have mutations of their own that fire no hook. A firing without
 inputFields (a scan, or a scene created by a scan) may have changed the files, so it always counts.
 """
 

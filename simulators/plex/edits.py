@@ -84,6 +84,8 @@ def _parse_tag_key(req: EditRequest, key: str, value: str) -> None:
         return
     if minus or attr == "tag":
         raise EditError(400, f"unsupported parameter {key}")
+    if attr == "tag.tagKey":
+        return  # in no spec and sent by no known client (tagKey is only read: plexapi media.py Role): ignored
     req.replace.setdefault(tag_type, {}).setdefault(int(index), {})[attr] = value
 
 
@@ -136,8 +138,7 @@ def set_field(item: Item, name: str, value: str) -> None:
 
 
 def _tag(entry: dict[str, str], name: str) -> Tag:
-    return Tag(tag=name, role=entry.get("tagging.text") or None, thumb=entry.get("tag.thumb") or None,
-               tag_key=entry.get("tag.tagKey") or None)
+    return Tag(tag=name, role=entry.get("tagging.text") or None, thumb=entry.get("tag.thumb") or None)
 
 
 def _unique(tags: list[Tag]) -> list[Tag]:

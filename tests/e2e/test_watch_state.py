@@ -107,7 +107,7 @@ def stash_all_writes(env) -> int:
     return stash_writes(env) + env.stash.request_counts.get("IncrementPlay", 0)
 
 
-@pytest.mark.parametrize("version", ["v0.30.1", "v0.24.0"])
+@pytest.mark.parametrize("version", ["v0.30.1", "develop", "v0.24.0"])
 def test_stash_player_sessions_reach_plex_as_plex_counts_views(make_env, version) -> None:
     """Stash's own player (simulators/stash/player.py: a play counted ~10 s in, activity every 10 s, the point
     reset at 98%): 5 scenes sampled (10–40%) become resume points and no view; 5 watched to the end (3 in one
