@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from plugin.errors import PluginError
 from plugin.http import Connections, HttpError, ReadTimeout, Response
 from plugin.io import StashServer
 from stash import queries
+from stash.activity import StashActivity
 from sync_queue.timestamps import try_parse_instant
 
 # Stash compares updated_at as text in its own local time; this margin absorbs DST shifts and clock skew.
@@ -92,7 +92,7 @@ class StashSource(Protocol):
     def close(self) -> None: ...
 
 
-class StashClient:
+class StashClient(StashActivity):
     """One Stash server; thread-safe, but a client per worker thread keeps each thread's session cookie its own."""
 
     def __init__(self, server: StashServer, timeout: float = 30) -> None:
@@ -107,7 +107,6 @@ class StashClient:
         # expires an hour after it was issued.
         self._cookie = None if server.api_key else server.session_cookie
         self._api_key: Optional[str] = None
-        self._dated_plays: Optional[bool] = None
         self.adopt_api_key(server.api_key)
 
     def close(self) -> None:
@@ -199,44 +198,6 @@ class StashClient:
         extra = _ENTITY_FILTERS[kind]([str(entity_id)])
         for scenes, _, _ in self._keyset_walk(queries.FIND_SCENE_IDS, per_page, None, extra):
             yield from (int(s["id"]) for s in scenes)
-
-    def watched_scenes(self, per_page: int = 1000) -> Dict[int, dict]:
-        """Every scene with a play or a resume point: id -> {play_count, last_played_at, resume_time}. Read whole
-        before anything is written, so the pass's own writes cannot move scenes between pages."""
-        found: Dict[int, dict] = {}
-        for criterion in ("play_count", "resume_time"):
-            extra = {criterion: {"value": 0, "modifier": "GREATER_THAN"}}
-            for scenes, _, _ in self._keyset_walk(queries.FIND_WATCHED_PAGE, per_page, None, extra):
-                found.update((int(s["id"]), s) for s in scenes)
-        return found
-
-    def performer_tally(self) -> tuple[int, int]:
-        """(how many performers, the newest id): one small request."""
-        found = self.query(queries.PERFORMER_TALLY).get("findPerformers") or {}
-        newest = found.get("performers") or [{"id": 0}]
-        return int(found.get("count") or 0), int(newest[0]["id"])
-
-    def dated_plays(self) -> bool:
-        """Whether the server takes plays dated as given (`sceneAddPlay`, v0.25+). Asked once per client (a drain
-        holds one): `version.version` is `vX.Y.Z`, a development build's is longer; unreadable means newer."""
-        if self._dated_plays is None:
-            version = str(((self.query(queries.VERSION).get("version") or {}).get("version")) or "")
-            found = re.match(r"v?(\d+)\.(\d+)", version)
-            self._dated_plays = found is None or (int(found[1]), int(found[2])) >= queries.ADD_PLAYS_SINCE
-        return self._dated_plays
-
-    def add_plays(self, scene_id: int, times: Sequence[str]) -> None:
-        """Adds one play per RFC 3339 time (no hook runs, updated_at stays: Stash's own player does the same). On
-        v0.24, which keeps no play history, each play is `sceneIncrementPlayCount` and dated now."""
-        if self.dated_plays():
-            self.query(queries.ADD_PLAYS, {"id": str(scene_id), "times": list(times)})
-            return
-        for _ in times:
-            self.query(queries.INCREMENT_PLAY, {"id": str(scene_id)})
-
-    def save_resume(self, scene_id: int, seconds: float) -> None:
-        """Sets the resume point; 0 clears it (`SaveActivity` writes the value given, v0.24 → develop)."""
-        self.query(queries.SAVE_RESUME, {"id": str(scene_id), "resume_time": float(seconds)})
 
     def _keyset_walk(self, document: str, per_page: int, updated_since: Optional[datetime],
                      extra_filter: Dict[str, Any]) -> Iterator[tuple[List[dict], int, int]]:
