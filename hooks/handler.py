@@ -13,7 +13,7 @@ from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path
 from reconciliation.schedule import request_reconcile_if_due
-from sync_queue import Store
+from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.drain_requests import DELETED, RECONCILE
 from sync_queue.vocab import Reason
@@ -69,6 +69,12 @@ def _queue(store: Store, hook) -> str:
             return f"scene {hook.id}: no field Plex shows was changed"
         result = store.queue.enqueue([scene_request(hook)])
         return f"scene {hook.id} queued for Plex" if result.queued else f"scene {hook.id} already queued"
+    if hook.type.startswith(("Group.", "Movie.")):  # v0.27+ fires both for one edit, Group first (hooks.filters)
+        group_hooks_seen = bool(store.meta.get(meta.GROUP_HOOKS_SEEN))
+        if hook.type.startswith("Movie.") and group_hooks_seen:
+            return f"{hook.type}: counted with its Group hook"
+        if hook.type.startswith("Group.") and not group_hooks_seen:
+            store.meta.set(meta.GROUP_HOOKS_SEEN, "1")
     if hook.type in DESTROY_HOOKS:
         store.requests.ask(RECONCILE, DELETED, scope="all")
         return f"{hook.type}: the scenes it changed will be found by a full reconcile"

@@ -20,9 +20,10 @@ LIST_FIELDS = ("genres", "labels", "actors", "actorPhotos", "collections", "dire
 FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
 # Where Stash tags can go (the tags_as setting).
 TAG_KINDS = ("genres", "labels")
-# The lists whose pushed entries are remembered per scene (`SceneState.our_tags`): the merged ones, and genres,
-# so that moving tags from genres to labels can take back exactly the genres this plugin put there.
-OURS_KEPT = ("genres", "labels", "collections")
+# The lists whose pushed entries are remembered per scene (`SceneState.our_tags`): the merged ones; genres, so
+# that moving tags from genres to labels can take back exactly the genres this plugin put there; and every list,
+# so that emptying one removes exactly the entries it put there (`plex.push`, plexapi's removal form).
+OURS_KEPT = ("genres", "labels", "collections", "actors", "directors")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Writing to Plex: one PUT per item with every changed field (locked), the poster only when it changed.
 
 Lists use indexed assignment (`genre[0].tag.tag=A&genre[1].tag.tag=B`), which replaces the whole list of that
-tag type, so the result is exactly Stash's list; an empty list is cleared with `genre[].tag=`.
+tag type, so the result is exactly Stash's list. An empty list cannot be assigned that way: its entries are
+removed with plexapi's removal form, `genre[].tag.tag-=A,B` (each name quoted, `mixins/edit.py` `_tagHelper`),
+naming exactly the entries present: the full item's when it was read, else those this plugin pushed (`ours`) and
+those the stored listing shows. The bare `genre[].tag=` is only in the API spec; no client is known to send it.
 
 Merged lists (collections, labels: `MERGED_FIELDS`): ours share the list with the user's own, and
 PMS has no documented "add one" form, only indexed assignment (replace) and `-=` (remove). So when such a field
@@ -34,9 +37,15 @@ MERGED_FIELDS = ("collections", "labels")
 _TAGS = {"genres": "genre", "labels": "label", "actors": "actor", "collections": "collection", "directors": "director"}
 
 
-def _list_params(tag: str, values: Sequence[str]) -> dict[str, str]:
+# The lists a listing shows (some entries of each) that the stored index keeps, for emptying them.
+LISTED = ("genres", "actors", "directors", "collections")
+
+
+def _list_params(tag: str, values: Sequence[str], present: Iterable[str] = ()) -> dict[str, str]:
     if not values:
-        return {f"{tag}[].tag": "", f"{tag}.locked": "1"}
+        names = list({name.casefold(): name for name in present}.values())
+        removal = {f"{tag}[].tag.tag-": ",".join(quote(str(name)) for name in names)} if names else {}
+        return {**removal, f"{tag}.locked": "1"}
     params = {f"{tag}[{i}].tag.tag": value for i, value in enumerate(values)}
     params[f"{tag}.locked"] = "1"
     return params
@@ -62,12 +71,14 @@ def build_edit_params(
     ours: Optional[Mapping[str, Iterable[str]]] = None,
     retract: Iterable[str] = (),
     photo_url: Callable[[str], str] = lambda link: link,
+    listed: Optional[Mapping[str, Sequence[str]]] = None,
 ) -> dict[str, str]:
     """Query parameters of the one edit PUT for the changed fields (empty dict: nothing to send).
 
     `current` is the full item (`read_item`), required when `needs_item` says so; `ours` the entries this plugin
     added before, by field; `retract` the tag kinds to take ours out of. `photo_url` turns a Stash image link
-    into the one Plex is given (with Stash's API key when it has one).
+    into the one Plex is given (with Stash's API key when it has one). `listed`: the item's lists as the stored
+    listing shows them, which with `ours` name what an emptied list removes when the item was not read.
     """
     changed = set(changed) & set(fields)
     if needs_item(changed, retract) and current is None:
@@ -83,16 +94,25 @@ def build_edit_params(
             params[f"{key}.value"] = "" if value is None else str(value)
             params[f"{key}.locked"] = "1"
         elif name in MERGED_FIELDS:
-            params.update(_list_params(_TAGS[name], merged_list(value, current[name], ours.get(name, ()))))
+            params.update(_list_params(_TAGS[name], merged_list(value, current[name], ours.get(name, ())),
+                                       current[name]))
         else:
-            params.update(_list_params(_TAGS[name], list(value)))
+            params.update(_list_params(_TAGS[name], list(value), _present(name, current, ours, listed)))
             if name == "actors":
                 for i, link in enumerate(fields.get("actorPhotos", ())):
                     if link:
                         params[f"actor[{i}].tag.thumb"] = photo_url(link)
     for name in retract:
-        params.update(_list_params(_TAGS[name], merged_list((), current[name], ours.get(name, ()))))
+        params.update(_list_params(_TAGS[name], merged_list((), current[name], ours.get(name, ())), current[name]))
     return params
+
+
+def _present(name: str, current: Optional[Mapping[str, Sequence[str]]], ours: Mapping[str, Iterable[str]],
+             listed: Optional[Mapping[str, Sequence[str]]]) -> list[str]:
+    """The entries of a list on the item: the full item's, else what this plugin pushed and the listing shows."""
+    if current is not None and name in current:
+        return list(current[name])
+    return [*ours.get(name, ()), *(listed or {}).get(name, ())]
 
 
 # PMS takes edits only in the query string, and servers or proxies in front of it cut request lines near 8 KB:

@@ -3,10 +3,12 @@ is out of step — through the same dedup rule as everything else, so running it
 concurrently with a drain, never multiplies work.
 
 Gaps: never synced; changed since the last sync (newer updated_at or another content hash, e.g. a
-renamed, merged or deleted tag); the Plex item it was synced to is gone (re-scanned under a new key, a moved
-or merged file); drifted in Plex (a scalar field differs from what we pushed — listings truncate tag
-lists, so only full reads could judge those); not in Plex (reported, and retried only once the Plex
-library was rescanned); Plex items no scene claims (reported, for a full reconcile).
+renamed, merged or deleted tag or performer: a "recent" reconcile becomes a full one when a performer went away
+since the last, since develop's `performerMerge` fires no hook and moves no scene's updated_at); the Plex item
+it was synced to is gone (re-scanned under a new key, a moved or merged file); drifted in Plex (a scalar field
+differs from what we pushed — listings truncate tag lists, so only full reads could judge those); not in Plex
+(reported, and retried only once the Plex library was rescanned); Plex items no scene claims (reported, for a
+full reconcile).
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
     `library` has just re-read every listing (`Context.library(reread=True)`: one request per 1,000 items), so
     drift is judged on what Plex shows now."""
     started = time.time()
+    tally = stash.performer_tally()
+    if scope == "recent" and performers_went(store.meta.get(meta.PERFORMER_TALLY), tally):
+        scope = "all"  # a merged (or deleted) performer's scenes changed without a new updated_at
     last_run = store.meta.get_float(meta.LAST_RECONCILE_RUN)
     walk = _Walk(settings, store, library.toggles(),
                  store.meta.get_float(meta.PLEX_LIBRARY_CHANGED_AT) > last_run, ReconcileReport(scope=scope))
@@ -95,7 +100,17 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
         _absent_outside_scope(walk, seen)
     store.meta.set(meta.LAST_RECONCILE_RUN, str(started))
     store.meta.stamp(meta.LAST_RECONCILE, walk.report.summary(), time.time())
+    store.meta.set(meta.PERFORMER_TALLY, f"{tally[0]} {tally[1]}")
     return walk.report
+
+
+def performers_went(last: Optional[str], now: tuple[int, int]) -> bool:
+    """Whether a performer was deleted or merged away since the `last` tally ("<count> <newest id>"): ids are
+    never reused, so with none gone the count grew by exactly the ids added after the newest one."""
+    if not last:
+        return False
+    count, newest = (int(x) for x in last.split())
+    return now[0] != count + max(0, now[1] - newest)
 
 
 def scene_request(scene: dict, toggles: SyncToggles, reason: Reason, force: bool = False) -> EnqueueRequest:

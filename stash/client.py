@@ -20,6 +20,7 @@ from plugin.errors import PluginError
 from plugin.http import Connections, HttpError, ReadTimeout, Response
 from plugin.io import StashServer
 from stash import queries
+from stash.activity import StashActivity
 from sync_queue.timestamps import try_parse_instant
 
 # Stash compares updated_at as text in its own local time; this margin absorbs DST shifts and clock skew.
@@ -80,6 +81,8 @@ class StashSource(Protocol):
 
     def watched_scenes(self) -> Dict[int, dict]: ...
 
+    def performer_tally(self) -> tuple[int, int]: ...
+
     def add_plays(self, scene_id: int, times: Sequence[str]) -> None: ...
 
     def save_resume(self, scene_id: int, seconds: float) -> None: ...
@@ -89,7 +92,7 @@ class StashSource(Protocol):
     def close(self) -> None: ...
 
 
-class StashClient:
+class StashClient(StashActivity):
     """One Stash server; thread-safe, but a client per worker thread keeps each thread's session cookie its own."""
 
     def __init__(self, server: StashServer, timeout: float = 30) -> None:
@@ -151,6 +154,7 @@ class StashClient:
         """A client with its own connections and the same credentials (an adopted API key, the current cookie)."""
         twin = StashClient(self._server, self._timeout)
         twin._cookie = self._cookie
+        twin._dated_plays = self._dated_plays
         twin.adopt_api_key(self._api_key)
         return twin
 
@@ -194,29 +198,6 @@ class StashClient:
         extra = _ENTITY_FILTERS[kind]([str(entity_id)])
         for scenes, _, _ in self._keyset_walk(queries.FIND_SCENE_IDS, per_page, None, extra):
             yield from (int(s["id"]) for s in scenes)
-
-    def watched_scenes(self, per_page: int = 1000) -> Dict[int, dict]:
-        """Every scene with a play or a resume point: id -> {play_count, last_played_at, resume_time}. Read whole
-        before anything is written, so the pass's own writes cannot move scenes between pages."""
-        found: Dict[int, dict] = {}
-        for criterion in ("play_count", "resume_time"):
-            extra = {criterion: {"value": 0, "modifier": "GREATER_THAN"}}
-            for scenes, _, _ in self._keyset_walk(queries.FIND_WATCHED_PAGE, per_page, None, extra):
-                found.update((int(s["id"]), s) for s in scenes)
-        return found
-
-    def add_plays(self, scene_id: int, times: Sequence[str]) -> None:
-        """Adds one play per RFC 3339 time (no hook runs, updated_at stays: Stash's own player does the same)."""
-        try:
-            self.query(queries.ADD_PLAYS, {"id": str(scene_id), "times": list(times)})
-        except StashError as exc:
-            if "sceneAddPlay" in exc.message:
-                raise StashError(f"Moving plays to Stash needs Stash {queries.ADD_PLAYS_SINCE} or newer "
-                                 "(it has no sceneAddPlay); turn sync_watch_state off or upgrade Stash.") from None
-            raise
-
-    def save_resume(self, scene_id: int, seconds: float) -> None:
-        self.query(queries.SAVE_RESUME, {"id": str(scene_id), "resume_time": float(seconds)})
 
     def _keyset_walk(self, document: str, per_page: int, updated_since: Optional[datetime],
                      extra_filter: Dict[str, Any]) -> Iterator[tuple[List[dict], int, int]]:

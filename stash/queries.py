@@ -51,13 +51,23 @@ query FindSceneIds($filter: FindFilterType, $scene_filter: SceneFilterType) {
 }
 """
 
-# Watch state (sync_watch_state). Reading and the resume point work on every version; sceneAddPlay needs v0.25.
+# Watch state (sync_watch_state). Reading, the resume point and sceneIncrementPlayCount work on every version;
+# sceneAddPlay (plays dated as given) needs v0.25: `StashClient.add_plays` chooses by the server's version.
 FIND_WATCHED_PAGE = """
 query FindWatchedPage($filter: FindFilterType, $scene_filter: SceneFilterType) {
   findScenes(filter: $filter, scene_filter: $scene_filter) {
     count
-    scenes { id play_count last_played_at resume_time }
+    scenes { id play_count last_played_at resume_time play_duration files { duration } }
   }
+}
+"""
+
+VERSION = "query Version { version { version } }"
+
+# v0.24: one play dated now (`pkg/sqlite/scene.go` IncrementWatchCount); no hook, updated_at untouched.
+INCREMENT_PLAY = """
+mutation IncrementPlay($id: ID!) {
+  sceneIncrementPlayCount(id: $id)
 }
 """
 
@@ -72,7 +82,15 @@ mutation AddPlays($id: ID!, $times: [Timestamp!]) {
   sceneAddPlay(id: $id, times: $times) { count }
 }
 """
-ADD_PLAYS_SINCE = "v0.25.0"
+ADD_PLAYS_SINCE = (0, 25)
+
+# How many performers there are and the newest id (ids are never reused: `autoincrement`): with the last tally,
+# whether any performer went away (a merge on develop fires no hook: `reconciliation.engine`).
+PERFORMER_TALLY = """
+query PerformerTally {
+  findPerformers(filter: {per_page: 1, sort: "id", direction: DESC}) { count performers { id } }
+}
+"""
 
 PLUGIN_ID = "Stash2Plex"  # the manifest's file name: Stash keys the plugin's settings by it
 # The id as a literal: `include` is [String!] on v0.24 and [ID!] since v0.25; a string literal is both.
@@ -100,6 +118,9 @@ ALL_DOCUMENTS: Dict[str, str] = {
     "ConfigurePlugin": CONFIGURE_PLUGIN,
     "FindWatchedPage": FIND_WATCHED_PAGE,
     "SaveResume": SAVE_RESUME,
+    "Version": VERSION,
+    "IncrementPlay": INCREMENT_PLAY,
+    "PerformerTally": PERFORMER_TALLY,
 }
 # Documents valid from a given version on (older ones answer a validation error the client words plainly).
-LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, ADD_PLAYS_SINCE)}
+LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, "v0.25.0")}

@@ -165,9 +165,20 @@ def _v6_drain_requests(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM meta WHERE key IN ('reconcile_requested', 'bulk_sync_running', 'watch_requested')")
 
 
+def _v7_watch_sessions(conn: sqlite3.Connection) -> None:
+    """What a Stash play means (issue 20): the watched seconds at the baseline and those since the point was last at
+    the start, and when the plugin saw each side's point take its value. A baseline from before has no watched
+    seconds (NULL): its next pass records them and takes the plays since as plays added by hand."""
+    for column in ("stash_watched_s REAL", "stash_carry_s REAL NOT NULL DEFAULT 0",
+                   "stash_seen_s REAL NOT NULL DEFAULT 0", "stash_seen_at REAL NOT NULL DEFAULT 0",
+                   "plex_seen_ms INTEGER NOT NULL DEFAULT 0", "plex_seen_at REAL NOT NULL DEFAULT 0"):
+        conn.execute(f"ALTER TABLE watch_state ADD COLUMN {column}")
+    conn.execute("UPDATE watch_state SET stash_seen_s = stash_resume_s, plex_seen_ms = plex_offset_ms")
+
+
 # Each migration takes the connection, inside the one write transaction of `migrate`.
 MIGRATIONS: tuple = (_v1_core, _v2_plex_index_and_entities, _v3_one_meaning_per_column, _v4_our_tags_by_field,
-                      _v5_watch_baselines, _v6_drain_requests)
+                      _v5_watch_baselines, _v6_drain_requests, _v7_watch_sessions)
 LATEST_VERSION = len(MIGRATIONS)
 _META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
 

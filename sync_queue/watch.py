@@ -17,20 +17,37 @@ from plugin.record import Record
 from sync_queue.txn import write_txn
 
 _IN_CHUNK = 500
-_COLUMNS = "scene_id, stash_plays, stash_resume_s, plex_plays, plex_offset_ms"
+_COLUMNS = ("scene_id, stash_plays, stash_resume_s, plex_plays, plex_offset_ms, stash_watched_s, stash_carry_s, "
+            "stash_seen_s, stash_seen_at, plex_seen_ms, plex_seen_at")
 
 
 class WatchBaseline(Record):
-    """Stash's play count and resume point (seconds), the Plex items' summed view count and resume point (ms)."""
+    """Stash's play count and resume point (seconds), the Plex items' summed view count and resume point (ms), as
+    last brought in step; Stash's watched seconds (`play_duration`; None: not known yet) and those watched since
+    its point was last at the start that made no view yet (`carry`); and each side's point as the plugin last saw
+    it with when it saw it change (`seen`, `seen_at`: epoch s), which decides a resume conflict."""
 
     stash_plays: int
     stash_resume_s: float
     plex_plays: int
     plex_offset_ms: int
-    __slots__ = ("stash_plays", "stash_resume_s", "plex_plays", "plex_offset_ms")
+    stash_watched_s: float | None
+    stash_carry_s: float
+    stash_seen_s: float
+    stash_seen_at: float
+    plex_seen_ms: int
+    plex_seen_at: float
+    __slots__ = ("stash_plays", "stash_resume_s", "plex_plays", "plex_offset_ms", "stash_watched_s", "stash_carry_s",
+                 "stash_seen_s", "stash_seen_at", "plex_seen_ms", "plex_seen_at")
 
-    def __init__(self, stash_plays: int, stash_resume_s: float, plex_plays: int, plex_offset_ms: int) -> None:
-        self._init(int(stash_plays), float(stash_resume_s), int(plex_plays), int(plex_offset_ms))
+    def __init__(self, stash_plays: int, stash_resume_s: float, plex_plays: int, plex_offset_ms: int,
+                 stash_watched_s: float | None = None, stash_carry_s: float = 0.0,
+                 stash_seen_s: float | None = None, stash_seen_at: float = 0.0,
+                 plex_seen_ms: int | None = None, plex_seen_at: float = 0.0) -> None:
+        self._init(int(stash_plays), float(stash_resume_s), int(plex_plays), int(plex_offset_ms),
+                   None if stash_watched_s is None else float(stash_watched_s), float(stash_carry_s),
+                   float(stash_resume_s if stash_seen_s is None else stash_seen_s), float(stash_seen_at),
+                   int(plex_offset_ms if plex_seen_ms is None else plex_seen_ms), float(plex_seen_at))
 
 
 class WatchBaselines:
@@ -65,6 +82,5 @@ class WatchBaselines:
         now = time.time()
         with write_txn(self._conn):
             self._conn.executemany(
-                f"INSERT OR REPLACE INTO watch_state({_COLUMNS}, moving, moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(scene_id, b.stash_plays, b.stash_resume_s, b.plex_plays, b.plex_offset_ms, moving, now)
-                 for scene_id, b in baselines.items()])
+                f"INSERT OR REPLACE INTO watch_state({_COLUMNS}, moving, moved_at) VALUES ({', '.join('?' * 13)})",
+                [(scene_id, *b._values(), moving, now) for scene_id, b in baselines.items()])

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
+from urllib.parse import unquote
 
 from plex.errors import PlexDown, PlexNotFound, PlexUnauthorized
 from plex.sections import SectionInfo
@@ -100,6 +101,11 @@ class FakeStash:
 
     def link_for_plex(self, link: str) -> str:
         return f"{link}&apikey=fake-api-key"
+
+    def performer_tally(self) -> tuple[int, int]:
+        self._ask()
+        ids = {int(p["id"]) for s in self.scenes.values() for p in s["performers"]}
+        return len(ids), max(ids, default=0)
 
     def watched_scenes(self) -> dict[int, dict]:
         self._ask()
@@ -216,10 +222,11 @@ class FakePlex:
                 item.locked.add(base)
             elif rest == "value":
                 item.fields[name] = (float(value) if value else None) if name == "userRating" else value
-            elif base in _LISTS:
-                entries = lists.setdefault(_LISTS[base], {})
-                if value and index.rstrip("]"):
-                    entries.setdefault(int(index.rstrip("]")), {})[rest] = value
+            elif base in _LISTS and rest == "tag.tag-":  # plexapi's removal form, each name quoted once more
+                removed = {unquote(v) for v in value.split(",")}
+                item.fields[_LISTS[base]] = [t for t in item.fields[_LISTS[base]] if t not in removed]
+            elif base in _LISTS and value and index.rstrip("]"):  # the bare `[].tag=` is ignored, as PMS may
+                lists.setdefault(_LISTS[base], {}).setdefault(int(index.rstrip("]")), {})[rest] = value
         for name, entries in lists.items():
             item.fields[name] = [entries[i]["tag.tag"] for i in sorted(entries)]
             item.photos.update({e["tag.tag"]: e["tag.thumb"] for e in entries.values() if "tag.thumb" in e})

@@ -115,6 +115,8 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
 def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run: bool) -> list[_Scene]:
     """Every scene with watch state on either side or a baseline, with its move decided (scenes whose last move
     was interrupted are taken as found, except in a dry run, which writes nothing)."""
+    now = time.time()
+    last = store.meta.stamped(meta.WATCH_LAST_MOVE)
     stash_side = stash_source.watched_scenes()
     baselines = store.watch.all()
     interrupted = store.watch.interrupted()
@@ -131,10 +133,11 @@ def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run:
         plex = _plex_watch(state, items)
         report.scenes += 1
         if scene_id in interrupted:
-            retaken[scene_id] = observed(stash, plex)
+            retaken[scene_id] = observed(stash, plex, now)
             continue
         baseline = baselines.get(scene_id)
-        scenes.append(_Scene(scene_id, baseline, stash, plex, decide(baseline, stash, plex)))
+        scenes.append(_Scene(scene_id, baseline, stash, plex,
+                             decide(baseline, stash, plex, now, last[0] if last else None)))
     report.interrupted = len(retaken)
     if retaken and not dry_run:
         store.watch.settle(retaken)
@@ -151,8 +154,10 @@ def _takes_part(state: Optional[SceneState], items: dict) -> bool:
 def _stash_watch(scene: Optional[dict]) -> StashWatch:
     if scene is None:
         return StashWatch(0, None, 0.0)
+    files = scene.get("files") or [{}]
     return StashWatch(int(scene.get("play_count") or 0), try_parse_instant(scene.get("last_played_at")),
-                      float(scene.get("resume_time") or 0.0))
+                      float(scene.get("resume_time") or 0.0), float(scene.get("play_duration") or 0.0),
+                      float(files[0].get("duration") or 0.0))
 
 
 def _plex_watch(state: SceneState, items: dict) -> PlexWatch:
@@ -170,15 +175,21 @@ def _plex_watch(state: SceneState, items: dict) -> PlexWatch:
 
 
 def _move(stash: StashSource, plex: PlexApi, send: Send, scene: _Scene, done: Done) -> None:
-    """The move's requests in order (Stash, then Plex plays, then Plex's point, which a play would clear)."""
+    """The move's requests in order (Stash, then Plex plays, then Plex's point, which a play would clear). A write
+    Stash refuses is logged and the scene's Plex moves still go (what did not arrive stays news: `settled`)."""
     move, scene_id = scene.move, scene.scene_id
-    if move.plays_to_stash:
-        when = datetime.fromtimestamp(move.play_time or time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        stash.add_plays(scene_id, [when] * move.plays_to_stash)
-        done.plays_to_stash = move.plays_to_stash
-    if move.resume_to_stash_s is not None:
-        stash.save_resume(scene_id, move.resume_to_stash_s)
-        done.resume_to_stash = True
+    try:
+        if move.plays_to_stash:
+            when = datetime.fromtimestamp(move.play_time or time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            stash.add_plays(scene_id, [when] * move.plays_to_stash)
+            done.plays_to_stash = move.plays_to_stash
+        if move.resume_to_stash_s is not None:
+            stash.save_resume(scene_id, move.resume_to_stash_s)
+            done.resume_to_stash = True
+    except StashUnavailable:
+        raise
+    except PluginError as exc:
+        log.warning(f"Watch state of scene {scene_id} not moved to Stash: {exc.message}")
     for _ in range(move.plays_to_plex):
         send(plex.mark_played, scene.plex.rating_key)
         done.plays_to_plex += 1
@@ -192,7 +203,8 @@ def _describe(move: WatchMove) -> str:
     if move.plays_to_stash:
         parts.append(f"{_n(move.plays_to_stash, 'play')} to Stash")
     if move.resume_to_stash_s is not None:
-        parts.append(f"resume at {move.resume_to_stash_s:.0f} s to Stash")
+        parts.append(f"resume at {move.resume_to_stash_s:.0f} s to Stash" if move.resume_to_stash_s
+                     else "resume point cleared in Stash")
     if move.plays_to_plex:
         parts.append(f"{_n(move.plays_to_plex, 'play')} to Plex")
     if move.resume_to_plex_ms is not None:

@@ -17,6 +17,7 @@ from mapping.matcher import MATCHED, MatchResult
 from mapping.scope import scope_rule
 from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
 from plex.push import (
+    LISTED,
     MIN_SUMMARY_BYTES,
     OWN_PUT_SUMMARY_BYTES,
     build_edit_params,
@@ -74,9 +75,9 @@ class ScenePlan:
     fetch_cover: bool
     retract: tuple = ()
     # From the stored index, read here because pool threads must not touch the store: each matched item's
-    # section, and the collections its listing showed.
+    # section, and the lists its listing showed (truncated: some entries of each, all of none).
     sections: dict = field(default_factory=dict)
-    listed_collections: dict = field(default_factory=dict)
+    listed: dict = field(default_factory=dict)
 
     @property
     def changed(self) -> set:
@@ -162,7 +163,7 @@ def plan_scene(ctx: Context, library: PlexLibrary, toggles: SyncToggles, scene: 
                      tuple(kind for kind in toggles.dropped_tag_kinds() if ours.get(kind)))
     for rating_key, item in ctx.store.index.items(found.rating_keys).items():
         plan.sections[rating_key] = item.section_id
-        plan.listed_collections[rating_key] = list(item.fields.get("collections") or [])
+        plan.listed[rating_key] = {name: list(item.fields.get(name) or []) for name in LISTED}
     return plan
 
 
@@ -206,7 +207,7 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
         if current is None:
             current = limited_call(ctx, library.api.read_item, rating_key)
     params = build_edit_params(plan.fields, changed, current, plan.ours, plan.retract,
-                               ctx.thread_stash().link_for_plex)
+                               ctx.thread_stash().link_for_plex, plan.listed.get(rating_key))
     summary = params.get("summary.value", "")
     own_put = encoded_length(summary) > OWN_PUT_SUMMARY_BYTES
     if own_put:
@@ -223,7 +224,7 @@ def _listed_lists(library: PlexLibrary, plan: ScenePlan, rating_key: int, change
     listing this drain read that showed no collection is complete (truncation keeps some), so there are none of
     the user's to keep. An older listing is not (the user may have added one since); labels are never listed."""
     if (plan.last_pushed or plan.retract or "labels" in changed or plan.sections[rating_key] not in library.listed_now
-            or plan.listed_collections.get(rating_key) != []):
+            or plan.listed.get(rating_key, {}).get("collections") != []):
         return None
     return {"collections": []}
 

@@ -2,8 +2,10 @@
 
 Parsing validates the whole request before anything changes, so a 400/500 leaves the item untouched, as a
 real server's single database transaction would. Semantics follow research/plexapi-http.md §3: indexed tags
-replace the whole list of their type, ``[].tag.tag-`` removes (each value quoted once more inside), an empty
-``[].tag`` clears the type, ``.locked`` is explicit (an edit without it does not lock).
+replace the whole list of their type, ``[].tag.tag-`` removes (each value quoted once more inside: plexapi
+``mixins/edit.py`` ``_tagHelper``), ``.locked`` is explicit (an edit without it does not lock). The bare
+``[].tag=`` ("remove associations of this type" in the API spec only; no known client sends it) is ignored: a
+plugin relying on it would pass here and fail on a PMS that ignores it (simulators/FIDELITY.md).
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ class EditRequest:
     locks: dict[str, bool] = field(default_factory=dict)
     replace: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
     remove: dict[str, list[str]] = field(default_factory=dict)
-    clear: set[str] = field(default_factory=set)
 
 
 def parse_edit(pairs: list[tuple[str, str]]) -> EditRequest:
@@ -77,12 +78,14 @@ def _parse_tag_key(req: EditRequest, key: str, value: str) -> None:
             names = [unquote(v) for v in value.split(",")]
             req.remove.setdefault(tag_type, []).extend(n for n in names if n)
         elif attr == "tag" and not minus and value == "":
-            req.clear.add(tag_type)
+            pass  # the bare empty-list form: unproven, ignored
         else:
             raise EditError(400, f"unsupported parameter {key}")
         return
     if minus or attr == "tag":
         raise EditError(400, f"unsupported parameter {key}")
+    if attr == "tag.tagKey":
+        return  # in no spec and sent by no known client (tagKey is only read: plexapi media.py Role): ignored
     req.replace.setdefault(tag_type, {}).setdefault(int(index), {})[attr] = value
 
 
@@ -111,8 +114,6 @@ def apply_edit(item: Item, req: EditRequest, spelling: Callable[[str, str], str]
         set_field(item, name, value)
     if "title" in req.values and "titleSort" not in req.values and "titleSort" not in item.locked:
         set_field(item, "titleSort", req.values["title"])
-    for tag_type in req.clear:
-        item.tags.pop(tag_type, None)
     for tag_type, entries in req.replace.items():
         tags = [_tag(entries[i], spelling(tag_type, entries[i]["tag.tag"])) for i in sorted(entries)
                 if entries[i].get("tag.tag")]
@@ -137,8 +138,7 @@ def set_field(item: Item, name: str, value: str) -> None:
 
 
 def _tag(entry: dict[str, str], name: str) -> Tag:
-    return Tag(tag=name, role=entry.get("tagging.text") or None, thumb=entry.get("tag.thumb") or None,
-               tag_key=entry.get("tag.tagKey") or None)
+    return Tag(tag=name, role=entry.get("tagging.text") or None, thumb=entry.get("tag.thumb") or None)
 
 
 def _unique(tags: list[Tag]) -> list[Tag]:

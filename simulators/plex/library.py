@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from simulators import dataset
@@ -56,6 +56,7 @@ class PlexLibrary:
         self._by_path: dict[str, int] = {}
         self._tag_spellings: dict[tuple[str, str], str] = {}
         self._tag_ids: dict[tuple[str, str], int] = {}
+        self._person_photos: dict[str, str] = {}  # actor name (casefolded) -> the person's photo, server-wide
         for scene_id in self.scene_library.scenes:
             if dataset.in_plex(scene_id):
                 self._insert(self._scene_item(scene_id))
@@ -112,7 +113,20 @@ class PlexLibrary:
             for item in items:
                 if apply_edit(item, req, self._spelling):
                     self._touch(item)
+            photos = {e["tag.tag"].casefold(): e["tag.thumb"] for e in req.replace.get("actor", {}).values()
+                      if e.get("tag.tag") and e.get("tag.thumb")}
+            self._person_photos.update(photos)
+            self._show_photos(self.items.values() if photos else items)
         return req
+
+    def _show_photos(self, items) -> None:
+        """`actor[i].tag.thumb` sets the photo of the person (the tag), not of this item's role: every item with
+        that actor shows it (simulators/FIDELITY.md); caller holds the lock."""
+        for item in items:
+            actors = item.tags.get("actor")
+            if actors:
+                item.tags["actor"] = [replace(t, thumb=self._person_photos.get(t.tag.casefold(), t.thumb))
+                                      for t in actors]
 
     def _spelling(self, tag_type: str, name: str) -> str:
         """The spelling a tag already has library-wide (first written wins); caller holds the lock."""

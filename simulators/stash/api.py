@@ -226,6 +226,7 @@ class StashApi:
         bindings = [
             (query, {
                 "findScene": self.find_scene, "findScenes": self.find_scenes, "configuration": self.configuration,
+                "findPerformers": self.find_performers,
                 "systemStatus": self.system_status, "jobQueue": self.job_queue, "findJob": self.find_job,
                 "version": lambda _root, _info: self.version,
             }),
@@ -238,6 +239,8 @@ class StashApi:
                 "groupCreate": lambda _root, _info, input: self.store.create_group(input["name"]),
                 "groupUpdate": self.group_update,
                 "sceneAddPlay": lambda _root, _info, id, times=None: _history(self.store.add_plays(id, times)),
+                # One play dated now; answers the new count (v0.24.0 `IncrementWatchCount`).
+                "sceneIncrementPlayCount": lambda _root, _info, id: len(self.store.add_plays(id, None)),
                 "sceneDeletePlay": lambda _root, _info, id, times=None: _history(self.store.delete_plays(id, times)),
                 "sceneSaveActivity": lambda _root, _info, id, resume_time=None, playDuration=None: (
                     self.store.save_activity(id, resume_time, playDuration) or True),
@@ -274,6 +277,19 @@ class StashApi:
             "filesize": lambda _info: float(sum(s["files"][0]["size"] for s in matched if s["files"])),
             "scenes": [self._view(s, info) for s in page],
         }
+
+    def find_performers(self, _root, info, filter=None):
+        """Sorted by id (or name), paged as findScenes is; per_page 0 answers the count alone."""
+        performers = self.store.performers()
+        filter = filter or {}
+        if filter.get("sort") == "name":
+            performers.sort(key=lambda p: p["name"].casefold())
+        if filter.get("direction") == "DESC":
+            performers.reverse()
+        per_page, page = int(filter.get("per_page") or 25), max(1, int(filter.get("page") or 1))
+        shown = performers if per_page < 0 else performers[(page - 1) * per_page:page * per_page]
+        return {"count": len(performers),
+                "performers": [_performer_view(self.store, p, info.context.base_url) for p in shown]}
 
     def configuration(self, _root, _info):
         return {

@@ -24,6 +24,7 @@ type Query {
     ids: [ID!]
     filter: FindFilterType
   ): FindScenesResultType!
+  findPerformers(filter: FindFilterType): FindPerformersResultType!
   configuration: ConfigResult!
   systemStatus: SystemStatus!
   jobQueue: [Job!]
@@ -45,6 +46,7 @@ type Mutation {
   groupUpdate(input: GroupUpdateInput!): Group
   sceneSaveActivity(id: ID!, resume_time: Float, playDuration: Float): Boolean!
   sceneAddPlay(id: ID!, times: [Timestamp!]): HistoryMutationResult!
+  sceneIncrementPlayCount(id: ID!): Int! @deprecated(reason: "Use sceneAddPlay instead")
   sceneDeletePlay(id: ID!, times: [Timestamp!]): HistoryMutationResult!
   sceneResetPlayCount(id: ID!): Int!
   configurePlugin(plugin_id: ID!, input: Map!): Map!
@@ -160,6 +162,11 @@ type FindScenesResultType {
   duration: Float!
   filesize: Float!
   scenes: [Scene!]!
+}
+
+type FindPerformersResultType {
+  count: Int!
+  performers: [Performer!]!
 }
 
 enum GenderEnum {

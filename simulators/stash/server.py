@@ -155,6 +155,13 @@ class StashSimulator:
         scene = self.store.touch_scene(scene_id)
         return self.host.run_hooks("Scene.Update.Post", int(scene["id"]), None, None)
 
+    def merge_performers(self, sources: list[Any], destination: Any) -> dict:
+        """`performerMerge` as develop runs it (not in the simulator's GraphQL, which serves v0.30.1's types): the
+        scenes move to the destination, the sources are deleted, no hook fires and no scene's updated_at moves."""
+        if self.api.version["version"] != "develop":
+            raise SimulatorError("performerMerge exists only on develop")
+        return self.store.merge_performers(sources, destination)
+
     def set_cover(self, scene_id: Any) -> int:
         return self.store.set_cover(scene_id)
 

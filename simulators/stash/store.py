@@ -319,6 +319,31 @@ class StashStore:
             self.version += 1
             return self._tags[dest]
 
+    def merge_performers(self, sources: list[Any], destination: Any) -> dict:
+        """performerMerge (develop): scenes linked to a source are linked to the destination instead (once); the
+        sources are deleted. As in Stash (pkg/sqlite/performer.go Merge: raw SQL on performers_scenes, then
+        Destroy), no scene's updated_at moves, and the resolver fires no hook."""
+        with self._lock:
+            dest = str(destination)
+            if dest not in self._performers:
+                raise StoreError(f"performer with id {destination} not found")
+            gone = {str(p) for p in sources}
+            if dest in gone:
+                raise StoreError("destination performer cannot be in source list")
+            for sid, scene in self._scenes.items():
+                if gone & set(scene["performer_ids"]):
+                    kept = [p for p in scene["performer_ids"] if p not in gone]
+                    self._scenes[sid] = {**scene, "performer_ids": kept + ([dest] if dest not in kept else [])}
+            for performer_id in gone:
+                self._performers.pop(performer_id, None)
+            self.version += 1
+            return self._performers[dest]
+
+    def performers(self) -> list[dict]:
+        """Every performer, by id (the order findPerformers sorts by "id" gives)."""
+        with self._lock:
+            return sorted(self._performers.values(), key=lambda p: int(p["id"]))
+
     def destroy_entity(self, kind: str, entity_id: Any) -> None:
         """tagDestroy / performerDestroy / studioDestroy: the links go with the entity (ON DELETE CASCADE, or SET
         NULL for a scene's studio), and no scene's updated_at moves."""

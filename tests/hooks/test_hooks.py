@@ -44,8 +44,8 @@ def test_scene_firings(hook_type, fields, queued) -> None:
     ("Tag.Update.Post", ["id", "image"], None),
     ("Studio.Update.Post", [], "studio"),
     ("Tag.Update.Post", ["id", "description"], None),
-    ("Movie.Update.Post", ["id", "name"], "group"),  # fires on every version, beside Group.Update.Post since v0.27
-    ("Group.Update.Post", ["id", "name"], None),  # the same edit's other firing: counted once
+    ("Movie.Update.Post", ["id", "name"], "group"),  # before v0.27 the only one; its Group.* twin since
+    ("Group.Update.Post", ["id", "name"], "group"),
     ("Gallery.Update.Post", ["id", "title"], None),
 ])
 def test_entity_firings(hook_type, fields, kind) -> None:
@@ -111,3 +111,17 @@ def test_a_drainer_failure_is_shown_by_one_hook(data) -> None:
         assert store.meta.failure_to_show() is None  # the hook showed it; the next one stays quiet
         store.meta.record_failure(None, 200.0)
         assert store.meta.failure() is None
+
+
+def test_a_group_edit_counts_once_on_every_version(data) -> None:
+    """Before v0.27 a group edit fires Movie.Update.Post alone; since, Group.Update.Post and then its Movie.* twin
+    (resolver_mutation_group.go:212-213): each edit is one rename request, and once Group.* was seen its twins are
+    dropped (a deletion likewise)."""
+    assert handle_hook(hook_input("Movie.Update.Post", 4, ["name"])) == "scenes of group 4 will be queued for Plex"
+    with _store(data) as store:
+        assert [(r.kind, r.entity_id) for r in store.entities.pending()] == [("group", 4)]
+        store.entities.done(store.entities.pending()[0])
+    assert handle_hook(hook_input("Group.Update.Post", 5, ["name"])) == "scenes of group 5 will be queued for Plex"
+    assert handle_hook(hook_input("Movie.Update.Post", 5, ["name"])) == "Movie.Update.Post: counted with its Group hook"
+    assert handle_hook(hook_input("Movie.Destroy.Post", 5, [])) == "Movie.Destroy.Post: counted with its Group hook"
+    assert handle_hook(hook_input("Group.Destroy.Post", 5, [])).startswith("Group.Destroy.Post: the scenes it")

@@ -24,12 +24,22 @@ def test_scalars_and_lists_locked():
     }
 
 
-def test_empty_list_clears_and_none_rating_clears():
-    fields = dict(FIELDS, genres=(), actors=(), userRating=None)
-    params = build_edit_params(fields, {"genres", "actors", "userRating"})
-    assert params["genre[].tag"] == "" and params["actor[].tag"] == ""
+def test_an_emptied_list_removes_exactly_the_entries_present_and_none_rating_clears():
+    """plexapi's removal form (`mixins/edit.py` `_tagHelper(remove=True)`: each name quoted, joined by commas),
+    naming the entries this plugin pushed and those the listing shows, or the full item's when it was read; never
+    the bare `[].tag=`."""
+    fields = dict(FIELDS, genres=(), actors=(), directors=(), userRating=None)
+    ours = {"genres": ["Big Tits", "a,b"], "actors": ["Ava"]}
+    listed = {"genres": ["big tits", "Agent/Genre"], "actors": [], "directors": []}
+    params = build_edit_params(fields, {"genres", "actors", "directors", "userRating"}, ours=ours, listed=listed)
+    assert params["genre[].tag.tag-"] == "big%20tits,a%2Cb,Agent/Genre"
+    assert params["actor[].tag.tag-"] == "Ava"
+    assert "director[].tag.tag-" not in params and params["director.locked"] == "1"  # nothing there: only the lock
+    assert not any(key.endswith("[].tag") for key in params)
     assert params["userRating.value"] == ""
     assert not any(k.startswith("genre[0]") for k in params)
+    read = build_edit_params(fields, {"actors"}, current={"actors": ["Ava", "Bo"]}, ours=ours, listed=listed)
+    assert read["actor[].tag.tag-"] == "Ava,Bo"
 
 
 def test_changed_but_disabled_field_is_ignored():
@@ -44,7 +54,7 @@ def test_collections_keep_users_own_and_replace_ours():
     assert merged_list(("Blue Fern",), ["blue fern", "X"], []) == ["X", "Blue Fern"]
     params = build_edit_params(dict(FIELDS, collections=()), {"collections"}, {"collections": ["Blue Fern"]},
                                {"collections": ["Blue Fern"]})
-    assert params == {"collection[].tag": "", "collection.locked": "1"}
+    assert params == {"collection[].tag.tag-": "Blue%20Fern", "collection.locked": "1"}
 
 
 def test_labels_merge_like_collections_and_a_dropped_kind_is_taken_back():

@@ -66,9 +66,13 @@ def test_remove_values_containing_comma_and_ampersand(plex_sim, movie):
     assert _genres(plex_sim) == ["Keep"]
 
 
-def test_empty_bracket_tag_clears_the_type(plex_sim, movie):
+def test_the_bare_empty_list_form_is_ignored_and_removal_empties(plex_sim, movie):
+    """`genre[].tag=` is in the API spec only (no client sends it): ignored, so nothing can rely on it; plexapi's
+    removal of every entry empties the list."""
     movie.addGenre(["One", "Two"]).addLabel("L")
     movie.edit(**{"genre[].tag": ""})
+    assert _genres(plex_sim) == ["One", "Two"]
+    movie.removeGenre(["One", "Two"])
     assert _genres(plex_sim) == []
     assert plex_sim.item(RK).labels == ["L"]
 
@@ -83,6 +87,17 @@ def test_actors_with_roles_and_thumbs(plex_sim, movie):
     assert [(r.tag, r.role, r.thumb) for r in movie.roles] == [
         ("Jane Doe", "Heroine", "http://h/j.jpg"), ("Rémy Moreau", None, None)]
     assert movie.isLocked("actor")
+
+
+def test_an_actor_photo_is_the_persons_on_every_item(plex, plex_sim, movie):
+    """`actor[i].tag.thumb` sets the photo of the person (a tag is server-wide), so another item with that actor
+    shows it, even one edited afterwards without a photo (simulators/FIDELITY.md)."""
+    other = plex.fetchItem(RK + 1)
+    other.edit(**{"actor[0].tag.tag": "Jane Doe", "actor[1].tag.tag": "Kim Lee"})
+    movie.edit(**{"actor[0].tag.tag": "Jane Doe", "actor[0].tag.thumb": "http://h/j.jpg"})
+    assert plex_sim.item(RK + 1).actors == [("Jane Doe", None, "http://h/j.jpg"), ("Kim Lee", None, None)]
+    other.edit(**{"actor[0].tag.tag": "Kim Lee", "actor[1].tag.tag": "Jane Doe"})
+    assert plex_sim.item(RK + 1).actors == [("Kim Lee", None, None), ("Jane Doe", None, "http://h/j.jpg")]
 
 
 def test_collection_add_and_remove(plex_sim, movie):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plex.errors import PlexDown
+from stash.client import StashError
 from sync_queue.dedup import EnqueueRequest
 from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
 from watch.sync import run_watch_sync
@@ -126,3 +127,27 @@ def test_a_scene_on_two_plex_items_counts_the_plays_of_both_once(tmp_path) -> No
     assert (report.plays_to_stash, report.plays_to_plex) == (1, 1)
     assert (plex.items[101].views, plex.items[102].views) == (3, 2) and len(stash.scenes[1]["play_dates"]) == 5
     ctx.close()
+
+
+def test_a_stash_write_refused_leaves_the_scenes_plex_moves_going(world) -> None:
+    """Stash refusing the plays (an old server, a bad id) is logged; the scene's own play still reaches Plex, and
+    the refused plays stay news for the next pass."""
+    ctx, stash, plex = world
+    plex.items[101].views, plex.items[101].last_viewed_at = 1, 1_764_000_000
+    stash.scenes[1]["play_dates"] = [PLAYED_AT]
+    assert watch_pass(ctx).plays_to_plex == 0  # in step: the baseline
+    plex.items[101].views = 2
+    stash.scenes[1]["play_dates"].append(PLAYED_AT)
+    real = stash.add_plays
+
+    def refuse(scene_id, times):
+        raise StashError("Stash GraphQL error: refused")
+
+    stash.add_plays = refuse
+    report = watch_pass(ctx)
+    assert (report.plays_to_stash, report.plays_to_plex) == (0, 1)
+    assert plex.items[101].views == 3
+    stash.add_plays = real
+    report = watch_pass(ctx)
+    assert (report.plays_to_stash, report.plays_to_plex) == (1, 0)
+    assert len(stash.scenes[1]["play_dates"]) == 3 and plex.items[101].views == 3

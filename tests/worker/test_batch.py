@@ -50,7 +50,7 @@ def test_first_sync_writes_every_field_locked_and_the_poster_once(world) -> None
                                                                                        (101, 102, 103)])
     assert state(ctx, 1).status == SceneStatus.SYNCED and state(ctx, 1).plex_keys == [101]
     assert state(ctx, 1).poster_sha1 == item.posters[0]
-    assert state(ctx, 1).our_tags == {"collections": ["Studio"], "genres": ["A", "B", "C"]}
+    assert state(ctx, 1).our_tags == {"actors": ["Ava"], "collections": ["Studio"], "genres": ["A", "B", "C"]}
 
 
 def test_unchanged_scene_writes_nothing(world) -> None:
