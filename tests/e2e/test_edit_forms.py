@@ -4,11 +4,12 @@ empty a list here."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from simulators import dataset
+from sync_queue import meta
+from sync_queue.drain_requests import RECONCILE
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -47,17 +48,13 @@ def test_a_scenes_last_tag_and_last_performer_removed_in_stash_leave_plex_lists_
 
 
 def _meta(env, key: str):
-    with env.db() as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+    with env.store() as store:
+        return store.meta.get(key)
 
 
-def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
+def _reconcile_taken(env) -> bool:
+    with env.store() as store:
+        return store.requests.get(RECONCILE) is None
 
 
 def test_a_performer_merge_on_develop_reaches_plex_with_no_task_run(make_env):
@@ -80,10 +77,10 @@ def test_a_performer_merge_on_develop_reaches_plex_with_no_task_run(make_env):
     assert len(env.stash.runs) == runs_before  # no hook
     tally_requests = env.stash.request_counts.get("PerformerTally", 0)
 
-    with env.db() as conn:  # as if the interval had passed since the last automatic reconcile
-        conn.execute("UPDATE meta SET value = '0' WHERE key = 'last_auto_reconcile'")
+    with env.store() as store:  # as if the interval had passed since the last automatic reconcile
+        store.meta.set(meta.LAST_AUTO_RECONCILE, "0")
     env.stash.update_scene(scenes[-1]["id"], title="A Save elsewhere")
-    _wait_for(lambda: _meta(env, "reconcile_requested") == "", "the drainer taking the reconcile request")
+    wait_for(lambda: _reconcile_taken(env), what="the drainer taking the reconcile request")
     env.wait_drained()
     assert "Reconcile (all)" in env.drainer_log()
     assert env.stash.request_counts.get("PerformerTally", 0) == tally_requests + 1
