@@ -72,6 +72,7 @@ class _Scene:
     stash: StashWatch
     plex: PlexWatch
     move: WatchMove
+    views: int = 0  # the view count of the item plays are written to (its own, for the check after a lost answer)
 
 
 def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send = lambda call, *args: call(*args),
@@ -134,7 +135,8 @@ def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run:
             retaken[scene_id] = observed(stash, plex)
             continue
         baseline = baselines.get(scene_id)
-        scenes.append(_Scene(scene_id, baseline, stash, plex, decide(baseline, stash, plex)))
+        views = (items[plex.rating_key].fields.get("watch") or (0,))[0]
+        scenes.append(_Scene(scene_id, baseline, stash, plex, decide(baseline, stash, plex), views))
     report.interrupted = len(retaken)
     if retaken and not dry_run:
         store.watch.settle(retaken)
@@ -180,7 +182,7 @@ def _move(stash: StashSource, plex: PlexApi, send: Send, scene: _Scene, done: Do
         stash.save_resume(scene_id, move.resume_to_stash_s)
         done.resume_to_stash = True
     for _ in range(move.plays_to_plex):
-        send(plex.mark_played, scene.plex.rating_key)
+        send(plex.mark_played, scene.plex.rating_key, scene.views + done.plays_to_plex)
         done.plays_to_plex += 1
     if move.resume_to_plex_ms is not None:
         send(plex.set_progress, scene.plex.rating_key, move.resume_to_plex_ms)
