@@ -13,7 +13,6 @@ from typing import Callable
 
 from simulators.plex.writer import OneWriter
 
-
 WRITE_KINDS = ("edit", "poster", "watch", "rate")  # the requests that change an item (routes.classify)
 
 

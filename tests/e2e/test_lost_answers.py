@@ -31,8 +31,8 @@ def settle(env, task: str, timeout: float = 120.0):
 
 def test_a_fifth_of_writes_applied_then_dropped_count_once_and_lose_nothing(make_env):
     """Every kind of write (edit PUT, poster POST, scrobble, progress) is applied and then its connection closed,
-    one time in five. Metadata ends in step, each item with a cover has exactly one poster upload, and plays and resume points
-    arrive exactly: a lost answer is checked in Plex, never resent blindly."""
+    one time in five. Metadata ends in step, each item with a cover has exactly one poster upload, and plays and
+    resume points arrive exactly: a lost answer is checked in Plex, never resent blindly."""
     env = make_env(scenes=60, reconcile_interval=0, sync_watch_state=True, skip_not_found=True)
     env.plex.faults.drop_after_apply = 0.2
     settle(env, "Sync All Scenes to Plex")
