@@ -20,7 +20,6 @@ urllib3 or the socket layer escapes. Messages name the server's origin, never a 
 
 from __future__ import annotations
 
-import http.client
 import ssl
 import threading
 import warnings
@@ -198,8 +197,7 @@ class Transport:
             return Unreachable(f"{self.origin} could not be reached ({reason})")
         if isinstance(exc, requests.exceptions.ReadTimeout) or any(isinstance(e, TimeoutError) for e in chain):
             return AnswerLost(f"{self.origin} did not answer within {self.timeouts[1]:g} s", True)
-        if isinstance(exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
-                            http.client.HTTPException, OSError)):
+        if isinstance(exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError)):
             return AnswerLost(f"{self.origin} broke the connection before answering ({reason})")
         return None
 
