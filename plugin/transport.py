@@ -137,7 +137,7 @@ class Transport:
         self._base = self.origin + parts.path.rstrip("/")
         self.timeouts = timeouts
         self._context = context if context is not None or parts.scheme == "http" else tls_context()
-        self.headers = {"User-Agent": "Stash2Plex", **(headers or {})}
+        self.headers = {"User-Agent": "Stash2Plex", "Accept-Encoding": "gzip", **(headers or {})}
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -169,8 +169,12 @@ class Transport:
             idempotent = method in _IDEMPOTENT
         self._local.adapter.max_retries = RETRY_IDEMPOTENT if idempotent else RETRY_ONCE  # this thread's own
         try:
-            response = session.request(method, self._base + target, headers=headers, data=body,
-                                       timeout=self.timeouts, allow_redirects=False)
+            # Prepared here rather than by Session.request, whose merging of session settings (cookies, hooks,
+            # params, environment) was a third of a request's CPU and brings nothing the plugin uses.
+            prepared = requests.PreparedRequest()
+            prepared.prepare(method=method, url=self._base + target, headers={**self.headers, **(headers or {})},
+                             data=body)
+            response = session.send(prepared, timeout=self.timeouts, allow_redirects=False)
         except Exception as exc:
             failure = self.failure(exc)
             if failure is None:
