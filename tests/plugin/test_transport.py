@@ -264,3 +264,11 @@ def test_an_unreadable_ca_file_is_a_clear_error(tmp_path) -> None:
     bad.write_text("hello")
     with pytest.raises(Exception, match="could not be read as PEM certificates"):
         tls_context(ca_file=str(bad))
+
+
+def test_connect_through_plexapi_names_a_redirect_instead_of_following_it(server) -> None:
+    from plex.client import connect
+
+    with pytest.raises(PlexMisconfigured, match="redirects.*https://plex.example.test/elsewhere"):
+        connect(server.url + "/redirect", TOKEN, 2.0, 2.0, "stash2plex-test")
+    assert list(server.arrivals) == ["/redirect/"]
