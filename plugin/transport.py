@@ -40,16 +40,17 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
 class TransportError(Exception):
-    """A request that got no usable HTTP answer; the message names the server, never a credential."""
+    """A request that got no usable HTTP answer; the message names the server, never a credential.
+    `timed_out`: a timeout, rather than a refusal or a broken connection, ended it."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class Unreachable(TransportError):
     """The connection could not be made (refused, unknown name, connect timeout, TLS handshake): the request
     never reached the server, so sending it again is always safe."""
-
-    def __init__(self, message: str, timed_out: bool = False) -> None:
-        super().__init__(message)
-        self.timed_out = timed_out
 
 
 class Untrusted(Unreachable):
@@ -58,10 +59,6 @@ class Untrusted(Unreachable):
 
 class AnswerLost(TransportError):
     """The request was sent (or may have been) and no whole answer came: the server may have applied it."""
-
-    def __init__(self, message: str, timed_out: bool = False) -> None:
-        super().__init__(message)
-        self.timed_out = timed_out
 
 
 class Redirected(TransportError):
@@ -128,8 +125,7 @@ class Transport:
     Session. `context` is the TLS trust for https (default: `tls_context()`). Thread-safe; `close` closes every
     thread's connections."""
 
-    def __init__(self, base_url: str, timeouts: tuple[float, float], context: Optional[ssl.SSLContext] = None,
-                 headers: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, base_url: str, timeouts: tuple[float, float], context: Optional[ssl.SSLContext] = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Unreachable(f"not an http(s) address: {parts.scheme}://{parts.hostname or ''}")
@@ -137,7 +133,7 @@ class Transport:
         self._base = self.origin + parts.path.rstrip("/")
         self.timeouts = timeouts
         self._context = context if context is not None or parts.scheme == "http" else tls_context()
-        self.headers = {"User-Agent": "Stash2Plex", "Accept-Encoding": "gzip", **(headers or {})}
+        self.headers = {"User-Agent": "Stash2Plex", "Accept-Encoding": "gzip"}
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
