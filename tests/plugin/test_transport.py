@@ -27,6 +27,7 @@ class Server:
 
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
         self.arrivals: dict[str, int] = {}
+        self.arrived = threading.Condition()
         self.ports: list[int] = []
         self.release = threading.Event()
         self.closed = threading.Event()
@@ -38,8 +39,10 @@ class Server:
             def do_GET(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
-                server.arrivals[self.path] = server.arrivals.get(self.path, 0) + 1
-                server.ports.append(self.client_address[1])
+                with server.arrived:
+                    server.arrivals[self.path] = server.arrivals.get(self.path, 0) + 1
+                    server.ports.append(self.client_address[1])
+                    server.arrived.notify_all()
                 kind = self.path.split("/")[1].split("?")[0]
                 if kind in ("drop", "stall"):
                     if kind == "stall":
@@ -82,6 +85,13 @@ class Server:
         scheme = "https" if context is not None else "http"
         self.url = f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
         threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
+
+    def count(self, path: str, expected: int) -> int:
+        """The arrivals of `path` once `expected` came (a request the client gave up on may still be on its way to
+        the handler thread), or what came within 10 s (a bounded wait, not a timing assertion)."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: self.arrivals.get(path, 0) >= expected, timeout=10)
+            return self.arrivals.get(path, 0)
 
     def close(self) -> None:
         self.release.set()
@@ -132,7 +142,7 @@ def test_a_stalled_answer_is_a_timed_out_lost_answer_and_only_idempotent_request
     with pytest.raises(AnswerLost):
         transport.request("POST", "/stall/post", body=b"x")
     server.release.set()
-    assert server.arrivals == {"/stall/get": 2, "/stall/post": 1}
+    assert (server.count("/stall/get", 2), server.count("/stall/post", 1)) == (2, 1)
     transport.close()
 
 
