@@ -100,7 +100,8 @@ class StashClient:
         self._timeout = timeout
         # Stash sends its bind address (127.0.0.1 for 0.0.0.0), which a user's certificate cannot name, and often a
         # self-signed one: the connection is to the Stash that started us, so it is not verified.
-        self._transport = Transport(server.url, (timeout, timeout), tls_context(verify=False))
+        self._transport = Transport(server.url, (timeout, timeout),
+                                    tls_context(verify=False) if server.scheme == "https" else None)
         for secret in server.secrets:
             log.register_secret(secret)
         # The session cookie is kept by hand, one value: Stash re-issues it with every answer and each value

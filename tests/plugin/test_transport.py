@@ -233,6 +233,7 @@ def _tls_server(ca: trustme.CA, name: str) -> Server:
     return Server(context)
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # pytest resets the module's
 def test_tls_trusts_a_ca_file_and_refuses_an_unknown_ca_or_another_name(ca, tmp_path) -> None:
     ca_file = tmp_path / "home-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
