@@ -10,7 +10,10 @@
 - Redirects are never followed, GET included: requests strips only `Authorization` on a redirect, so Plex's
   `X-Plex-Token` header would go wherever `Location` points. A 3xx is `Redirected`, naming the `Location`.
 - TLS trusts the system's store (OpenSSL's default paths, `SSL_CERT_FILE`/`SSL_CERT_DIR`, Windows' store) and
-  certifi's roots, plus a CA file the caller names; or nothing is verified, when the caller says so.
+  certifi's roots, plus a CA file the caller names, in one SSLContext; or nothing is verified, when the caller
+  says so. Not `truststore`: it hands verification to the OS alone, so certifi and a CA file could not join the
+  same check, and it would be one more package to install into Stash's Python; on Linux (Stash's Docker image)
+  OpenSSL's default paths are the system store already. macOS's keychain is not read: a CA file covers it.
 - No proxies, netrc or CA bundle from the environment (`trust_env = False`): the plugin talks to the Stash that
   started it and the Plex the user named.
 
