@@ -116,16 +116,17 @@ class StashClient:
     def query(self, document: str, variables: Optional[Dict[str, Any]] = None) -> dict:
         """Sends one document; returns its `data`, or raises StashError/StashAuthError/StashUnavailable."""
         body = json.dumps({"query": document, "variables": variables or {}}).encode("utf-8")
-        return _graphql_data(self._send("POST", "/graphql", body, {"Content-Type": "application/json"}))
+        read = document.lstrip().startswith("query")  # a read may be sent again after a lost answer
+        return _graphql_data(self._send("POST", "/graphql", body, {"Content-Type": "application/json"}, read))
 
     def _send(self, method: str, target: str, body: Optional[bytes] = None,
-              headers: Optional[Dict[str, str]] = None) -> requests.Response:
+              headers: Optional[Dict[str, str]] = None, idempotent: Optional[bool] = None) -> requests.Response:
         """One request with our credentials; keeps the session cookie Stash re-issues with its answer. Raises
         StashUnavailable when Stash did not answer, StashError for a redirect (never followed)."""
         credentials = {"ApiKey": self._api_key} if self._api_key else (
             {"Cookie": f"session={self._cookie}"} if self._cookie else {})
         try:
-            response = self._transport.request(method, target, {**credentials, **(headers or {})}, body)
+            response = self._transport.request(method, target, {**credentials, **(headers or {})}, body, idempotent)
         except Redirected as exc:
             raise StashError(f"Stash answered with {exc}.") from None
         except AnswerLost as exc:

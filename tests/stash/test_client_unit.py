@@ -299,11 +299,15 @@ def test_a_redirect_is_not_followed_a_graphql_one_is_an_error_naming_it_and_a_co
         server.close()
 
 
-def test_a_dropped_connection_is_stash_unavailable_and_a_graphql_post_is_not_resent() -> None:
+def test_a_dropped_connection_is_stash_unavailable_and_only_a_query_is_resent() -> None:
+    """A mutation (a play added) may have been applied: never resent; a query is read again once."""
     server = StubServer(lambda *a: (_ for _ in ()).throw(ConnectionResetError("dropped")))
     try:
         with pytest.raises(StashUnavailable, match="broke the connection before answering"):
             _client(server).query("mutation { sceneAddPlay(id: 1) { count } }")
         assert len(server.requests) == 1
+        with pytest.raises(StashUnavailable):
+            _client(server).query("query { version { version } }")
+        assert len(server.requests) == 3
     finally:
         server.close()
