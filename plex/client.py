@@ -1,16 +1,16 @@
 """One Plex server, as the worker uses it: the plugin's Plex requests, each one method (`PlexApi`).
 
-plexapi connects (one `GET /` that checks the address and the token); every request after it goes through
-`plex.wire` so the status code is seen and every failure is a classified `PlexError`. plexapi takes a single
-`timeout` and hands it to `requests` (server.py `query`), so a (connect, read) tuple gives both limits, and the
-wire keeps them. The client identifier is stored by the caller: a new one per process would make Plex list a new
-device on every run.
+plexapi connects (one `GET /` on the wire's own session, so with its TLS trust, no proxies and no redirects
+followed), which checks the address and the token; every request after it goes through `plex.wire` so the status
+code is seen and every failure is a classified `PlexError`. plexapi takes a single `timeout` and hands it to
+`requests` (server.py `query`), so a (connect, read) tuple gives both limits, as the wire does. The client
+identifier is stored by the caller: a new one per process would make Plex list a new device on every run.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Iterator, Optional, Protocol, Sequence
 
 from plex import playstate, push, sections
 from plex.errors import classify
@@ -36,7 +36,7 @@ class PlexApi(Protocol):
 
     def upload_poster(self, rating_key: int, data: bytes) -> None: ...
 
-    def mark_played(self, rating_key: int) -> None: ...
+    def mark_played(self, rating_key: int, views_before: int) -> None: ...
 
     def set_progress(self, rating_key: int, offset_ms: int) -> None: ...
 
@@ -48,9 +48,9 @@ class PlexApi(Protocol):
 class PlexClient:
     """`PlexApi` over a connected plexapi PlexServer: its name from plexapi, every request on its wire."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, wire: PlexWire) -> None:
         self.server = server
-        self.wire = PlexWire.of(server)
+        self.wire = wire
 
     @property
     def name(self) -> str:
@@ -79,8 +79,8 @@ class PlexClient:
     def upload_poster(self, rating_key: int, data: bytes) -> None:
         push.upload_poster(self.wire, rating_key, data)
 
-    def mark_played(self, rating_key: int) -> None:
-        playstate.mark_played(self.wire, rating_key)
+    def mark_played(self, rating_key: int, views_before: int) -> None:
+        playstate.mark_played(self.wire, rating_key, views_before)
 
     def set_progress(self, rating_key: int, offset_ms: int) -> None:
         playstate.set_progress(self.wire, rating_key, offset_ms)
@@ -89,8 +89,7 @@ class PlexClient:
         self.wire.request("GET", "/identity")
 
     def close(self) -> None:
-        self.wire.close()
-        self.server._session.close()
+        self.wire.close()  # plexapi's session is one of the wire's
 
 
 def new_client_id() -> str:
@@ -98,20 +97,28 @@ def new_client_id() -> str:
     return f"stash2plex-{uuid.uuid4().hex}"
 
 
-def connect(url: str, token: str, connect_timeout: float, read_timeout: float, client_id: str) -> PlexClient:
-    """A connected client (one `GET /`); raises a classified PlexError."""
+def connect(url: str, token: str, connect_timeout: float, read_timeout: float, client_id: str,
+            verify_tls: bool = True, ca_file: Optional[str] = None) -> PlexClient:
+    """A connected client (one `GET /`); raises a classified PlexError. `verify_tls` off trusts any certificate
+    (unsafe); `ca_file` adds a CA to the system's and certifi's."""
     import plexapi
-    import requests
+
+    from plugin.transport import Transport, TransportError, tls_context
 
     # server.py bound BASE_HEADERS at import: only an in-place update reaches its requests.
     plexapi.BASE_HEADERS["X-Plex-Client-Identifier"] = client_id
     plexapi.BASE_HEADERS["X-Plex-Product"] = PRODUCT
     from plexapi.server import PlexServer
 
-    session = requests.Session()
-    session.trust_env = False  # no proxies from the environment, as on the wire (plugin.http)
+    timeouts = (connect_timeout, read_timeout)
     try:
-        return PlexClient(PlexServer(url.rstrip("/"), token, session=session, timeout=(connect_timeout, read_timeout)))
-    except Exception as exc:
-        session.close()
+        https = url.lower().startswith("https:")
+        transport = Transport(url, timeouts, tls_context(verify_tls, ca_file) if https else None)
+    except TransportError as exc:
         raise classify(exc, token) from None
+    try:
+        server = PlexServer(url.rstrip("/"), token, session=transport.session(), timeout=timeouts)
+    except Exception as exc:
+        transport.close()
+        raise classify(transport.failure(exc) or exc, token) from None
+    return PlexClient(server, PlexWire(transport, token, server._headers()))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from plugin import http
 from plugin.errors import PluginError
 from plugin.log import MASK, redact
 
@@ -35,12 +34,23 @@ class PlexUnauthorized(PlexError):
     """The token was rejected: nothing will work until the user fixes the setting."""
 
 
+class PlexMisconfigured(PlexUnauthorized):
+    """Plex's address cannot work as set (it redirects, or its certificate is not trusted): as with a refused
+    token, nothing will work until the user fixes a setting, so the worker stops the same way."""
+
+
 class PlexNotFound(PlexError):
     """The item or section is gone (deleted, or the library was re-scanned under new keys)."""
 
 
 class PlexTransient(PlexError):
     """Plex answered badly this time (timeout, 5xx, rate limit, garbled XML): retry with backoff."""
+
+
+class PlexAnswerLost(PlexTransient):
+    """The request was sent and its answer lost (timed out, or the connection broke): Plex may have applied it.
+    Idempotent requests were resent once already; a poster or a play is first checked (`plex.push`,
+    `plex.playstate`), never resent blindly."""
 
 
 class PlexPermanent(PlexError):
@@ -79,43 +89,33 @@ def for_status(status: int, where: str, body: str = "", token: Optional[str] = N
 
 
 def classify(exc: BaseException, token: Optional[str] = None) -> PlexError:
-    """Maps any exception raised while talking to Plex onto a PlexError subclass (idempotent)."""
+    """Maps any exception raised while talking to Plex onto a PlexError subclass (idempotent). Transport failures
+    arrive as `plugin.transport` classes (`Transport.failure` sorts requests' own, e.g. from plexapi's connect)."""
     if isinstance(exc, PlexError):
         return exc
     from xml.etree.ElementTree import ParseError
 
-    import requests
+    from plugin import transport
 
     name = type(exc).__name__
     text = scrub(str(exc), token)
-    if isinstance(exc, http.HttpError):  # the plugin's own requests (plex.wire)
-        if isinstance(exc, http.ConnectTimeout):
-            return PlexDown(f"Plex did not accept a connection in time: {text}")
-        if isinstance(exc, http.ReadTimeout):
-            return PlexTransient(f"Plex was too slow to answer: {text}")
+    if isinstance(exc, transport.Redirected):
+        return PlexMisconfigured(f"Plex's address redirects: {text}", exc.status)
+    if isinstance(exc, transport.Untrusted):
+        return PlexMisconfigured(f"Plex's TLS certificate is not trusted: {text}. Set plex_ca_file to the CA "
+                                 "that signed it (or, unsafe, turn plex_verify_tls off)")
+    if isinstance(exc, transport.Unreachable):
         return PlexDown(f"Plex is not reachable: {text}")
-    # ConnectTimeout is both a ConnectionError and a Timeout: it means "not reachable", so test it first.
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return PlexDown(f"Plex did not accept a connection in time ({name}): {text}")
-    if isinstance(exc, requests.exceptions.Timeout) or _is_body_timeout(exc):
-        return PlexTransient(f"Plex was too slow to answer ({name}): {text}")
-    if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError)):
-        return PlexDown(f"Plex is not reachable ({name}): {text}")
+    if isinstance(exc, transport.AnswerLost):
+        return PlexAnswerLost(f"{'Plex was too slow to answer' if exc.timed_out else 'No answer from Plex'}: {text}")
+    if isinstance(exc, transport.TransportError):  # a CA file that cannot be read
+        return PlexMisconfigured(f"Plex cannot be reached as set: {text}")
     if isinstance(exc, ParseError):
         return PlexTransient(f"Plex answered with something that is not XML: {text}")
     plexapi_error = _classify_plexapi(exc, text)
     if plexapi_error is not None:
         return plexapi_error
-    if isinstance(exc, requests.exceptions.RequestException):
-        return PlexTransient(f"HTTP error talking to Plex ({name}): {text}")
     return PlexTransient(f"Unexpected error talking to Plex ({name}): {text}")
-
-
-def _is_body_timeout(exc: BaseException) -> bool:
-    """requests wraps a read timeout *during the body* in a ConnectionError: the server is up, just slow."""
-    from urllib3.exceptions import ReadTimeoutError
-
-    return bool(exc.args) and isinstance(exc.args[0], ReadTimeoutError)
 
 
 def _classify_plexapi(exc: BaseException, text: str) -> Optional[PlexError]:

@@ -17,6 +17,7 @@ Actor photos go with the actors (`actor[i].tag.thumb`), so a changed photo resen
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from urllib.parse import quote, urlencode
 
@@ -152,8 +153,18 @@ def edit(plex: PlexWire, rating_key: int, section_id: int, params: Mapping[str, 
 
 def upload_poster(plex: PlexWire, rating_key: int, data: bytes) -> None:
     """POSTs the image bytes. Every upload adds an image to the item's poster bundle in Plex, so the caller
-    sends a cover only when its hash differs from the last one uploaded."""
-    plex.request("POST", f"/library/metadata/{int(rating_key)}/posters", data=data)
+    sends a cover only when its hash differs from the last one uploaded. Plex names an uploaded image by its
+    SHA-1 (`upload://posters/<sha1>`), so an upload whose answer was lost is resent only when the bundle does not
+    show that image selected."""
+    digest = hashlib.sha1(data).hexdigest()
+    plex.request_checked("POST", f"/library/metadata/{int(rating_key)}/posters",
+                         lambda: poster_selected(plex, rating_key, digest), data)
+
+
+def poster_selected(plex: PlexWire, rating_key: int, sha1: str) -> bool:
+    """Whether the item's selected poster is the uploaded image with this SHA-1: one GET of the bundle."""
+    root = plex.request_xml("GET", f"/library/metadata/{int(rating_key)}/posters")
+    return any(p.get("selected") in ("1", "true") and p.get("ratingKey") == f"upload://posters/{sha1}" for p in root)
 
 
 def read_item(plex: PlexWire, rating_key: int) -> dict:

@@ -6,6 +6,7 @@ stops the plugin. The Plex token is registered as a secret the moment it is read
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlparse
@@ -57,6 +58,8 @@ class Settings:
     plex_parallelism: int = 8
     plex_connect_timeout: float = 5.0
     plex_read_timeout: float = 30.0
+    plex_verify_tls: bool = True
+    plex_ca_file: Optional[str] = None
     batch_size: int = 100
 
     def missing_required(self) -> List[str]:
@@ -116,9 +119,13 @@ def load_settings(raw: Optional[Dict[str, Any]]) -> Tuple[Settings, List[str]]:
         try:
             values[key] = parser(value, notes)
         except _Invalid as exc:
-            shown = "(hidden)" if key == "plex_token" else _show(value)
+            secret = key == "plex_token" or (key == "plex_url" and "@" in str(value))  # a password in the URL
+            shown = "(hidden)" if secret else _show(value)
             notes.append(f"Setting {key} {shown} {exc}; using {_describe(getattr(defaults, key))}.")
     settings = Settings(**values)
+    if not settings.plex_verify_tls:
+        notes.append("Setting plex_verify_tls is off: Plex's certificate is not checked, so anyone on the network "
+                     "path can read the token (unsafe; prefer plex_ca_file).")
     log.register_secret(settings.plex_token)
     return settings, notes
 
@@ -190,7 +197,19 @@ def _plex_url(value: Any, _notes: List[str]) -> Optional[str]:
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise _Invalid("is not an http(s) URL")
+    if parsed.username is not None or parsed.password is not None:
+        raise _Invalid("holds a user name or password, which Plex does not use (it takes the token) and which would "
+                       "be written wherever the address is; remove the user:password@ part")
     return text.rstrip("/")
+
+
+def _ca_file(value: Any, _notes: List[str]) -> Optional[str]:
+    if not isinstance(value, str):
+        raise _Invalid("is not a file path")
+    path = value.strip()
+    if path and not os.path.isfile(path):
+        raise _Invalid("is not a file this plugin can see (a path inside Stash's container, if it runs in one)")
+    return path or None
 
 
 def _token(value: Any, _notes: List[str]) -> Optional[str]:
@@ -299,6 +318,7 @@ _PARSERS: Dict[str, Callable[[Any, List[str]], Any]] = {
     "plex_parallelism": _int_in(1, 16),
     "plex_connect_timeout": _seconds_in(1, 300),
     "plex_read_timeout": _seconds_in(1, 600),
+    "plex_ca_file": _ca_file,
     "batch_size": _int_in(1, 500),
 }
 _PARSERS.update({f.name: _bool for f in fields(Settings) if isinstance(f.default, bool)})

@@ -1,4 +1,4 @@
-"""A thin GraphQL client for Stash, on the plugin's keep-alive connections (`plugin.http`).
+"""A thin GraphQL client for Stash, on the plugin's transport (`plugin.transport`: requests, kept-alive sessions).
 
 Not stashapi.StashInterface: its constructor costs three round trips and a 546 KB schema introspection, and its
 default fragments omit the names we sync. Errors never carry the session cookie or the API key: messages are built
@@ -12,16 +12,19 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from plugin import log
 from plugin.errors import PluginError
-from plugin.http import Connections, HttpError, ReadTimeout, Response
 from plugin.io import StashServer
+from plugin.transport import AnswerLost, Redirected, Transport, TransportError, tls_context
 from stash import queries
 from stash.activity import StashActivity
 from sync_queue.timestamps import try_parse_instant
+
+if TYPE_CHECKING:
+    import requests
 
 # Stash compares updated_at as text in its own local time; this margin absorbs DST shifts and clock skew.
 RECENT_MARGIN = timedelta(hours=1)
@@ -100,7 +103,8 @@ class StashClient(StashActivity):
         self._timeout = timeout
         # Stash sends its bind address (127.0.0.1 for 0.0.0.0), which a user's certificate cannot name, and often a
         # self-signed one: the connection is to the Stash that started us, so it is not verified.
-        self._connections = Connections(server.url, timeout, timeout, verify=False)
+        self._transport = Transport(server.url, (timeout, timeout),
+                                    tls_context(verify=False) if server.scheme == "https" else None)
         for secret in server.secrets:
             log.register_secret(secret)
         # The session cookie is kept by hand, one value: Stash re-issues it with every answer and each value
@@ -110,26 +114,32 @@ class StashClient(StashActivity):
         self.adopt_api_key(server.api_key)
 
     def close(self) -> None:
-        self._connections.close()
+        self._transport.close()
 
     def query(self, document: str, variables: Optional[Dict[str, Any]] = None) -> dict:
         """Sends one document; returns its `data`, or raises StashError/StashAuthError/StashUnavailable."""
         body = json.dumps({"query": document, "variables": variables or {}}).encode("utf-8")
-        try:
-            response = self._send("POST", "/graphql", body, {"Content-Type": "application/json"})
-        except ReadTimeout:
-            raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") from None
-        except HttpError:
-            raise StashUnavailable(f"Stash is not reachable at {self._server.url} (connection refused).") from None
-        return _graphql_data(response)
+        read = document.lstrip().startswith("query")  # a read may be sent again after a lost answer
+        return _graphql_data(self._send("POST", "/graphql", body, {"Content-Type": "application/json"}, read))
 
     def _send(self, method: str, target: str, body: Optional[bytes] = None,
-              headers: Optional[Dict[str, str]] = None) -> Response:
-        """One request with our credentials; keeps the session cookie Stash re-issues with its answer."""
+              headers: Optional[Dict[str, str]] = None, idempotent: Optional[bool] = None) -> requests.Response:
+        """One request with our credentials; keeps the session cookie Stash re-issues with its answer. Raises
+        StashUnavailable when Stash did not answer, StashError for a redirect (never followed)."""
         credentials = {"ApiKey": self._api_key} if self._api_key else (
             {"Cookie": f"session={self._cookie}"} if self._cookie else {})
-        response = self._connections.request(method, target, {**credentials, **(headers or {})}, body)
-        renewed = _session_cookie(response.headers.get_all("Set-Cookie") or ())
+        try:
+            response = self._transport.request(method, target, {**credentials, **(headers or {})}, body, idempotent)
+        except Redirected as exc:
+            raise StashError(f"Stash answered with {exc}.") from None
+        except AnswerLost as exc:
+            if exc.timed_out:
+                raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") \
+                    from None
+            raise StashUnavailable(f"Stash broke the connection before answering: {exc}.") from None
+        except TransportError as exc:
+            raise StashUnavailable(f"Stash is not reachable at {self._server.url}: {exc}.") from None
+        renewed = response.cookies.get("session")
         if renewed and self._cookie:
             log.register_secret(renewed)
             self._cookie = renewed
@@ -235,21 +245,20 @@ class StashClient(StashActivity):
         """The scene's cover image, or None for the SVG placeholder, a non-image answer or a login page."""
         try:
             response = self._send("GET", self.cover_target(url))
-        except ReadTimeout:
-            raise StashUnavailable(f"Stash at {self._server.url} did not send a cover within {self._timeout:g} s.") \
-                from None
-        except HttpError:
-            raise StashUnavailable(f"Stash is not reachable at {self._server.url} (connection refused).") from None
-        if response.status == 401:
-            raise StashAuthError("Stash refused the credentials when downloading a cover (HTTP 401).")
-        if response.status == 404:
+        except StashUnavailable:
+            raise
+        except StashError:  # a redirect: Stash sends a browser without a session to its login page
             return None
-        if response.status >= 400:
+        if response.status_code == 401:
+            raise StashAuthError("Stash refused the credentials when downloading a cover (HTTP 401).")
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
             raise _http_error(response)
         content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if not content_type.startswith("image/") or content_type == "image/svg+xml" or not response.body:
+        if not content_type.startswith("image/") or content_type == "image/svg+xml" or not response.content:
             return None
-        data = response.body
+        data = response.content
         return Cover(data=data, content_type=content_type, sha1=hashlib.sha1(data).hexdigest())
 
 
@@ -304,28 +313,19 @@ def _updated_after(scenes: List[dict], since: Optional[datetime]) -> List[dict]:
     return kept
 
 
-def _session_cookie(set_cookies: Iterable[str]) -> Optional[str]:
-    """The value of a `session` cookie among Set-Cookie headers, or None."""
-    for header in set_cookies:
-        name, _, value = header.split(";", 1)[0].partition("=")
-        if name.strip() == "session" and value.strip():
-            return value.strip()
-    return None
-
-
-def _graphql_data(response: Response) -> dict:
-    if response.status == 401:
+def _graphql_data(response: requests.Response) -> dict:
+    if response.status_code == 401:
         raise StashAuthError("Stash refused the credentials (HTTP 401): check the session or API key.")
     content_type = (response.headers.get("Content-Type") or "").lower()
-    text_start = response.body[:200].lstrip().lower()
+    text_start = response.content[:200].lstrip().lower()
     if "html" in content_type or text_start.startswith((b"<!doctype html", b"<html")):
         raise StashAuthError("Stash answered with a login page instead of JSON: authentication failed.")
     try:
-        body = json.loads(response.body)
+        body = json.loads(response.content)
     except ValueError:
-        if response.status >= 400:
+        if response.status_code >= 400:
             raise _http_error(response) from None
-        raise StashError(f"Stash answered HTTP {response.status} with something that is not JSON.") from None
+        raise StashError(f"Stash answered HTTP {response.status_code} with something that is not JSON.") from None
     if not isinstance(body, dict):
         raise StashError("Stash answered with JSON that is not a GraphQL response.")
     errors = body.get("errors") or []
@@ -336,7 +336,7 @@ def _graphql_data(response: Response) -> dict:
             joined = joined[:_MAX_ERROR_CHARS] + "..."
         kind = StashUnavailable if "database is locked" in joined.lower() else StashError
         raise kind(f"Stash GraphQL error: {joined}", messages)
-    if response.status >= 400:
+    if response.status_code >= 400:
         raise _http_error(response)
     data = body.get("data")
     if not isinstance(data, dict):
@@ -344,6 +344,6 @@ def _graphql_data(response: Response) -> dict:
     return data
 
 
-def _http_error(response: Response) -> StashError:
-    kind = StashUnavailable if response.status in (502, 503, 504) else StashError
-    return kind(f"Stash answered HTTP {response.status} {response.reason or ''}".rstrip() + ".")
+def _http_error(response: requests.Response) -> StashError:
+    kind = StashUnavailable if response.status_code in (502, 503, 504) else StashError
+    return kind(f"Stash answered HTTP {response.status_code} {response.reason or ''}".rstrip() + ".")

@@ -235,7 +235,7 @@ class FakePlex:
         self._request("poster", rating_key)
         self.items[rating_key].posters.append(hashlib.sha1(data).hexdigest())
 
-    def mark_played(self, rating_key: int) -> None:
+    def mark_played(self, rating_key: int, views_before: int) -> None:
         self._request("watch", rating_key)
         item = self.items[rating_key]
         item.views, item.offset_ms, item.last_viewed_at = item.views + 1, 0, int(time.time())

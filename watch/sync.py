@@ -72,6 +72,7 @@ class _Scene:
     stash: StashWatch
     plex: PlexWatch
     move: WatchMove
+    views: int = 0  # the view count of the item plays are written to (its own, for the check after a lost answer)
 
 
 def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send = lambda call, *args: call(*args),
@@ -136,8 +137,9 @@ def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run:
             retaken[scene_id] = observed(stash, plex, now)
             continue
         baseline = baselines.get(scene_id)
+        views = (items[plex.rating_key].fields.get("watch") or (0,))[0]
         scenes.append(_Scene(scene_id, baseline, stash, plex,
-                             decide(baseline, stash, plex, now, last[0] if last else None)))
+                             decide(baseline, stash, plex, now, last[0] if last else None), views))
     report.interrupted = len(retaken)
     if retaken and not dry_run:
         store.watch.settle(retaken)
@@ -191,7 +193,7 @@ def _move(stash: StashSource, plex: PlexApi, send: Send, scene: _Scene, done: Do
     except PluginError as exc:
         log.warning(f"Watch state of scene {scene_id} not moved to Stash: {exc.message}")
     for _ in range(move.plays_to_plex):
-        send(plex.mark_played, scene.plex.rating_key)
+        send(plex.mark_played, scene.plex.rating_key, scene.views + done.plays_to_plex)
         done.plays_to_plex += 1
     if move.resume_to_plex_ms is not None:
         send(plex.set_progress, scene.plex.rating_key, move.resume_to_plex_ms)

@@ -125,7 +125,11 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
-    results = list(ctx.pool().map(lambda plan: push_scene(ctx, library, plan), plans))
+    try:
+        results = list(ctx.pool().map(lambda plan: push_scene(ctx, library, plan), plans))
+    except BaseException:  # a bug in a pool thread (push_scene returns every PlexError): the jobs go back
+        ctx.store.queue.release([plan.job for plan in plans])
+        raise
     library.save_learned()
     refused = next((i for i, r in enumerate(results) if isinstance(r.error, PlexUnauthorized)), len(results))
     with ctx.store.transaction():

@@ -68,7 +68,7 @@ class Context:
             self._library.api.ping()
 
     def thread_stash(self) -> StashSource:
-        """A Stash client per pool thread: a requests.Session is not meant to be shared across threads."""
+        """A Stash client per pool thread, each with its own session cookie (Stash re-issues it per answer)."""
         client = getattr(self._thread_stash, "client", None)
         if client is None:
             client = self._thread_stash.client = self.stash.clone()
@@ -137,7 +137,7 @@ def _connect(settings: Settings, store: Store) -> PlexApi:
         client_id = new_client_id()
         store.meta.set(meta.PLEX_CLIENT_ID, client_id)
     client = connect(settings.plex_url, settings.plex_token, settings.plex_connect_timeout,
-                     settings.plex_read_timeout, client_id)
+                     settings.plex_read_timeout, client_id, settings.plex_verify_tls, settings.plex_ca_file)
     remember_plex_web(store, client.machine_identifier, settings.plex_url)
     return client
 

@@ -6,15 +6,19 @@ wire form, where a body replaces the whole configuration (so ``{}`` clears every
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from typing import Callable
 
 from simulators.plex.writer import OneWriter
 
+WRITE_KINDS = ("edit", "poster", "watch", "rate")  # the requests that change an item (routes.classify)
+
 
 class Faults:
-    """Latency, a 5xx window, token revocation, slow responses and refused connections."""
+    """Latency, a 5xx window, token revocation, slow responses, refused connections, and writes applied whose
+    answers are lost (the connection closed instead)."""
 
     def __init__(self, close_listener: Callable[[], None], open_listener: Callable[[], None]) -> None:
         self._lock = threading.Lock()
@@ -30,6 +34,9 @@ class Faults:
         self._error_status = 503
         self._error_count: int | None = None
         self._error_until: float | None = None
+        self.drop_after_apply = 0.0  # share of writes applied and then answered by closing the connection
+        self.dropped = 0  # how many answers were lost so
+        self._drops = random.Random(0)  # seeded: a run drops the same requests each time
 
     def apply_latency(self, method: str, kind: str, client: str) -> None:
         """The latency model: every request `latency_ms`; writes (edits, poster uploads) `write_ms` /
@@ -66,6 +73,14 @@ class Faults:
                 return self._error_status
             return None
 
+    def take_drop(self, kind: str) -> bool:
+        """Whether this applied request's answer is lost: a write, `drop_after_apply` of the time."""
+        with self._lock:
+            if kind not in WRITE_KINDS or self.drop_after_apply <= 0 or self._drops.random() >= self.drop_after_apply:
+                return False
+            self.dropped += 1
+            return True
+
     def refuse_connections(self, seconds: float | None = None) -> None:
         """Closes the listening socket (clients get ECONNREFUSED); reopens on the same port after ``seconds``."""
         self.refusing = True
@@ -85,17 +100,20 @@ class Faults:
         self.listing_item_ms = 0.0
         self.unauthorized = False
         self.slow_body_s = 0.0
+        self.drop_after_apply = 0.0
         self.set_error_window(None, None)
         self.accept_connections()
 
     def configure(self, body: dict) -> None:
         """Applies a ``/_sim/faults`` body: ``latency_ms``, ``listing_item_ms``, ``error_window`` ({count|seconds,
-        status}), ``unauthorized``, ``slow_body_s``, ``refuse_connections_s``; keys left out are cleared."""
+        status}), ``unauthorized``, ``slow_body_s``, ``refuse_connections_s``, ``drop_after_apply`` (0..1); keys left
+        out are cleared."""
         self.clear()
         self.latency_ms = int(body.get("latency_ms", 0))
         self.listing_item_ms = float(body.get("listing_item_ms", 0.0))
         self.unauthorized = bool(body.get("unauthorized", False))
         self.slow_body_s = float(body.get("slow_body_s", 0.0))
+        self.drop_after_apply = float(body.get("drop_after_apply", 0.0))
         window = body.get("error_window")
         if window:
             self.set_error_window(window.get("count"), window.get("seconds"), int(window.get("status", 503)))
@@ -113,4 +131,5 @@ class Faults:
         return {"latency_ms": self.latency_ms, "listing_item_ms": self.listing_item_ms, "read_ms": self.read_ms,
                 "write_ms": self.write_ms, "poster_ms": self.poster_ms, "error_window": window,
                 "unauthorized": self.unauthorized,
-                "slow_body_s": self.slow_body_s, "refusing_connections": self.refusing}
+                "slow_body_s": self.slow_body_s, "refusing_connections": self.refusing,
+                "drop_after_apply": self.drop_after_apply, "dropped": self.dropped}

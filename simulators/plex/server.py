@@ -25,6 +25,7 @@ class Reply:
     content_type: str
     body: bytes
     slow_s: float = 0.0
+    drop: bool = False  # applied, then the connection is closed without an answer (Faults.drop_after_apply)
 
 
 App = Callable[[str, str, dict, bytes], Reply]
@@ -48,6 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.app(self.command, self.path, headers, body)
         except Exception as exc:  # a simulator bug must still answer, or the client would hang until its timeout
             reply = Reply(500, "text/plain", f"simulator error: {type(exc).__name__}".encode())
+        if reply.drop:
+            self.close_connection = True
+            return
         try:
             self._write(reply)
         except (BrokenPipeError, ConnectionResetError):

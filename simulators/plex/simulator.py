@@ -153,7 +153,8 @@ class PlexSimulator:
             res = self.router.handle(method, path, query, _ContainerHeaders(headers), body)
             status, ctype, text, written, edit = res.status, res.content_type, res.body, res.written, res.edit
         self.stats.record(method, target, status, kind, written if status == 200 else [], edit)
-        return Reply(status, ctype, text.encode("utf-8"), self.faults.slow_body_s)
+        return Reply(status, ctype, text.encode("utf-8"), self.faults.slow_body_s,
+                     drop=status == 200 and self.faults.take_drop(kind))
 
 
 def _header(headers: dict, name: str) -> str | None:

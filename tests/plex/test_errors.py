@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
-import requests
 from plexapi import exceptions as px
 
 from plex.errors import (
+    PlexAnswerLost,
     PlexDown,
+    PlexMisconfigured,
     PlexNotFound,
     PlexPermanent,
     PlexTransient,
@@ -14,15 +15,18 @@ from plex.errors import (
     for_status,
     scrub,
 )
+from plugin import transport
 
 TOKEN = "SeCrEtToKeN123"
 
 
 @pytest.mark.parametrize("exc,cls", [
-    (requests.exceptions.ConnectTimeout(f"http://h/x?X-Plex-Token={TOKEN}"), PlexDown),
-    (requests.exceptions.ReadTimeout("read timed out"), PlexTransient),
-    (requests.exceptions.ConnectionError("refused"), PlexDown),
-    (ConnectionResetError("reset"), PlexDown),
+    (transport.Unreachable(f"http://h did not accept a connection within 5 s?X-Plex-Token={TOKEN}", True), PlexDown),
+    (transport.Unreachable("http://h could not be reached (refused)"), PlexDown),
+    (transport.AnswerLost("http://h did not answer within 30 s", True), PlexAnswerLost),
+    (transport.AnswerLost("http://h broke the connection before answering"), PlexAnswerLost),
+    (transport.Redirected("http://h answered HTTP 301", 301, "https://h/"), PlexMisconfigured),
+    (transport.Untrusted("http://h has a certificate that is not trusted"), PlexMisconfigured),
     (px.Unauthorized("(401) unauthorized; http://h/"), PlexUnauthorized),
     (px.NotFound("(404) not_found; http://h/library/metadata/9"), PlexNotFound),
     (px.BadRequest("(503) service_unavailable; http://h/"), PlexDown),
@@ -54,7 +58,7 @@ def test_status(status, cls):
 def test_messages_never_carry_the_token():
     raw = (f"HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: "
            f"/library/sections?X-Plex-Token={TOKEN}&a=b (Caused by X-Plex-Token: {TOKEN})")
-    for exc in (requests.exceptions.ConnectionError(raw), px.BadRequest("(500) e; " + raw), RuntimeError(raw)):
+    for exc in (transport.AnswerLost(raw), px.BadRequest("(500) e; " + raw), RuntimeError(raw)):
         assert TOKEN not in classify(exc, TOKEN).message
         assert TOKEN not in classify(exc).message  # even when the caller does not pass the token
     assert TOKEN not in for_status(400, f"GET /x?X-Plex-Token={TOKEN}", body=f"token={TOKEN}", token=TOKEN).message

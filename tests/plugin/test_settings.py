@@ -138,3 +138,21 @@ def test_settings_left_by_the_other_plugin_are_named_in_one_note() -> None:
         "Unknown setting 'typo_setting' is ignored.",
     ]
     assert load_settings({"preserve_plex_edits": True})[1] == []  # this plugin's own users are told nothing
+
+
+def test_a_plex_url_with_user_and_password_is_refused_without_showing_them() -> None:
+    settings, notes = load_settings({"plex_url": "https://admin:hunter2-pw@plex.example.test:32400"})
+    assert settings.plex_url is None and len(notes) == 1
+    assert notes[0].startswith("Setting plex_url (hidden) holds a user name or password") and "hunter2" not in notes[0]
+
+
+def test_tls_settings_a_ca_file_that_exists_and_verification_off_said_to_be_unsafe(tmp_path) -> None:
+    ca_file = tmp_path / "home-ca.pem"
+    ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings, notes = load_settings({"plex_ca_file": f" {ca_file} ", "plex_verify_tls": True})
+    assert (settings.plex_ca_file, settings.plex_verify_tls, notes) == (str(ca_file), True, [])
+    settings, notes = load_settings({"plex_ca_file": str(tmp_path / "missing.pem"), "plex_verify_tls": "false"})
+    assert settings.plex_ca_file is None and settings.plex_verify_tls is False
+    assert notes[0].startswith(f"Setting plex_ca_file '{tmp_path / 'missing.pem'}' is not a file this plugin can see")
+    assert "unsafe" in notes[1]
+    assert Settings().plex_verify_tls is True and Settings().plex_ca_file is None

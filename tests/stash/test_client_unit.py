@@ -283,3 +283,31 @@ def test_read_ahead_fetches_the_next_page_while_the_caller_works_and_keeps_order
     with pytest.raises(StashUnavailable):
         next(walk)
     assert fetched == [1, 2, 3]
+
+
+def test_a_redirect_is_not_followed_a_graphql_one_is_an_error_naming_it_and_a_cover_one_is_no_cover() -> None:
+    """Stash sends a browser without a session to its login page; a request to it never goes to the Location."""
+    server = StubServer(lambda *a: (302, {"Location": "/login?returnURL=%2Fgraphql"}, b""))
+    try:
+        client = _client(server)
+        with pytest.raises(StashError, match="a redirect to .*/login") as raised:
+            client.query("{ version { version } }")
+        assert not isinstance(raised.value, StashUnavailable)  # waiting will not change an answer
+        assert client.fetch_cover("http://stash:9999/scene/1/screenshot") is None
+        assert [r.path.split("?")[0] for r in server.requests] == ["/graphql", "/scene/1/screenshot"]
+    finally:
+        server.close()
+
+
+def test_a_dropped_connection_is_stash_unavailable_and_only_a_query_is_resent() -> None:
+    """A mutation (a play added) may have been applied: never resent; a query is read again once."""
+    server = StubServer(lambda *a: (_ for _ in ()).throw(ConnectionResetError("dropped")))
+    try:
+        with pytest.raises(StashUnavailable, match="broke the connection before answering"):
+            _client(server).query("mutation { sceneAddPlay(id: 1) { count } }")
+        assert len(server.requests) == 1
+        with pytest.raises(StashUnavailable):
+            _client(server).query("query { version { version } }")
+        assert len(server.requests) == 3
+    finally:
+        server.close()

@@ -68,11 +68,11 @@ def test_plex_down_mid_pass_leaves_the_rest_for_next_time_and_counts_nothing_twi
     calls = {"n": 0}
     real = plex.mark_played
 
-    def flaky(rating_key: int) -> None:
+    def flaky(rating_key: int, views_before: int) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise PlexDown("Plex is not reachable (ConnectionError): refused")
-        real(rating_key)
+        real(rating_key, views_before)
 
     plex.mark_played = flaky
     with pytest.raises(PlexDown):

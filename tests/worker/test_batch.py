@@ -283,3 +283,19 @@ def test_actor_photos_sent_with_the_key_but_stored_without(tmp_path) -> None:
     assert sync(ctx, *edits([1])).counts == {SceneStatus.SYNCED: 1}
     assert item.photos["Ava"].startswith("http://stash/performer/0/image?t=2&") and len(plex.writes()) == 1
     ctx.close()
+
+
+def test_any_exception_in_a_pool_thread_releases_the_batchs_claimed_jobs(world) -> None:
+    """The reproduced bug: an exception that is no PlexError (then: the transport's private one) left the pool
+    map outside the block that releases claimed jobs, and the batch stayed claimed until a takeover."""
+    ctx, _, plex = world
+    ctx.library()
+
+    def broken(rating_key: int, section_id: int, params: dict) -> None:
+        raise RuntimeError("a bug below push_scene")
+
+    plex.edit = broken
+    ctx.store.queue.enqueue(edits([1, 2, 3]))
+    with pytest.raises(RuntimeError, match="a bug below push_scene"):
+        run_batch(ctx, ctx.store.queue.claim(10), Tally())
+    assert ctx.store.queue.claimed_count() == 0 and ctx.store.queue.pending_count() == 3
