@@ -17,6 +17,7 @@ from plex.client import PlexApi
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path, drainer_log_path
+from plugin.setting_keys import carry_over
 from plugin.settings import Settings, load_settings, unset_defaults
 from stash.client import StashSource
 from sync_queue import Store, meta
@@ -109,10 +110,14 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
     stash = StashClient(plugin_input.server)
     try:
         raw = stash.plugin_settings()
-        settings, notes = load_settings(raw)
-        unset = unset_defaults(raw)
+        stored, moves = carry_over(raw)
+        settings, notes = load_settings(stored)
+        unset = unset_defaults(stored)
+        if unset or stored != raw:
+            stash.save_plugin_settings({**unset, **(stored if isinstance(stored, dict) else {})})
+            for sentence in moves:
+                log.info(sentence)
         if unset:
-            stash.save_plugin_settings({**unset, **(raw if isinstance(raw, dict) else {})})
             log.info(f"Saved the defaults of {len(unset)} settings, so Stash shows them as they are: "
                      + ", ".join(sorted(unset)))
     except PluginError:
