@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Iterator, Protocol, Sequence
 
 from plex import playstate, push, sections
-from plex.errors import classify
+from plex.errors import PlexError, classify
 from plex.sections import SectionInfo
 from plex.wire import PlexWire
 from sync_queue.index import PlexItemRecord, PlexPart
@@ -41,6 +41,8 @@ class PlexApi(Protocol):
     def set_progress(self, rating_key: int, offset_ms: int) -> None: ...
 
     def ping(self) -> None: ...
+
+    def token_owns_server(self) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -82,6 +84,18 @@ class PlexClient:
 
     def ping(self) -> None:
         self.wire.request("GET", "/identity")
+
+    def token_owns_server(self) -> bool:
+        """Whether the token is the server owner's, whom alone PMS lets edit metadata: `/accounts` (plexapi
+        `server.py` `_systemAccounts`) answers the owner and refuses a shared user's token (403, home-assistant/core
+        #181394; 401 in its `plex/server.py` handler). Other failures are raised."""
+        try:
+            self.wire.request("GET", "/accounts")
+        except PlexError as exc:
+            if exc.status in (401, 403):
+                return False
+            raise
+        return True
 
     def close(self) -> None:
         self.wire.close()

@@ -189,6 +189,9 @@ def _plex_url(value: Any, _notes: List[str]) -> Optional[str]:
     text = value.strip()
     if not text:
         return None
+    if "://" not in text and " " not in text:  # plex.lan:32400 or 192.168.1.10:32400
+        raise _Invalid(f"has no http:// in front: write it as 'http://{text}' (https:// if Plex requires secure "
+                       "connections)")
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise _Invalid("is not an http(s) URL")

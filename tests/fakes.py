@@ -153,6 +153,7 @@ class FakePlex:
         self.items: dict[int, FakeItem] = {}
         self.requests: list[tuple[str, int | None]] = []
         self.down = self.unauthorized = False
+        self.owner_token = True  # False: the token of a user the server is shared with
         self.latency_s = 0.0
 
     def add(self, rating_key: int, path: str, size: int = 1000, **fields) -> FakeItem:
@@ -183,7 +184,7 @@ class FakePlex:
     def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]:
         self._request("sections")
         unknown = [t for t in wanted_titles if t.casefold() != self.section_info.title.casefold()]
-        return [self.section_info], unknown
+        return ([] if wanted_titles and len(unknown) == len(wanted_titles) else [self.section_info]), unknown
 
     def section_items(self, section: SectionInfo) -> Iterator[PlexItemRecord]:
         self._request("listing")
@@ -240,6 +241,10 @@ class FakePlex:
 
     def ping(self) -> None:
         self._request("ping")
+
+    def token_owns_server(self) -> bool:
+        self._request("accounts")
+        return self.owner_token
 
     def close(self) -> None:
         self.closed = True

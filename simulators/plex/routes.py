@@ -82,6 +82,8 @@ class Router:
             return Response(200, render.root(self.machine_id, self.friendly_name))
         if method == "GET" and path == "/identity":
             return Response(200, render.identity(self.machine_id))
+        if method == "GET" and path == "/accounts":
+            return Response(200, render.accounts("simulated-owner"))
         if method == "GET" and path in ("/library", "/library/"):
             return Response(200, render.library())
         if method == "GET" and path in ("/library/sections", "/library/sections/"):

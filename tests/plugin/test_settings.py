@@ -65,7 +65,12 @@ def test_reconcile_never(word) -> None:
     ("key", "value", "note"),
     [
         ("plex_url", "ftp://x", "Setting plex_url 'ftp://x' is not an http(s) URL; using none."),
-        ("plex_url", "plex.lan:32400", "Setting plex_url 'plex.lan:32400' is not an http(s) URL; using none."),
+        ("plex_url", "plex.lan:32400", "Setting plex_url 'plex.lan:32400' has no http:// in front: write it as "
+                                       "'http://plex.lan:32400' (https:// if Plex requires secure connections); "
+                                       "using none."),
+        ("plex_url", "192.168.1.10:32400/", "Setting plex_url '192.168.1.10:32400/' has no http:// in front: write "
+                                            "it as 'http://192.168.1.10:32400/' (https:// if Plex requires secure "
+                                            "connections); using none."),
         ("enabled", "maybe", "Setting enabled 'maybe' is not true or false; using true."),
         ("max_retries", 99, "Setting max_retries 99 is outside 0..20; using the default 5."),
         ("max_retries", "lots", "Setting max_retries 'lots' is not a number; using the default 5."),
