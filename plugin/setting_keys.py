@@ -49,16 +49,18 @@ KEYS: Dict[str, str] = {
     "plex_connect_timeout": "7c_plex_connect_timeout",
     "plex_read_timeout": "7d_plex_read_timeout",
     "obfuscate_paths": "7e_obfuscate_paths",
+    "log_each_scene": "7f_log_each_scene",
 }
 ATTRIBUTES: Dict[str, str] = {key: name for name, key in KEYS.items()}
 
 # The other Stash2Plex plugin has the same id, so its saved settings are this plugin's after an install over it.
 # These it named differently (its timeouts were the same seconds; its intervals were words, here minutes).
-_RENAMED = {"connect_timeout": "plex_connect_timeout", "read_timeout": "plex_read_timeout"}
+_RENAMED = {"connect_timeout": "plex_connect_timeout", "read_timeout": "plex_read_timeout",
+            "debug_logging": "log_each_scene"}
 _INTERVAL_WORDS = {"never": 0, "hourly": 60, "daily": 1440, "weekly": 10080}
 # These it had and this plugin does not use (they stay stored, unshown), and these it read differently.
 OTHER_PLUGIN_ONLY = ("poll_interval", "max_tags", "sync_master", "sync_tagline", "sync_background",
-                     "reconcile_missing", "plex_unmatched_path_map", "trigger_plex_scan", "debug_logging")
+                     "reconcile_missing", "plex_unmatched_path_map", "trigger_plex_scan")
 _READ_DIFFERENTLY = {
     "preserve_plex_edits": "keeps every field someone changed in Plex (there: fills only empty Plex fields)",
     "reconcile_scope": "24h and 7days mean recent here (scenes changed since the last reconcile)",

@@ -51,6 +51,7 @@ class Settings:
     skip_tags: Tuple[str, ...] = ()
     require_stash_id: bool = False
     obfuscate_paths: bool = False
+    log_each_scene: bool = False
     reconcile_interval: Optional[int] = 3600
     reconcile_scope: str = "recent"
     path_map: Tuple[Tuple[str, str], ...] = ()

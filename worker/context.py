@@ -127,6 +127,7 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
     for note in notes:
         log.warning(note)
     log.hide_paths(settings.obfuscate_paths)
+    log.scene_lines(settings.log_each_scene)
     store.meta.cache_settings(settings.enabled, settings.reconcile_interval, settings.reconcile_scope)
     return Context(settings, store, stash, lambda: _connect(settings, store), plugin_input)
 

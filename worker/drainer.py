@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 import traceback
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -183,8 +184,10 @@ class Drainer:
                     # thread_stash() inside the helper thread: a Stash client (a requests.Session) per thread.
                     ahead.append((following, prefetcher.submit(
                         lambda batch=following: fetch_scenes(ctx.thread_stash(), batch))))
+                before = Counter(report.tally.counts)
                 try:
                     run_batch(ctx, jobs, report.tally, fetched)
+                    log.info(f"Batch of {len(jobs)} scenes: {Tally(report.tally.counts - before).summary()}")
                 except PlexDown:
                     while ahead:  # waited out above; the batch went back to the queue, and so does the next
                         ctx.store.queue.release(ahead.pop()[0])
