@@ -19,6 +19,7 @@ KEYS: Dict[str, str] = {
     "plex_library": "2a_plex_library",
     "path_map": "2b_path_map",
     "strict_matching": "2c_strict_matching",
+    "tag_not_in_plex": "2d_tag_not_in_plex",
     "enabled": "3a_enabled",
     "sync_title": "3b_sync_title",
     "sync_summary": "3c_sync_summary",

@@ -29,6 +29,7 @@ class Settings:
     enabled: bool = True
     max_retries: int = 5
     strict_matching: bool = True
+    tag_not_in_plex: bool = False
     preserve_plex_edits: bool = False
     skip_not_found: bool = False
     sync_title: bool = True

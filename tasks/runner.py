@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.schedule import request_reconcile_if_due
-from tasks import admin, sync
+from tasks import admin, missing, sync
 from worker.context import Context, open_context
 from worker.spawn import ensure_drainer
 
@@ -34,6 +34,7 @@ TASKS: dict[str, Task] = {
     "dead_letters_clear": Task(admin.dead_letters_clear, False),
     "health_check": Task(admin.health_check, False),
     "dry_run": Task(admin.dry_run, False),
+    "not_in_plex": Task(missing.scenes_not_in_plex, False),
 }
 
 
