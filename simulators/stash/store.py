@@ -288,8 +288,8 @@ class StashStore:
         return self._update_entity(self._studios, "studio", studio_id, changes)
 
     def create_tag(self, name: str) -> dict:
-        """tagCreate: names are unique regardless of case (pkg/tag/validate.go EnsureTagNameUnique, FindByName
-        with nocase)."""
+        """tagCreate: a name another tag has is refused (pkg/tag/update.go EnsureTagNameUnique via ValidateCreate;
+        the lookup ignores case)."""
         with self._lock:
             if any(t["name"].casefold() == name.casefold() for t in self._tags.values()):
                 raise StoreError(f"tag with name '{name}' already exists")
