@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, Iterator, Protocol, Sequence
+from urllib.parse import quote_plus
 
 from plex import playstate, push, sections
 from plex.errors import PlexError, classify
@@ -43,6 +44,8 @@ class PlexApi(Protocol):
     def ping(self) -> None: ...
 
     def token_owns_server(self) -> bool: ...
+
+    def scan_folder(self, section_key: int, folder: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -96,6 +99,12 @@ class PlexClient:
                 return False
             raise
         return True
+
+    def scan_folder(self, section_key: int, folder: str) -> None:
+        """Asks Plex to scan one folder of a section for new files, as plexapi's `LibrarySection.update(path=)`
+        does (library.py:851-860: GET /library/sections/{key}/refresh?path=<quote_plus(folder)>). PMS answers at
+        once and scans in the background; asking again only scans again (idempotent)."""
+        self.wire.request("GET", f"/library/sections/{section_key}/refresh?path={quote_plus(folder)}")
 
     def close(self) -> None:
         self.wire.close()

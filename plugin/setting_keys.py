@@ -20,6 +20,7 @@ KEYS: Dict[str, str] = {
     "path_map": "2b_path_map",
     "strict_matching": "2c_strict_matching",
     "tag_not_in_plex": "2d_tag_not_in_plex",
+    "scan_new_files": "2e_scan_new_files",
     "enabled": "3a_enabled",
     "sync_title": "3b_sync_title",
     "sync_summary": "3c_sync_summary",
@@ -57,11 +58,11 @@ ATTRIBUTES: Dict[str, str] = {key: name for name, key in KEYS.items()}
 # The other Stash2Plex plugin has the same id, so its saved settings are this plugin's after an install over it.
 # These it named differently (its timeouts were the same seconds; its intervals were words, here minutes).
 _RENAMED = {"connect_timeout": "plex_connect_timeout", "read_timeout": "plex_read_timeout",
-            "debug_logging": "log_each_scene"}
+            "debug_logging": "log_each_scene", "trigger_plex_scan": "scan_new_files"}
 _INTERVAL_WORDS = {"never": 0, "hourly": 60, "daily": 1440, "weekly": 10080}
 # These it had and this plugin does not use (they stay stored, unshown), and these it read differently.
 OTHER_PLUGIN_ONLY = ("poll_interval", "max_tags", "sync_master", "sync_tagline", "sync_background",
-                     "reconcile_missing", "plex_unmatched_path_map", "trigger_plex_scan")
+                     "reconcile_missing", "plex_unmatched_path_map")
 _READ_DIFFERENTLY = {
     "preserve_plex_edits": "keeps every field someone changed in Plex (there: fills only empty Plex fields)",
     "reconcile_scope": "24h and 7days mean recent here (scenes changed since the last reconcile)",

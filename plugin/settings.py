@@ -30,6 +30,7 @@ class Settings:
     max_retries: int = 5
     strict_matching: bool = True
     tag_not_in_plex: bool = False
+    scan_new_files: bool = True
     preserve_plex_edits: bool = False
     skip_not_found: bool = False
     sync_title: bool = True

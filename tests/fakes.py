@@ -154,6 +154,7 @@ class FakePlex:
         self.requests: list[tuple[str, int | None]] = []
         self.down = self.unauthorized = False
         self.owner_token = True  # False: the token of a user the server is shared with
+        self.scans: list[tuple[int, str]] = []  # folder scans asked for: (section, folder)
         self.latency_s = 0.0
 
     def add(self, rating_key: int, path: str, size: int = 1000, **fields) -> FakeItem:
@@ -245,6 +246,10 @@ class FakePlex:
     def token_owns_server(self) -> bool:
         self._request("accounts")
         return self.owner_token
+
+    def scan_folder(self, section_key: int, folder: str) -> None:
+        self._request("scan")
+        self.scans.append((section_key, folder))
 
     def close(self) -> None:
         self.closed = True

@@ -22,6 +22,7 @@ from plugin.settings import Settings, load_settings, unset_defaults
 from stash.client import StashSource
 from sync_queue import Store, meta
 from worker.breaker import CircuitBreaker
+from worker.folder_scans import FolderScans
 from worker.throttle import AdaptiveLimit
 
 INFER_SCENES = 200  # Stash scenes whose paths are sampled to infer the path map
@@ -44,6 +45,7 @@ class Context:
         self._thread_stash = threading.local()
         self._clones: list[StashSource] = []
         self._pool: Optional[ThreadPoolExecutor] = None
+        self.scans = FolderScans()  # folders of new files to have Plex scan (scan_new_files)
 
     def library(self, reread: bool = False) -> PlexLibrary:
         """Plex, connected and with the stored index refreshed where Plex rescanned, or with `reread` every

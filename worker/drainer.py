@@ -171,6 +171,10 @@ class Drainer:
             self._reconcile_if_requested()
             self._watch_if_requested()
             ctx.store.queue.release_due_retries()
+            scanned = ctx.scans.due()
+            if scanned:  # Plex has had time to scan their folders: look each up by file
+                ctx.store.queue.enqueue([EnqueueRequest(s, Reason.LIBRARY_RESCANNED, file_lookup=True)
+                                         for s in scanned])
             holder = ctx.store.lease.holder()
             if holder is None or holder.owner != self.owner:  # fenced: never claim without the lease
                 log.warning("Stash2Plex drainer lost its lease; stopping")
@@ -188,6 +192,8 @@ class Drainer:
                 try:
                     run_batch(ctx, jobs, report.tally, fetched)
                     log.info(f"Batch of {len(jobs)} scenes: {Tally(report.tally.counts - before).summary()}")
+                    if ctx.scans.folders:
+                        ctx.scans.flush(ctx.store, ctx.library())
                 except PlexDown:
                     while ahead:  # waited out above; the batch went back to the queue, and so does the next
                         ctx.store.queue.release(ahead.pop()[0])
@@ -197,7 +203,8 @@ class Drainer:
                 continue
             idle_since = idle_since or time.monotonic()
             next_retry = ctx.store.queue.next_retry_at()
-            retry_soon = next_retry is not None and next_retry - time.time() <= timings.retry_horizon_s
+            retry_soon = ctx.scans.waiting or (next_retry is not None
+                                               and next_retry - time.time() <= timings.retry_horizon_s)
             if not self.linger or (time.monotonic() - idle_since >= timings.idle_grace_s and not retry_soon):
                 return
             self.stop.wait(timings.idle_poll_s)

@@ -37,6 +37,8 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
                                                   message=message))
         return SceneStatus.AMBIGUOUS
     if result.status == SceneStatus.NOT_FOUND:
+        if ctx.settings.scan_new_files and plan.job is not None:
+            ctx.scans.note(library, scene, plan.job.reason)
         return _not_found(ctx, plan)
     return _failed(ctx, library, plan, result.error)
 

@@ -27,7 +27,8 @@ class PlexSimulator:
 
     def __init__(self, scenes: int = 200, seed: int = 1, token: str = DEFAULT_TOKEN, latency_ms: int = 0,
                  port: int = 0, listing_item_ms: float = 0.0, max_request_line: int = 0, read_ms: float = 0.0,
-                 write_ms: float = 0.0, poster_ms: float = 0.0, shared_token: str | None = None) -> None:
+                 write_ms: float = 0.0, poster_ms: float = 0.0, shared_token: str | None = None,
+                 scan_delay_s: float = 0.0) -> None:
         self.token = token
         # The token of a user the server is shared with: it reads the libraries, but `/accounts` is the owner's
         # alone (403) and writes are refused (401), as PMS does (FIDELITY.md).
@@ -43,7 +44,8 @@ class PlexSimulator:
         self.faults.latency_ms = latency_ms
         self.faults.listing_item_ms = listing_item_ms
         self.faults.read_ms, self.faults.write_ms, self.faults.poster_ms = read_ms, write_ms, poster_ms
-        self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS", self.faults.listing_delay)
+        self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS", self.faults.listing_delay,
+                             scan_delay_s)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -124,6 +126,10 @@ class PlexSimulator:
     def add_scene(self, scene_id: str | int) -> int:
         """Returns the ratingKey the scene's item will have once a section refresh picks it up."""
         return self.library.add_scene(str(scene_id))
+
+    def add_file(self, stash_path: str, size: int, duration_ms: int) -> int:
+        """A file Stash sees at `stash_path` put on Plex's disk (under dataset.PLEX_ROOT), not yet scanned."""
+        return self.library.add_file(dataset.plex_path(stash_path), size, duration_ms)
 
     def rekey(self, rating_key: int) -> int:
         """The item's file re-scanned under a new ratingKey (metadata lost); returns the new key."""
