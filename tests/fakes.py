@@ -215,7 +215,7 @@ class FakePlex:
             name, _, rest = key.partition(".")
             base, _, index = name.partition("[")
             if rest == "locked":
-                item.locked.add(base)
+                (item.locked.add if value not in ("0", "") else item.locked.discard)(base)
             elif rest == "value":
                 item.fields[name] = (float(value) if value else None) if name == "userRating" else value
             elif base in _LISTS:

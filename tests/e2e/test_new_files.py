@@ -22,3 +22,19 @@ def test_a_stash_scan_of_a_new_file_ends_with_the_item_in_plex_and_exact(make_en
     assert item is not None and item.rating_key == rating_key  # no one scanned Plex but the plugin
     assert item.title == "Brand new scene"
     assert [r.path.split("?")[0] for r in env.plex.log if r.kind == "refresh"] == ["/library/sections/1/refresh"]
+
+
+def test_uninstall_unlocks_and_takes_back_only_ours(make_env) -> None:
+    """The way back out against the simulated PMS (its lock and tag-list semantics), through Stash's task."""
+    env = make_env(scenes=10, sync_poster=True)
+    assert env.task("Sync All Scenes to Plex").error is None
+    rating_key = next(rk for rk in env.plex.library.items if env.plex.item(rk).collections)
+    mine = env.plex.item(rating_key).collections + ["My picks"]
+    env.plex.user_edit(rating_key, collections=mine)  # the user's own collection, added in Plex (locks it)
+    env.configure(enabled=False)  # as the README's Uninstall says: stop syncing first
+    done = env.task("Uninstall - Unlock and Take Back Collections and Labels")
+    assert done.error is None and done.output.startswith("Gave back")
+    item = env.plex.item(rating_key)
+    assert item.collections == ["My picks"]
+    assert item.locked <= {"collection"}  # only the lock the user's own edit made in Plex remains
+    assert all(not env.plex.item(rk).locked - {"collection"} for rk in env.plex.library.items)
