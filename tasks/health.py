@@ -23,7 +23,7 @@ _TLS = re.compile(r"ssl|certificate|tls", re.IGNORECASE)
 
 OWNER_TOKEN = ("The Plex token is not the server owner's (Plex refuses it its list of accounts), and Plex lets only "
                "the owner edit metadata, so every edit would be refused: set plex_token to a token copied while "
-               "signed in to Plex as the server's owner (README: Configure, the Plex token).")
+               "signed in to Plex as the server's owner (README: Install, step 3).")
 
 
 def container_evidence(root: str = "/") -> Optional[str]:
@@ -60,8 +60,8 @@ def connect_advice(exc: PlexError, plex_url: Optional[str], evidence: Optional[s
                 "authority that signed it, or turn plex_verify_tls off (unsafe: whoever sits between Stash and "
                 "Plex could read the token), or use http:// with Plex's LAN address.")
     if isinstance(exc, PlexUnauthorized):
-        return (f"{said}. Copy the token again while signed in to Plex as the server's owner (README: Configure, "
-                "the Plex token); a token stops working when you sign out of that device or change the password.")
+        return (f"{said}. Copy the token again while signed in to Plex as the server's owner (README: Install, "
+                "step 3).")
     if isinstance(exc, PlexDown):
         local = localhost_advice(plex_url, evidence)
         if local:
