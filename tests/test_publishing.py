@@ -51,7 +51,8 @@ def test_license_and_changelog() -> None:
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.split("\n", 2)[:2] == ["                    GNU AFFERO GENERAL PUBLIC LICENSE",
                                        "                       Version 3, 19 November 2007"]
-    assert hashlib.md5(text.encode()).hexdigest() == "73f1eb20517c55bf9493b7dd6e480788"  # the FSF text, as django-agpl 4.0.0 ships it
+    # The FSF's text, as the django-agpl 4.0.0 sdist ships it.
+    assert hashlib.md5(text.encode()).hexdigest() == "73f1eb20517c55bf9493b7dd6e480788"
     version = re.search(r"^version:\s*(\S+)", (ROOT / "Stash2Plex.yml").read_text(encoding="utf-8"), re.M)[1]
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## [{version}] - " in changelog and "## [Unreleased]" in changelog
