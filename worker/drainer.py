@@ -172,9 +172,9 @@ class Drainer:
             self._watch_if_requested()
             ctx.store.queue.release_due_retries()
             scanned = ctx.scans.due()
-            if scanned:  # Plex has had time to scan their folders: look each up by file
+            if scanned:  # Plex has had time to scan their folders: the scenes it now has are synced
                 ctx.store.queue.enqueue([EnqueueRequest(s, Reason.LIBRARY_RESCANNED, file_lookup=True)
-                                         for s in scanned])
+                                         for s in ctx.scans.arrived(ctx.stash, ctx.library(), scanned)])
             holder = ctx.store.lease.holder()
             if holder is None or holder.owner != self.owner:  # fenced: never claim without the lease
                 log.warning("Stash2Plex drainer lost its lease; stopping")

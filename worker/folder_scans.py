@@ -3,9 +3,10 @@ folders gets that folder scanned, and the scene looked up by file once the scan 
 
 Plex finds new files only when it scans; a Stash scan creates scenes before Plex's own scheduled scan, so the
 plugin asks for the folder alone (`PlexApi.scan_folder`), never the library. Folders are coalesced over a batch
-and asked at most once per interval, remembered in the store across drains: every few minutes for scenes a hook
-queued (a file just scanned into Stash), once a day for those a Sync All or reconcile found, so a file Plex cannot
-read is not rescanned forever.
+and asked at most once per interval, remembered in the store across drains: every few minutes for a file Stash
+has just scanned (the job's `file_lookup`), once a day otherwise (what a Sync All or reconcile found), so a file
+Plex cannot read is not rescanned forever. The look-up after the scan asks Plex for the file first and queues
+only the scenes Plex now has: one that is still missing keeps its own retry schedule and budget.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ import time
 from typing import Optional
 
 from mapping.library import PlexLibrary
+from mapping.matcher import MATCHED
 from plex.errors import PlexError
 from plugin import log
-from stash.scene import SceneMetadata
+from stash.client import StashSource
+from stash.scene import SceneMetadata, to_metadata
 from sync_queue import Store
-from sync_queue.vocab import Reason
 
-SOON_S = 300.0  # a folder of a scene a hook queued: at most once per 5 minutes
-DAILY_S = 86400.0  # a folder of a scene a Sync All or reconcile found: at most once per day
+SOON_S = 300.0  # a folder of a file Stash has just scanned: at most once per 5 minutes
+DAILY_S = 86400.0  # any other folder (a Sync All's or reconcile's finds): at most once per day
 SETTLE_S = 15.0  # the scenes are looked up by file this long after the scan was asked for
-_FROM_HOOKS = {Reason.CREATED, Reason.SCANNED, Reason.EDITED}
 _KEY = "folder_scan:"  # + "<section>:<folder>" in meta: when that folder was last asked for
 
 
@@ -35,9 +36,10 @@ class FolderScans:
         self._wanted: dict[tuple[int, str], tuple[float, set[int]]] = {}
         self._lookups: list[tuple[float, set[int]]] = []
 
-    def note(self, library: PlexLibrary, scene: SceneMetadata, reason: str) -> None:
-        """The folders (as Plex sees them) of a scene Plex lacks, when a library folder holds them."""
-        interval = SOON_S if reason in _FROM_HOOKS else DAILY_S
+    def note(self, library: PlexLibrary, scene: SceneMetadata, just_scanned: bool) -> None:
+        """The folders (as Plex sees them) of a scene Plex lacks, when a library folder holds them;
+        `just_scanned`: Stash has just scanned the file (a Create hook's job)."""
+        interval = SOON_S if just_scanned else DAILY_S
         for scene_file in scene.files:
             plex_path = library.path_map.to_plex(scene_file.path)
             section = next((s.key for s in library.sections
@@ -74,6 +76,17 @@ class FolderScans:
         ready = [ids for when, ids in self._lookups if when <= now]
         self._lookups = [(when, ids) for when, ids in self._lookups if when > now]
         return sorted(set().union(*ready)) if ready else []
+
+    def arrived(self, stash: StashSource, library: PlexLibrary, scene_ids: list[int]) -> list[int]:
+        """Those of the scenes that Plex now holds (one `file=` look-up per file, in the folders' sections)."""
+        found = []
+        for scene in map(to_metadata, stash.scenes_by_ids(scene_ids)):
+            try:
+                if library.find_by_file(scene)[0].status == MATCHED:
+                    found.append(scene.scene_id)
+            except PlexError as exc:
+                log.warning(f"Scene {scene.scene_id} not looked up after its folder scan: {exc.message}")
+        return found
 
     @property
     def folders(self) -> bool:

@@ -38,7 +38,7 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
         return SceneStatus.AMBIGUOUS
     if result.status == SceneStatus.NOT_FOUND:
         if ctx.settings.scan_new_files and plan.job is not None:
-            ctx.scans.note(library, scene, plan.job.reason)
+            ctx.scans.note(library, scene, plan.job.file_lookup)
         return _not_found(ctx, plan)
     return _failed(ctx, library, plan, result.error)
 

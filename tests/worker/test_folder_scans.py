@@ -26,6 +26,8 @@ def test_a_sync_all_asks_once_per_folder_under_a_library_folder_and_once_a_day(t
         assert plex.scans == [(1, "/data/new")]  # a Sync All's folders: once a day
         assert ctx.scans.due(10**12) == [2, 3]  # looked up by file once the scan has had time
         assert ctx.scans.due(10**12) == []
+        plex.add(102, "/data/new/scene-2.mp4")  # the scan found one of the two
+        assert ctx.scans.arrived(ctx.stash, ctx.library(), [2, 3]) == [2]
     finally:
         ctx.close()
 
@@ -44,14 +46,14 @@ def test_intervals_by_why_the_scene_was_queued(tmp_path) -> None:
     library = ctx.library()
     scans = FolderScans()
     new_file = to_metadata(stash.scenes[2])
-    scans.note(library, new_file, "created")
+    scans.note(library, new_file, True)
     assert scans.flush(ctx.store, library, now=1000.0) == 1
-    scans.note(library, new_file, "created")
-    assert scans.flush(ctx.store, library, now=1000.0 + SOON_S - 1) == 0  # a hook's folder: every few minutes
+    scans.note(library, new_file, True)
+    assert scans.flush(ctx.store, library, now=1000.0 + SOON_S - 1) == 0  # a new file's folder: every few minutes
     assert scans.due(1000.0 + SETTLE_S - 1) == [] and scans.due(1000.0 + SETTLE_S) == [2]
-    scans.note(library, new_file, "created")
+    scans.note(library, new_file, True)
     assert scans.flush(ctx.store, library, now=1000.0 + SOON_S) == 1
-    scans.note(library, new_file, "sync_all")
+    scans.note(library, new_file, False)
     assert scans.flush(ctx.store, library, now=1000.0 + SOON_S + DAILY_S - 1) == 0
     assert plex.scans == [(1, "/data/new")] * 2
     ctx.close()
