@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from plugin import log
+from plugin.errors import PluginError
 from stash import queries
 from stash.client import StashClient
 from stash.scene import NOT_IN_PLEX_TAG
+from sync_queue import Store
+from sync_queue.vocab import SceneStatus
 
 CHUNK = 500  # scene ids per bulkSceneUpdate
 
@@ -42,3 +46,17 @@ def mark(stash: StashClient, not_in_plex: Iterable[int], looked_at: Iterable[int
             stash.query(queries.TAG_SCENES, {"ids": [str(i) for i in ids[start:start + CHUNK]], "tag": [str(tag)],
                                              "mode": mode})
     return len(add), len(remove)
+
+
+def mark_from_store(stash: StashClient, store: Store) -> None:
+    """The tag on exactly the scenes whose stored status is not found or ambiguous, after a drain (so a scene
+    Plex now has loses it without waiting for the task). A failure is logged: the next drain tries again."""
+    states = list(store.scenes.iter_all())
+    missing = [s.scene_id for s in states if s.status in (SceneStatus.NOT_FOUND, SceneStatus.AMBIGUOUS)]
+    try:
+        tagged, untagged = mark(stash, missing, [s.scene_id for s in states])
+    except PluginError as exc:
+        log.warning(f"The tag {NOT_IN_PLEX_TAG!r} was not updated: {exc.message}")
+        return
+    if tagged or untagged:
+        log.info(f"Tag {NOT_IN_PLEX_TAG!r} added to {tagged} scenes, taken off {untagged}")

@@ -26,6 +26,7 @@ from plugin import log
 from plugin.errors import PluginError, user_message
 from reconciliation.engine import run_reconcile
 from stash.client import StashUnavailable
+from stash.tagging import mark_from_store
 from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.lease import owner_id
@@ -158,6 +159,8 @@ class Drainer:
             finally:
                 for jobs, _ in ahead:
                     self.ctx.store.queue.release(jobs)
+        if self.ctx.settings.tag_not_in_plex and report.tally.done:  # the tag follows what this drain found
+            mark_from_store(self.ctx.stash, self.ctx.store)
 
     def _drain_batches(self, report: DrainReport, prefetcher: ThreadPoolExecutor, ahead: list) -> None:
         ctx, timings = self.ctx, self.timings
