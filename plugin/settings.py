@@ -90,8 +90,9 @@ def unset_defaults(raw: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         value = f.default
         if f.name == "reconcile_interval":
             value = (value or 0) // 60  # the setting is in minutes
-        if KEYS[f.name] not in raw and isinstance(value, (bool, int, float, str)):
-            defaults[KEYS[f.name]] = int(value) if isinstance(value, float) else value
+        key = KEYS.get(f.name, f.name)  # a setting missing from the table stays under its name (a test flags it)
+        if key not in raw and isinstance(value, (bool, int, float, str)):
+            defaults[key] = int(value) if isinstance(value, float) else value
     return defaults
 
 
@@ -110,8 +111,8 @@ def load_settings(raw: Optional[Dict[str, Any]]) -> Tuple[Settings, List[str]]:
     values: Dict[str, Any] = {}
     for key in sorted(raw):
         value = raw[key]
-        name = ATTRIBUTES.get(key)
-        parser = _PARSERS.get(name or "")
+        name = ATTRIBUTES.get(key, key)
+        parser = _PARSERS.get(name)
         if parser is None:
             if key not in OTHER_PLUGIN_ONLY:
                 notes.append(f"Unknown setting {key!r} is ignored.")
