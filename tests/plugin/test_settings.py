@@ -178,3 +178,11 @@ def test_stash_lists_the_settings_in_setup_order() -> None:
     assert shown.index("Tags become") == shown.index("Sync tags") + 1
     groups = [key[0] for key in sorted(manifest)]
     assert groups == sorted(groups) and set(groups) == set("1234567")
+
+
+def test_the_other_plugins_switches_with_new_names_are_carried_over() -> None:
+    stored, _ = carry_over({"trigger_plex_scan": False, "debug_logging": True, "read_timeout": 45})
+    assert stored == {KEYS["scan_new_files"]: False, KEYS["log_each_scene"]: True, KEYS["plex_read_timeout"]: 45}
+    settings, notes = load_settings(stored)
+    assert (settings.scan_new_files, settings.log_each_scene, settings.plex_read_timeout) == (False, True, 45.0)
+    assert notes == []
