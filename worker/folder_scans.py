@@ -18,6 +18,7 @@ from mapping.library import PlexLibrary
 from mapping.matcher import MATCHED
 from plex.errors import PlexError
 from plugin import log
+from plugin.errors import PluginError
 from stash.client import StashSource
 from stash.scene import SceneMetadata, to_metadata
 from sync_queue import Store
@@ -80,7 +81,12 @@ class FolderScans:
     def arrived(self, stash: StashSource, library: PlexLibrary, scene_ids: list[int]) -> list[int]:
         """Those of the scenes that Plex now holds (one `file=` look-up per file, in the folders' sections)."""
         found = []
-        for scene in map(to_metadata, stash.scenes_by_ids(scene_ids)):
+        try:
+            scenes = stash.scenes_by_ids(scene_ids)
+        except PluginError as exc:  # Stash unreachable: the scenes keep their own retries
+            log.warning(f"Scenes not looked up after their folder scan: {exc.message}")
+            return []
+        for scene in map(to_metadata, scenes):
             try:
                 if library.find_by_file(scene)[0].status == MATCHED:
                     found.append(scene.scene_id)
