@@ -8,7 +8,7 @@ listings of sections Plex rescanned since their index was built); `match()` read
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from mapping.fields import SyncToggles
 from mapping.matcher import MATCHED, MatchResult, match
@@ -68,10 +68,13 @@ class PlexLibrary:
         the first sight of a section: nothing was tried against an older state of it.
         """
         sections, unknown = self.api.sections(self.settings.plex_library)
-        for title in unknown:
-            log.warning(f"Plex library {title!r} (setting plex_library) does not exist or is not a movie library")
+        if unknown:  # one more listing, only when misconfigured: the names that would work
+            advice = library_advice(unknown, [s.title for s in self.api.sections(())[0]])
+            if not sections:
+                raise PluginError(f"No Plex movie library to sync. {advice}")
+            log.warning(advice)
         if not sections:
-            raise PluginError("No Plex movie library found; check the plex_library setting")
+            raise PluginError("Plex has no movie library: the plugin syncs scenes into a Plex movie library")
         index = self._store.index
         for section in sections:
             seen = index.scanned_stamp(section.key)
@@ -176,3 +179,11 @@ class PlexLibrary:
             store.meta.set(meta.INFERRED_PATH_MAP, str(mapping))
             store.meta.set(meta.INFERRED_PATH_MAP_AT, stamp)
         return mapping
+
+
+def library_advice(unknown: Sequence[str], available: Sequence[str]) -> str:
+    """The plex_library names that name no movie library, with the ones that exist."""
+    names = ", ".join(repr(t) for t in unknown)
+    have = ", ".join(repr(t) for t in available) or "none"
+    return (f"Plex library {names} (setting plex_library) does not exist or is not a movie library; Plex's movie "
+            f"libraries are: {have}. Use these names, or leave the setting empty for all of them.")

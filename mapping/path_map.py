@@ -65,6 +65,10 @@ class PathMap:
             return target
         return normalise_path(target.rstrip("/") + "/" + rest.lstrip("/"))
 
+    def applies_to(self, stash_path: str) -> bool:
+        """Whether one of the rules' Stash prefixes holds the path (an identity map applies to none)."""
+        return self._rule_for(normalise_path(stash_path)) is not None
+
     def _rule_for(self, path: str) -> Optional[tuple[str, str]]:
         matching = [r for r in self.rules if _starts_with(path, r[0])]
         return max(matching, key=lambda r: len(r[0])) if matching else None
@@ -94,6 +98,18 @@ def _split_common_suffix(a: str, b: str) -> tuple[str, str, int]:
     while n < min(len(pa), len(pb)) and pa[-1 - n] == pb[-1 - n]:
         n += 1
     return "/".join(pa[: len(pa) - n]), "/".join(pb[: len(pb) - n]), n
+
+
+def nearest(stash_path: str, plex_paths: Iterable[str]) -> Optional[tuple[str, str, str]]:
+    """The Plex path sharing the longest run of trailing components with the Stash path (at least the file
+    name), with the Stash and Plex prefixes before that run: (plex_path, stash_prefix, plex_prefix)."""
+    stash_path = normalise_path(stash_path)
+    scored = [(_split_common_suffix(stash_path, normalise_path(p)), normalise_path(p)) for p in plex_paths]
+    scored = [(split, path) for split, path in scored if split[2] > 0]
+    if not scored:
+        return None
+    (stash_prefix, plex_prefix, _), path = max(scored, key=lambda s: s[0][2])
+    return path, stash_prefix or "/", plex_prefix or "/"
 
 
 def _sample(paths: Sequence[str], size: int) -> list[str]:

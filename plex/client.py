@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, Iterator, Optional, Protocol, Sequence
+from urllib.parse import quote_plus
 
 from plex import playstate, push, sections
-from plex.errors import classify
+from plex.errors import PlexError, classify
 from plex.sections import SectionInfo
 from plex.wire import PlexWire
 from sync_queue.index import PlexItemRecord, PlexPart
@@ -41,6 +42,10 @@ class PlexApi(Protocol):
     def set_progress(self, rating_key: int, offset_ms: int) -> None: ...
 
     def ping(self) -> None: ...
+
+    def token_owns_server(self) -> bool: ...
+
+    def scan_folder(self, section_key: int, folder: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -87,6 +92,24 @@ class PlexClient:
 
     def ping(self) -> None:
         self.wire.request("GET", "/identity")
+
+    def token_owns_server(self) -> bool:
+        """Whether the token is the server owner's, whom alone PMS lets edit metadata: `/accounts` (plexapi
+        `server.py` `_systemAccounts`) answers the owner and refuses a shared user's token (403, home-assistant/core
+        #181394; 401 in its `plex/server.py` handler). Other failures are raised."""
+        try:
+            self.wire.request("GET", "/accounts")
+        except PlexError as exc:
+            if exc.status in (401, 403):
+                return False
+            raise
+        return True
+
+    def scan_folder(self, section_key: int, folder: str) -> None:
+        """Asks Plex to scan one folder of a section for new files, as plexapi's `LibrarySection.update(path=)`
+        does (library.py:851-860: GET /library/sections/{key}/refresh?path=<quote_plus(folder)>). PMS answers at
+        once and scans in the background; asking again only scans again (idempotent)."""
+        self.wire.request("GET", f"/library/sections/{section_key}/refresh?path={quote_plus(folder)}")
 
     def close(self) -> None:
         self.wire.close()  # plexapi's session is one of the wire's

@@ -176,3 +176,19 @@ def read_item(plex: PlexWire, rating_key: int) -> dict:
     fields = video_fields(video, full=True)
     fields["parts"] = video_parts(video)
     return fields
+
+
+def release_params(pushed: Iterable[str], poster: bool, ours: Mapping[str, Iterable[str]],
+                   current: Optional[Mapping[str, Sequence[str]]] = None) -> dict[str, str]:
+    """The PUT that gives an item back (uninstall): every field this plugin pushed unlocked (`pushed`: the field
+    names of its last push), the poster unlocked when it uploaded one (`thumb.locked=0`, plexapi
+    `unlockPoster`), and, given the full item (`current`), the collections and labels it added (`ours`) taken
+    out, the user's own left."""
+    params: dict[str, str] = {}
+    if current is not None:
+        for name in MERGED_FIELDS:
+            if ours.get(name):
+                params.update(_list_params(_TAGS[name], merged_list((), current[name], ours[name]), current[name]))
+    keys = [_SCALARS.get(name) or _TAGS.get(name) for name in pushed] + (["thumb"] if poster else [])
+    params.update({f"{key}.locked": "0" for key in keys if key})
+    return params

@@ -35,6 +35,7 @@ DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 _LEVEL_CHARS = {DEBUG: "d", INFO: "i", WARNING: "w", ERROR: "e"}
 _to_file = False
 _hide_paths = False
+_scene_lines = False
 
 
 def register_secret(value: str | None) -> None:
@@ -85,6 +86,18 @@ def _hash_paths(text: str) -> str:
 
     return re.sub(r"(?:[A-Za-z]:)?[/\\][^\s,;()]+",
                   lambda m: "path#" + hashlib.sha1(m.group(0).encode("utf-8")).hexdigest()[:10], text)
+
+
+def scene_lines(enabled: bool) -> None:
+    """Whether per-scene lines (`scene`) reach Stash's log at their own level (setting log_each_scene); off, they
+    are debug lines, so the log holds one summary per batch and per task unless Stash itself shows debug."""
+    global _scene_lines
+    _scene_lines = enabled
+
+
+def scene(level: int, msg: object) -> None:
+    """A line about one scene: at `level` when asked for, else at debug."""
+    _emit(level if _scene_lines else DEBUG, msg)
 
 
 def info(msg: object) -> None:

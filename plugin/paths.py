@@ -14,7 +14,7 @@ DB_NAME = "stash2plex.sqlite3"
 DRAINER_LOG_NAME = "drainer.log"
 
 # What an installed plugin folder holds (package_plugin.py ships exactly this; Health Check lists anything else).
-PLUGIN_FILES = ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "README.md", "stash2plex-ui.js",
+PLUGIN_FILES = ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "README.md", "LICENSE", "stash2plex-ui.js",
                 "stash2plex-ui.css")
 PLUGIN_PACKAGES = ("plugin", "hooks", "sync_queue", "worker", "plex", "mapping", "stash", "reconciliation", "watch",
                    "tasks")

@@ -12,9 +12,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 from plugin import log
+from plugin.setting_keys import ATTRIBUTES, KEYS, OTHER_PLUGIN_ONLY, carry_over
 
 NEVER = None
-_INTERVALS = {"never": NEVER, "hourly": 3600, "daily": 86400, "weekly": 604800}
 MIN_RECONCILE_MINUTES = 1
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", ""}
@@ -30,6 +30,8 @@ class Settings:
     enabled: bool = True
     max_retries: int = 5
     strict_matching: bool = True
+    tag_not_in_plex: bool = False
+    scan_new_files: bool = True
     preserve_plex_edits: bool = False
     skip_not_found: bool = False
     sync_title: bool = True
@@ -52,6 +54,7 @@ class Settings:
     skip_tags: Tuple[str, ...] = ()
     require_stash_id: bool = False
     obfuscate_paths: bool = False
+    log_each_scene: bool = False
     reconcile_interval: Optional[int] = 3600
     reconcile_scope: str = "recent"
     path_map: Tuple[Tuple[str, str], ...] = ()
@@ -77,7 +80,8 @@ class _Invalid(ValueError):
 
 
 def unset_defaults(raw: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """The defaults, as the manifest's types store them, of every setting `raw` (the stored map) lacks.
+    """The defaults, under their stored keys and as the manifest's types store them, of every setting `raw` (the
+    stored map, already carried over) lacks.
 
     Stash has no defaults for plugin settings and shows an unset BOOLEAN as off, so the switches that default to
     on look off until they are saved (stashapp/stash#6899): the plugin writes these once. Settings without a
@@ -89,39 +93,41 @@ def unset_defaults(raw: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         value = f.default
         if f.name == "reconcile_interval":
             value = (value or 0) // 60  # the setting is in minutes
-        if f.name not in raw and isinstance(value, (bool, int, float, str)):
-            defaults[f.name] = int(value) if isinstance(value, float) else value
+        key = KEYS.get(f.name, f.name)  # a setting missing from the table stays under its name (a test flags it)
+        if key not in raw and isinstance(value, (bool, int, float, str)):
+            defaults[key] = int(value) if isinstance(value, float) else value
     return defaults
 
 
 def load_settings(raw: Optional[Dict[str, Any]]) -> Tuple[Settings, List[str]]:
-    """Merges Stash's stored plugin settings over the defaults; returns the settings and one note per problem."""
+    """Merges Stash's stored plugin settings over the defaults; returns the settings and one note per problem.
+
+    Values under old keys are read as `carry_over` moves them (saying so, and saving the move, is the caller's:
+    `worker.context.open_context`); notes name a setting by its attribute name."""
     notes: List[str] = []
     if raw is None:
         return Settings(), notes
     if not isinstance(raw, dict):
         return Settings(), ["Plugin settings are not a key/value map; using defaults for every setting."]
+    raw = carry_over(raw)[0]
     defaults = Settings()
     values: Dict[str, Any] = {}
-    if set(raw) & set(_OTHER_PLUGIN_ONLY):  # saved by the other Stash2Plex plugin: one line says what differs
-        said = [f"{key} is not used" for key in sorted(set(raw) & set(_OTHER_PLUGIN_ONLY))]
-        said += [f"{key} {meaning}" for key, meaning in sorted(_READ_DIFFERENTLY.items()) if key in raw]
-        notes.append("Settings kept from the other Stash2Plex plugin: " + "; ".join(said) + ".")
     for key in sorted(raw):
         value = raw[key]
-        parser = _PARSERS.get(key)
+        name = ATTRIBUTES.get(key, key)
+        parser = _PARSERS.get(name)
         if parser is None:
-            if key not in _OTHER_PLUGIN_ONLY:
+            if key not in OTHER_PLUGIN_ONLY:
                 notes.append(f"Unknown setting {key!r} is ignored.")
             continue
         if value is None:
             continue
         try:
-            values[key] = parser(value, notes)
+            values[name] = parser(value, notes)
         except _Invalid as exc:
-            secret = key == "plex_token" or (key == "plex_url" and "@" in str(value))  # a password in the URL
+            secret = name == "plex_token" or (name == "plex_url" and "@" in str(value))  # a password in the URL
             shown = "(hidden)" if secret else _show(value)
-            notes.append(f"Setting {key} {shown} {exc}; using {_describe(getattr(defaults, key))}.")
+            notes.append(f"Setting {name} {shown} {exc}; using {_describe(getattr(defaults, name))}.")
     settings = Settings(**values)
     if not settings.plex_verify_tls:
         notes.append("Setting plex_verify_tls is off: Plex's certificate is not checked, so anyone on the network "
@@ -194,6 +200,9 @@ def _plex_url(value: Any, _notes: List[str]) -> Optional[str]:
     text = value.strip()
     if not text:
         return None
+    if "://" not in text and " " not in text:  # plex.lan:32400 or 192.168.1.10:32400
+        raise _Invalid(f"has no http:// in front: write it as 'http://{text}' (https:// if Plex requires secure "
+                       "connections)")
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise _Invalid("is not an http(s) URL")
@@ -237,12 +246,7 @@ def _text(value: Any, _notes: List[str]) -> str:
 
 
 def _interval(value: Any, _notes: List[str]) -> Optional[int]:
-    if isinstance(value, str) and value.strip().lower() in _INTERVALS:
-        return _INTERVALS[value.strip().lower()]
-    try:
-        minutes = _number(value)
-    except _Invalid:
-        raise _Invalid("is not a number of minutes or one of never/hourly/daily/weekly") from None
+    minutes = _number(value)
     if minutes < 0:
         raise _Invalid("is negative")
     if minutes == 0:
@@ -268,17 +272,6 @@ def _tags_as(value: Any, _notes: List[str]) -> str:
     raise _Invalid("is not 'genres', 'labels' or 'both'")
 
 
-# The other Stash2Plex plugin has the same id, so its saved settings stay when this one is installed over it:
-# the ones this plugin does not use, and the ones it reads differently, are said once, in one log line.
-_OTHER_PLUGIN_ONLY = ("poll_interval", "connect_timeout", "read_timeout", "max_tags", "sync_master", "sync_tagline",
-                      "sync_background", "trigger_plex_scan", "debug_logging", "reconcile_missing",
-                      "plex_unmatched_path_map")
-_READ_DIFFERENTLY = {
-    "preserve_plex_edits": "keeps every field someone changed in Plex (there: fills only empty Plex fields)",
-    "reconcile_scope": "24h and 7days mean recent here (scenes changed since the last reconcile)",
-}
-
-
 def _path_map(value: Any, notes: List[str]) -> Tuple[Tuple[str, str], ...]:
     """A bad pair is reported and skipped, the good ones are kept (grammar: `mapping.path_map.parse_pairs`)."""
     if not isinstance(value, str):
@@ -301,7 +294,6 @@ def parse_pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
         else:
             pairs.append((stash.strip(), plex.strip()))
     return pairs, bad
-
 
 
 _PARSERS: Dict[str, Callable[[Any, List[str]], Any]] = {

@@ -110,6 +110,23 @@ mutation ConfigurePlugin($input: Map!) {{
 }}
 """
 
+# The tag marking scenes not in Plex (setting tag_not_in_plex; stash.tagging).
+FIND_TAG_BY_NAME = """
+query FindTagByName($name: String!) {
+  findTags(tag_filter: {name: {value: $name, modifier: EQUALS}}) { tags { id name } }
+}
+"""
+CREATE_TAG = """
+mutation CreateTag($name: String!) {
+  tagCreate(input: {name: $name}) { id }
+}
+"""
+TAG_SCENES = """
+mutation TagScenes($ids: [ID!], $tag: [ID!], $mode: BulkUpdateIdMode!) {
+  bulkSceneUpdate(input: {ids: $ids, tag_ids: {mode: $mode, ids: $tag}}) { id }
+}
+"""
+
 ALL_DOCUMENTS: Dict[str, str] = {
     "FindScenesByIds": find_scenes_by_ids(3),
     "FindScenesPage": FIND_SCENES_PAGE,
@@ -121,6 +138,9 @@ ALL_DOCUMENTS: Dict[str, str] = {
     "Version": VERSION,
     "IncrementPlay": INCREMENT_PLAY,
     "PerformerTally": PERFORMER_TALLY,
+    "FindTagByName": FIND_TAG_BY_NAME,
+    "CreateTag": CREATE_TAG,
+    "TagScenes": TAG_SCENES,
 }
 # Documents valid from a given version on (older ones answer a validation error the client words plainly).
 LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, "v0.25.0")}

@@ -40,6 +40,9 @@ class SceneMetadata:
     performer_photos: Tuple[Tuple[str, str], ...] = ()  # (name, Stash's image link) of performers with an image
 
 
+NOT_IN_PLEX_TAG = "Stash2Plex: not in Plex"  # this plugin's mark in Stash (stash.tagging), never synced to Plex
+
+
 def to_metadata(scene: dict) -> SceneMetadata:
     """Builds SceneMetadata from a findScene(s) result; unknown or missing fields get neutral values."""
     studio = scene.get("studio") or {}
@@ -51,7 +54,7 @@ def to_metadata(scene: dict) -> SceneMetadata:
         details=scene.get("details") or "",
         studio=studio.get("name") or None,
         performers=_names(scene.get("performers")),
-        tags=_names(scene.get("tags")),
+        tags=tuple(name for name in _names(scene.get("tags")) if name != NOT_IN_PLEX_TAG),
         date=normalise_date(scene.get("date")),
         rating100=_rating(scene.get("rating100")),
         updated_at=scene.get("updated_at") or "",

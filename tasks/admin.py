@@ -5,14 +5,18 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from mapping.path_map import PathMap
 from mapping.scope import scope_group, scope_rule
 from plex.errors import PlexError
+from plex.parse import normalise_path
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import foreign_files
 from stash.client import read_ahead
 from stash.scene import to_metadata
 from sync_queue import meta
+from sync_queue.index import basename
+from tasks.health import OWNER_TOKEN, connect_advice, container_evidence, path_map_advice
 from tasks.sync import drain_foreground
 from watch.sync import run_watch_sync
 from worker.batch import plan_scene
@@ -76,20 +80,31 @@ def health_check(ctx: Context) -> str:
     try:
         library = ctx.library()
     except PlexError as exc:
-        raise PluginError(f"Health check failed: {exc.message}") from None
+        advice = connect_advice(exc, ctx.settings.plex_url, container_evidence())
+        raise PluginError(f"Health check failed: {advice}") from None
     log.info(f"Plex {getattr(library.api, 'name', 'server')} is reachable and accepts the token")
     log.info("Libraries: " + ", ".join(f"{s.title!r} ({', '.join(s.locations)})" for s in library.sections)
              + f"; {ctx.store.index.item_count()} items indexed")
     log.info(f"Path mapping: {library.path_map or 'none (paths compared as they are)'}")
+    problems = [] if library.api.token_owns_server() else [OWNER_TOKEN]
     page = next(iter(ctx.stash.scene_pages(per_page=20)), None)
+    scenes = list(map(to_metadata, page.scenes if page else []))
     found_as: Counter = Counter()
-    for scene in map(to_metadata, page.scenes if page else []):
+    for scene in scenes:
         found = library.match(scene)
         found_as[found.status] += 1
         if found_as[found.status] <= 2 and scene.files:
             log.info(f"sample: scene {scene.scene_id} {scene.files[0].path} -> {found.status} "
                      f"{list(found.rating_keys) or ''} {found.detail}")
+    stash_paths = [f.path for scene in scenes for f in scene.files]
+    same_names = ctx.store.index.by_basenames(basename(normalise_path(p)) for p in stash_paths)
+    mapped = path_map_advice(PathMap.from_pairs(ctx.settings.path_map), stash_paths,
+                             [part.path for parts in same_names.values() for part in parts])
+    problems += [mapped] if mapped else []
     sample = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(found_as.items()))
+    if problems:
+        raise PluginError(f"Health check found {len(problems)} problem{'s' * (len(problems) > 1)} "
+                          f"(sample of scenes: {sample}): " + " ".join(problems))
     return (f"Health check passed: Plex reachable, token valid, {len(library.sections)} libraries, "
             f"sample of scenes: {sample}")
 

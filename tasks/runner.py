@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.schedule import request_reconcile_if_due
-from tasks import admin, sync
+from tasks import admin, missing, sync, unlock
 from worker.context import Context, open_context
 from worker.spawn import ensure_drainer
 
@@ -34,6 +34,9 @@ TASKS: dict[str, Task] = {
     "dead_letters_clear": Task(admin.dead_letters_clear, False),
     "health_check": Task(admin.health_check, False),
     "dry_run": Task(admin.dry_run, False),
+    "not_in_plex": Task(missing.scenes_not_in_plex, False),
+    "unlock": Task(unlock.unlock, False),
+    "unlock_take_back": Task(unlock.unlock_and_take_back, False),
 }
 
 

@@ -159,6 +159,8 @@ class FakePlex:
         self.items: dict[int, FakeItem] = {}
         self.requests: list[tuple[str, int | None]] = []
         self.down = self.unauthorized = False
+        self.owner_token = True  # False: the token of a user the server is shared with
+        self.scans: list[tuple[int, str]] = []  # folder scans asked for: (section, folder)
         self.latency_s = 0.0
 
     def add(self, rating_key: int, path: str, size: int = 1000, **fields) -> FakeItem:
@@ -189,7 +191,7 @@ class FakePlex:
     def sections(self, wanted_titles: Sequence[str]) -> tuple[list[SectionInfo], list[str]]:
         self._request("sections")
         unknown = [t for t in wanted_titles if t.casefold() != self.section_info.title.casefold()]
-        return [self.section_info], unknown
+        return ([] if wanted_titles and len(unknown) == len(wanted_titles) else [self.section_info]), unknown
 
     def section_items(self, section: SectionInfo) -> Iterator[PlexItemRecord]:
         self._request("listing")
@@ -219,7 +221,7 @@ class FakePlex:
             name, _, rest = key.partition(".")
             base, _, index = name.partition("[")
             if rest == "locked":
-                item.locked.add(base)
+                (item.locked.add if value not in ("0", "") else item.locked.discard)(base)
             elif rest == "value":
                 item.fields[name] = (float(value) if value else None) if name == "userRating" else value
             elif base in _LISTS and rest == "tag.tag-":  # plexapi's removal form, each name quoted once more
@@ -247,6 +249,14 @@ class FakePlex:
 
     def ping(self) -> None:
         self._request("ping")
+
+    def token_owns_server(self) -> bool:
+        self._request("accounts")
+        return self.owner_token
+
+    def scan_folder(self, section_key: int, folder: str) -> None:
+        self._request("scan")
+        self.scans.append((section_key, folder))
 
     def close(self) -> None:
         self.closed = True

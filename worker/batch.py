@@ -260,5 +260,5 @@ def _cover(ctx: Context, plan: ScenePlan):
     try:
         return ctx.thread_stash().fetch_cover(plan.scene.cover_url)
     except StashError as exc:
-        log.warning(f"Cover of scene {plan.scene.scene_id} could not be read from Stash: {exc.message}")
+        log.scene(log.WARNING, f"Cover of scene {plan.scene.scene_id} could not be read from Stash: {exc.message}")
         return None

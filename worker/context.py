@@ -17,10 +17,12 @@ from plex.client import PlexApi
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path, drainer_log_path
+from plugin.setting_keys import carry_over
 from plugin.settings import Settings, load_settings, unset_defaults
 from stash.client import StashSource
 from sync_queue import Store, meta
 from worker.breaker import CircuitBreaker
+from worker.folder_scans import FolderScans
 from worker.throttle import AdaptiveLimit
 
 INFER_SCENES = 200  # Stash scenes whose paths are sampled to infer the path map
@@ -43,6 +45,7 @@ class Context:
         self._thread_stash = threading.local()
         self._clones: list[StashSource] = []
         self._pool: Optional[ThreadPoolExecutor] = None
+        self.scans = FolderScans()  # folders of new files to have Plex scan (scan_new_files)
 
     def library(self, reread: bool = False) -> PlexLibrary:
         """Plex, connected and with the stored index refreshed where Plex rescanned, or with `reread` every
@@ -109,10 +112,14 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
     stash = StashClient(plugin_input.server)
     try:
         raw = stash.plugin_settings()
-        settings, notes = load_settings(raw)
-        unset = unset_defaults(raw)
+        stored, moves = carry_over(raw)
+        settings, notes = load_settings(stored)
+        unset = unset_defaults(stored)
+        if unset or stored != raw:
+            stash.save_plugin_settings({**unset, **(stored if isinstance(stored, dict) else {})})
+            for sentence in moves:
+                log.info(sentence)
         if unset:
-            stash.save_plugin_settings({**unset, **(raw if isinstance(raw, dict) else {})})
             log.info(f"Saved the defaults of {len(unset)} settings, so Stash shows them as they are: "
                      + ", ".join(sorted(unset)))
     except PluginError:
@@ -122,6 +129,7 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
     for note in notes:
         log.warning(note)
     log.hide_paths(settings.obfuscate_paths)
+    log.scene_lines(settings.log_each_scene)
     store.meta.cache_settings(settings.enabled, settings.reconcile_interval, settings.reconcile_scope)
     return Context(settings, store, stash, lambda: _connect(settings, store), plugin_input)
 

@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 import traceback
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -25,6 +26,7 @@ from plugin import log
 from plugin.errors import PluginError, user_message
 from reconciliation.engine import run_reconcile
 from stash.client import StashUnavailable
+from stash.tagging import mark_from_store
 from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.drain_requests import AUTO, LISTED, RECONCILE, RETRY, WATCH
@@ -159,6 +161,8 @@ class Drainer:
             finally:
                 for jobs, _ in ahead:
                     self.ctx.store.queue.release(jobs)
+        if self.ctx.settings.tag_not_in_plex and report.tally.done:  # the tag follows what this drain found
+            mark_from_store(self.ctx.stash, self.ctx.store)
 
     def _drain_batches(self, report: DrainReport, prefetcher: ThreadPoolExecutor, ahead: list) -> None:
         ctx, timings = self.ctx, self.timings
@@ -172,6 +176,10 @@ class Drainer:
             self._reconcile_if_requested()
             self._watch_if_requested()
             ctx.store.queue.release_due_retries()
+            scanned = ctx.scans.due()
+            if scanned:  # Plex has had time to scan their folders: the scenes it now has are synced
+                ctx.store.queue.enqueue([EnqueueRequest(s, Reason.LIBRARY_RESCANNED, file_lookup=True)
+                                         for s in ctx.scans.arrived(ctx.stash, ctx.library(), scanned)])
             holder = ctx.store.lease.holder()
             if holder is None or holder.owner != self.owner:  # fenced: never claim without the lease
                 log.warning("Stash2Plex drainer lost its lease; stopping")
@@ -183,8 +191,12 @@ class Drainer:
                 following = ctx.store.queue.claim(ctx.settings.batch_size)
                 if following:
                     ahead.append((following, prefetcher.submit(self._prefetch, following)))
+                before = Counter(report.tally.counts)
                 try:
                     run_batch(ctx, jobs, report.tally, fetched)
+                    log.info(f"Batch of {len(jobs)} scenes: {Tally(report.tally.counts - before).summary()}")
+                    if ctx.scans.folders:
+                        ctx.scans.flush(ctx.store, ctx.library())
                 except PlexDown:
                     while ahead:  # waited out above; the batch went back to the queue, and so does the next
                         ctx.store.queue.release(ahead.pop()[0])
@@ -194,7 +206,8 @@ class Drainer:
                 continue
             idle_since = idle_since or time.monotonic()
             next_retry = ctx.store.queue.next_retry_at()
-            retry_soon = next_retry is not None and next_retry - time.time() <= timings.retry_horizon_s
+            retry_soon = ctx.scans.waiting or (next_retry is not None
+                                               and next_retry - time.time() <= timings.retry_horizon_s)
             if not self.linger or (time.monotonic() - idle_since >= timings.idle_grace_s and not retry_soon):
                 return
             self.stop.wait(timings.idle_poll_s)

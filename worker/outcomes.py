@@ -32,11 +32,13 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
         return result.status
     if result.status == SceneStatus.AMBIGUOUS:
         message = f"Scene {scene.scene_id}: {result.detail}; not guessed (strict_matching)"
-        log.warning(message)
+        log.scene(log.WARNING, message)
         ctx.store.queue.complete(job, SyncOutcome(SceneStatus.AMBIGUOUS, updated_at=scene.updated_at,
                                                   message=message))
         return SceneStatus.AMBIGUOUS
     if result.status == SceneStatus.NOT_FOUND:
+        if ctx.settings.scan_new_files and plan.job is not None:
+            ctx.scans.note(library, scene, plan.job.file_lookup)
         return _not_found(ctx, plan)
     return _failed(ctx, library, plan, result.error)
 
@@ -60,7 +62,7 @@ def _not_found(ctx: Context, plan: ScenePlan) -> SceneStatus:
                                                   message=message))
     else:
         ctx.store.queue.retry_later(job, ErrorClass.NOT_FOUND, message, decision.delay_s)
-        log.info(f"{message}; trying again in {decision.delay_s / 60:.0f} min")
+        log.scene(log.INFO, f"{message}; trying again in {decision.delay_s / 60:.0f} min")
     return SceneStatus.NOT_FOUND
 
 
@@ -86,5 +88,5 @@ def _failed(ctx: Context, library: PlexLibrary, plan: ScenePlan, error: PlexErro
         return SceneStatus.DEAD
     ctx.store.queue.retry_later(job, kind, message, decision.delay_s, count_attempt=decision.counts_attempt)
     if kind != ErrorClass.PLEX_DOWN:
-        log.warning(f"{message}; retrying in {decision.delay_s:.0f} s")
+        log.scene(log.WARNING, f"{message}; retrying in {decision.delay_s:.0f} s")
     return SceneStatus.RETRYING

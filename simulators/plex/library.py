@@ -230,6 +230,14 @@ class PlexLibrary:
             self.pending[item.rating_key] = item
             return item.rating_key
 
+    def add_file(self, plex_file: str, size: int, duration_ms: int, section_id: int = 1) -> int:
+        """A new file on Plex's "disk" (e.g. one a Stash scan just found): an item at the next scan of its folder,
+        as the scanner makes it (title from the file name). Returns the ratingKey it will have."""
+        with self.lock:
+            rating_key = max(list(self.items) + list(self.pending)) + 1
+            self.pending[rating_key] = _new_item(rating_key, section_id, [(plex_file, size, duration_ms)], 0)
+            return rating_key
+
     def rekey(self, rating_key: int) -> int:
         """PMS lost an item and a scan found its file again: the same file under a new ratingKey, with only what
         the scanner knows (the metadata edits and locks are gone). The section's scannedAt moves, as a scan's

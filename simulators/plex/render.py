@@ -52,6 +52,14 @@ def identity(machine_id: str) -> str:
     return f"{_HEADER}<MediaContainer{head} />\n"
 
 
+def accounts(owner: str) -> str:
+    """`GET /accounts` for the owner's token: the system account (id 0) and the owner (id 1), as plexapi's
+    `SystemAccount` reads them (`server.py` `_systemAccounts`)."""
+    rows = "".join(f"<Account{attrs([('id', i), ('key', f'/accounts/{i}'), ('name', name)])} />\n"
+                   for i, name in ((0, ""), (1, owner)))
+    return f"{_HEADER}<MediaContainer{attrs([('size', 2)])}>\n{rows}</MediaContainer>\n"
+
+
 def library() -> str:
     head = attrs([("size", 2), ("allowSync", 0), ("identifier", IDENTIFIER), ("title1", "Plex Library")])
     dirs = '<Directory key="sections" title="Library Sections" />\n<Directory key="recentlyAdded" title="Recent" />\n'

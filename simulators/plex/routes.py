@@ -7,6 +7,7 @@ request, and which counter kind a request belongs to (needed even for requests a
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -58,7 +59,9 @@ class Router:
     """Answers authorised PMS requests from a PlexLibrary."""
 
     def __init__(self, library: PlexLibrary, machine_id: str, friendly_name: str,
-                 listing_delay: Callable[[int], None] = lambda items: None) -> None:
+                 listing_delay: Callable[[int], None] = lambda items: None, scan_delay_s: float = 0.0) -> None:
+        # PMS answers a refresh at once and scans in the background: new files appear this long after.
+        self.scan_delay_s = scan_delay_s
         self.listing_delay = listing_delay  # a real PMS takes time per listed item (see Faults.listing_item_ms)
         self.section_wide_edits = 0  # id-less section PUTs received: the plugin must never send one
         self.library = library
@@ -82,6 +85,8 @@ class Router:
             return Response(200, render.root(self.machine_id, self.friendly_name))
         if method == "GET" and path == "/identity":
             return Response(200, render.identity(self.machine_id))
+        if method == "GET" and path == "/accounts":
+            return Response(200, render.accounts("simulated-owner"))
         if method == "GET" and path in ("/library", "/library/"):
             return Response(200, render.library())
         if method == "GET" and path in ("/library/sections", "/library/sections/"):
@@ -201,7 +206,13 @@ class Router:
             return Response(200)
         if method not in ("GET", "POST"):
             return _error(404)
-        self.library.scan(section_id, params.get("path") or None, params.get("force") == "1")
+        scan = (section_id, params.get("path") or None, params.get("force") == "1")
+        if self.scan_delay_s > 0:
+            timer = threading.Timer(self.scan_delay_s, self.library.scan, scan)
+            timer.daemon = True
+            timer.start()
+        else:
+            self.library.scan(*scan)
         return Response(200)
 
 

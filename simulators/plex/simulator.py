@@ -27,8 +27,12 @@ class PlexSimulator:
 
     def __init__(self, scenes: int = 200, seed: int = 1, token: str = DEFAULT_TOKEN, latency_ms: int = 0,
                  port: int = 0, listing_item_ms: float = 0.0, max_request_line: int = 0, read_ms: float = 0.0,
-                 write_ms: float = 0.0, poster_ms: float = 0.0) -> None:
+                 write_ms: float = 0.0, poster_ms: float = 0.0, shared_token: str | None = None,
+                 scan_delay_s: float = 0.0) -> None:
         self.token = token
+        # The token of a user the server is shared with: it reads the libraries, but `/accounts` is the owner's
+        # alone (403) and writes are refused (401), as PMS does (FIDELITY.md).
+        self.shared_token = shared_token
         # PMS itself has no documented limit; servers and proxies in front of it refuse request lines near 8 KB
         # with 414 (0 = no limit, as a bare PMS).
         self.max_request_line = max_request_line
@@ -40,7 +44,8 @@ class PlexSimulator:
         self.faults.latency_ms = latency_ms
         self.faults.listing_item_ms = listing_item_ms
         self.faults.read_ms, self.faults.write_ms, self.faults.poster_ms = read_ms, write_ms, poster_ms
-        self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS", self.faults.listing_delay)
+        self.router = Router(self.library, machine_id, "Stash2Plex Simulated PMS", self.faults.listing_delay,
+                             scan_delay_s)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -122,6 +127,10 @@ class PlexSimulator:
         """Returns the ratingKey the scene's item will have once a section refresh picks it up."""
         return self.library.add_scene(str(scene_id))
 
+    def add_file(self, stash_path: str, size: int, duration_ms: int) -> int:
+        """A file Stash sees at `stash_path` put on Plex's disk (under dataset.PLEX_ROOT), not yet scanned."""
+        return self.library.add_file(dataset.plex_path(stash_path), size, duration_ms)
+
     def rekey(self, rating_key: int) -> int:
         """The item's file re-scanned under a new ratingKey (metadata lost); returns the new key."""
         return self.library.rekey(rating_key)
@@ -145,16 +154,30 @@ class PlexSimulator:
         kind = classify(method, path)
         token = _header(headers, "X-Plex-Token") or dict(query).get("X-Plex-Token")
         error = None if self.faults.unauthorized else self.faults.take_error()
-        if self.faults.unauthorized or (error is None and path != "/identity" and token != self.token):
+        shared = self.shared_token is not None and token == self.shared_token
+        refused = _refused_for_shared(method, path) if shared else None
+        if self.faults.unauthorized or (error is None and path != "/identity" and token != self.token and not shared):
             status, ctype, text, written, edit = 401, "text/html", render.html_error(401, "Unauthorized"), [], False
         elif error is not None:
             status, ctype, text, written, edit = error, "text/html", render.html_error(error, "Error"), [], False
+        elif refused is not None:
+            reason = "Forbidden" if refused == 403 else "Unauthorized"
+            status, ctype, text, written, edit = refused, "text/html", render.html_error(refused, reason), [], False
         else:
             res = self.router.handle(method, path, query, _ContainerHeaders(headers), body)
             status, ctype, text, written, edit = res.status, res.content_type, res.body, res.written, res.edit
         self.stats.record(method, target, status, kind, written if status == 200 else [], edit)
         return Reply(status, ctype, text.encode("utf-8"), self.faults.slow_body_s,
                      drop=status == 200 and self.faults.take_drop(kind))
+
+
+def _refused_for_shared(method: str, path: str) -> int | None:
+    """What PMS answers a shared user's token: 403 on the owner's `/accounts`, 401 on a write."""
+    if path == "/accounts":
+        return 403
+    if method != "GET" or path in ("/:/scrobble", "/:/unscrobble", "/:/progress", "/:/rate"):
+        return 401
+    return None
 
 
 def _header(headers: dict, name: str) -> str | None:

@@ -29,7 +29,7 @@ from graphql.execution.values import get_variable_values
 from simulators.shared import LATEST_RELEASE, SharedDataMissing, stash_schema_sdl
 from simulators.stash.jobs import JobQueue
 from simulators.stash.plugins import PluginHost
-from simulators.stash.query import find_scenes
+from simulators.stash.query import compare_string, find_scenes
 from simulators.stash.runner import GoStruct
 from simulators.stash.schema import SDL
 from simulators.stash.store import StashStore, parse_time
@@ -229,6 +229,7 @@ class StashApi:
                 "findPerformers": self.find_performers,
                 "systemStatus": self.system_status, "jobQueue": self.job_queue, "findJob": self.find_job,
                 "version": lambda _root, _info: self.version,
+                "findTags": self.find_tags,
             }),
             (mutation, {
                 "sceneUpdate": self.scene_update, "bulkSceneUpdate": self.bulk_scene_update,
@@ -237,6 +238,7 @@ class StashApi:
                 "tagDestroy": self._destroyer("Tag"), "performerDestroy": self._destroyer("Performer"),
                 "studioDestroy": self._destroyer("Studio"), "configurePlugin": self.configure_plugin,
                 "groupCreate": lambda _root, _info, input: self.store.create_group(input["name"]),
+                "tagCreate": lambda _root, info, input: self._tag_view(self.store.create_tag(input["name"]), info),
                 "groupUpdate": self.group_update,
                 "sceneAddPlay": lambda _root, _info, id, times=None: _history(self.store.add_plays(id, times)),
                 # One play dated now; answers the new count (v0.24.0 `IncrementWatchCount`).
@@ -331,10 +333,19 @@ class StashApi:
         p = self._entity_update("Performer", self.store.update_performer, "PerformerUpdateInput", input)
         return _performer_view(self.store, p, info.context.base_url)
 
-    def tag_update(self, _root, info, input):
-        t = self._entity_update("Tag", self.store.update_tag, "TagUpdateInput", input)
+    def find_tags(self, _root, info, tag_filter=None, filter=None, ids=None):
+        """By name criterion (case-insensitive, as Stash's sqlite LIKE/= on names) or ids; no paging needed here."""
+        name = (tag_filter or {}).get("name")
+        tags = [t for t in self.store.tags() if (ids is None or t["id"] in [str(i) for i in ids])
+                and (name is None or compare_string(t["name"], name))]
+        return {"count": len(tags), "tags": [self._tag_view(t, info) for t in tags]}
+
+    def _tag_view(self, t: dict, info) -> dict:
         return {**t, "aliases": t.get("aliases") or [], "image_path": f"{info.context.base_url}/tag/{t['id']}/image",
                 "scene_count": lambda _info, **_: _count(self.store, "tag_ids", t["id"])}
+
+    def tag_update(self, _root, info, input):
+        return self._tag_view(self._entity_update("Tag", self.store.update_tag, "TagUpdateInput", input), info)
 
     def studio_update(self, _root, info, input):
         s = self._entity_update("Studio", self.store.update_studio, "StudioUpdateInput", input)

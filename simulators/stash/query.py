@@ -64,7 +64,7 @@ def _compare_int(value: int, crit: dict) -> bool:
     raise StoreError(f"unsupported modifier {mod} for id")
 
 
-def _compare_string(value: str, crit: dict) -> bool:
+def compare_string(value: str, crit: dict) -> bool:
     mod, a = crit["modifier"], crit["value"]
     value = value or ""
     table = {
@@ -119,9 +119,9 @@ def _matcher(store: StashStore, scene_filter: dict | None) -> Callable[[dict], b
     if f.get("id"):
         checks.append(lambda s, c=f["id"]: _compare_int(int(s["id"]), c))
     if f.get("title"):
-        checks.append(lambda s, c=f["title"]: _compare_string(s["title"], c))
+        checks.append(lambda s, c=f["title"]: compare_string(s["title"], c))
     if f.get("path"):
-        checks.append(lambda s, c=f["path"]: any(_compare_string(x["path"], c) for x in s["files"]))
+        checks.append(lambda s, c=f["path"]: any(compare_string(x["path"], c) for x in s["files"]))
     if f.get("organized") is not None:
         checks.append(lambda s, v=f["organized"]: s["organized"] == v)
     if f.get("is_missing"):

@@ -30,6 +30,7 @@ type Query {
   jobQueue: [Job!]
   findJob(input: FindJobInput!): Job
   version: Version!
+  findTags(tag_filter: TagFilterType, filter: FindFilterType, ids: [ID!]): FindTagsResultType!
 }
 
 type Mutation {
@@ -37,6 +38,7 @@ type Mutation {
   bulkSceneUpdate(input: BulkSceneUpdateInput!): [Scene!]
   performerUpdate(input: PerformerUpdateInput!): Performer
   studioUpdate(input: StudioUpdateInput!): Studio
+  tagCreate(input: TagCreateInput!): Tag
   tagUpdate(input: TagUpdateInput!): Tag
   tagsMerge(input: TagsMergeInput!): Tag
   tagDestroy(input: TagDestroyInput!): Boolean!
@@ -400,6 +402,19 @@ input PerformerDestroyInput {
 
 input StudioDestroyInput {
   id: ID!
+}
+
+type FindTagsResultType {
+  count: Int!
+  tags: [Tag!]!
+}
+
+input TagFilterType {
+  name: StringCriterionInput
+}
+
+input TagCreateInput {
+  name: String!
 }
 
 input TagUpdateInput {

@@ -287,6 +287,22 @@ class StashStore:
             raise StoreError(f"studio with id {changes['parent_id']} not found")
         return self._update_entity(self._studios, "studio", studio_id, changes)
 
+    def create_tag(self, name: str) -> dict:
+        """tagCreate: a name another tag has is refused (pkg/tag/update.go EnsureTagNameUnique via ValidateCreate;
+        the lookup ignores case)."""
+        with self._lock:
+            if any(t["name"].casefold() == name.casefold() for t in self._tags.values()):
+                raise StoreError(f"tag with name '{name}' already exists")
+            tid = str(max((int(k) for k in self._tags), default=0) + 1)
+            now = self._now_text()
+            self._tags[tid] = {"id": tid, "name": name, "created_at": now, "updated_at": now}
+            self.version += 1
+            return self._tags[tid]
+
+    def tags(self) -> list[dict]:
+        with self._lock:
+            return [dict(t) for t in self._tags.values()]
+
     def create_group(self, name: str) -> dict:
         """groupCreate (movieCreate before v0.27): a group scenes can belong to."""
         with self._lock:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from package_plugin import build_index
+from plugin.setting_keys import KEYS
 from simulators import dataset
 
 pytestmark = pytest.mark.e2e  # real processes, a fresh interpreter, packages from the package index
@@ -69,8 +70,9 @@ def test_installed_from_the_index_it_installs_its_packages_into_its_own_folder_a
 
     settings = stash.graphql('query { configuration { plugins(include: ["Stash2Plex"]) } }')
     saved = settings["configuration"]["plugins"]["Stash2Plex"]
-    assert saved["sync_poster"] is False  # the user's value, left as it was
-    assert saved["strict_matching"] is True and saved["enabled"] is True and saved["reconcile_interval"] == 60
+    assert saved[KEYS["sync_poster"]] is False and "sync_poster" not in saved  # the user's value, carried over
+    assert saved[KEYS["strict_matching"]] is True and saved[KEYS["enabled"]] is True
+    assert saved[KEYS["reconcile_interval"]] == 60
     assert not any("Saved the defaults" in m for _, m in second.logs)  # written once
 
 

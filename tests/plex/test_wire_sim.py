@@ -226,3 +226,23 @@ def test_unauthorized_refused_and_unavailable(sim, plex):
         read_item(plex, KEY_BASE + 1)
     sim.faults.accept_connections()
     assert read_item(plex, KEY_BASE + 1)["parts"]
+
+
+def test_only_the_owners_token_reads_the_accounts_and_edits(make_plex_sim) -> None:
+    """Health Check's owner test: `/accounts` answers the owner and refuses a shared user's token (403), whose
+    reads work and whose edits PMS refuses."""
+    sim = make_plex_sim(scenes=20, seed=SEED, token="owner-token-1", shared_token="friend-token-2")
+    owner = connect(sim.url, "owner-token-1", 2.0, 5.0, "test-client")
+    friend = connect(sim.url, "friend-token-2", 2.0, 5.0, "test-client")
+    try:
+        assert owner.token_owns_server() is True
+        assert friend.token_owns_server() is False
+        sections, _ = friend.sections(())
+        key = next(iter(friend.section_items(sections[0]))).rating_key
+        with pytest.raises(PlexUnauthorized):
+            friend.edit(key, sections[0].key, {"title.value": "x", "title.locked": "1"})
+        owner.edit(key, sections[0].key, {"title.value": "x", "title.locked": "1"})
+        assert sim.item(key).title == "x"
+    finally:
+        owner.close()
+        friend.close()

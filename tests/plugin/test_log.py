@@ -148,3 +148,14 @@ def test_obfuscate_paths_hashes_every_path_in_every_line(tmp_path: Path) -> None
     lines = result.stderr.decode().split("\n")
     assert lines[0] == "\x01i\x02scene 1 /data/a.mp4 kept"
     assert "/data/stash" not in lines[1] and "c.mp4" not in lines[1] and lines[1].count("path#") == 2
+
+
+def test_scene_lines_are_debug_unless_asked_for(capsys) -> None:
+    try:
+        log.scene(log.WARNING, "Scene 7: two Plex items hold its file")
+        log.scene_lines(True)
+        log.scene(log.INFO, "Scene 8 is not in Plex")
+    finally:
+        log.scene_lines(False)
+    assert capsys.readouterr().err == ("\x01d\x02Scene 7: two Plex items hold its file\n"
+                                       "\x01i\x02Scene 8 is not in Plex\n")

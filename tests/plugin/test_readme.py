@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from plugin.setting_keys import ATTRIBUTES, KEYS
 from plugin.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,9 @@ def _readme_rows() -> dict[str, str]:
 
 def test_every_manifest_setting_is_documented_and_nothing_else() -> None:
     manifest = yaml.safe_load((ROOT / "Stash2Plex.yml").read_text(encoding="utf-8"))
-    assert set(_readme_rows()) == set(manifest["settings"]) == {f for f in Settings.__dataclass_fields__}
+    documented = {ATTRIBUTES[key] for key in manifest["settings"]}
+    assert set(_readme_rows()) == documented == set(Settings.__dataclass_fields__)
+    assert list(_readme_rows()) == [name for name in KEYS if name in documented]  # as Stash lists them
 
 
 def test_documented_defaults_are_the_codes() -> None:
