@@ -13,10 +13,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from plugin import log  # noqa: E402
 from plugin.errors import PluginError, user_message  # noqa: E402
-from plugin.io import InputError, read_input, write_output  # noqa: E402
+from plugin.io import InputError, PluginInput, read_input, write_output  # noqa: E402
 
 
-def _dispatch(plugin_input) -> str:
+def _dispatch(plugin_input: PluginInput) -> str | dict:
     mode = plugin_input.mode
     if plugin_input.hook is not None:
         from hooks.handler import handle_hook

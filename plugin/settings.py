@@ -89,8 +89,9 @@ def unset_defaults(raw: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """
     raw = raw if isinstance(raw, dict) else {}
     defaults: Dict[str, Any] = {}
+    standard = Settings()
     for f in fields(Settings):
-        value = f.default
+        value = getattr(standard, f.name)
         if f.name == "reconcile_interval":
             value = (value or 0) // 60  # the setting is in minutes
         key = KEYS.get(f.name, f.name)  # a setting missing from the table stays under its name (a test flags it)

@@ -6,7 +6,8 @@ keyset walk; apart so the client module keeps to the transport and the scene rea
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
 
 from stash import queries
 
@@ -15,6 +16,12 @@ class StashActivity:
     """Needs `query(document, variables)` and `_keyset_walk(document, per_page, since, extra_filter)`."""
 
     _dated_plays: Optional[bool] = None  # the version probe's answer, once per client (`dated_plays`)
+
+    if TYPE_CHECKING:  # supplied by StashClient
+        def query(self, document: str, variables: Optional[Dict[str, Any]] = None) -> dict: ...
+
+        def _keyset_walk(self, document: str, per_page: int, updated_since: Optional[datetime],
+                         extra_filter: Dict[str, Any]) -> Iterator[tuple[List[dict], int, int]]: ...
 
     def watched_scenes(self, per_page: int = 1000) -> Dict[int, dict]:
         """Every scene with a play or a resume point: id -> {play_count, last_played_at, resume_time}. Read whole

@@ -72,6 +72,8 @@ class Cover:
 class StashSource(Protocol):
     """What the worker asks of Stash (`stash.client.StashClient`; tests substitute an in-memory one)."""
 
+    def query(self, document: str, variables: Optional[Dict[str, Any]] = None) -> dict: ...
+
     def scenes_by_ids(self, ids: Sequence[int]) -> List[dict]: ...
 
     def scene_pages(self, per_page: int = 250, updated_since=None) -> Iterator[ScenePage]: ...
@@ -262,22 +264,21 @@ class StashClient(StashActivity):
         return Cover(data=data, content_type=content_type, sha1=hashlib.sha1(data).hexdigest())
 
 
-_END = object()
 T = TypeVar("T")
 
 
 def read_ahead(pages: Iterable[T]) -> Iterator[T]:
     """`pages`, with the next one already being fetched (in one helper thread) while the caller works on the
     current one, so Stash and the caller work at the same time. The walk's client is then used by that thread
-    alone: the caller must not use the same client until the walk ends."""
+    alone: the caller must not use the same client until the walk ends. A page is never None."""
     source = iter(pages)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stash2plex-read-ahead") as helper:
-        upcoming = helper.submit(next, source, _END)
+        upcoming = helper.submit(next, source, None)
         while True:
             page = upcoming.result()
-            if page is _END:
+            if page is None:
                 return
-            upcoming = helper.submit(next, source, _END)
+            upcoming = helper.submit(next, source, None)
             yield page
 
 

@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 from plugin import log
 from plugin.errors import PluginError
 from stash import queries
-from stash.client import StashClient
+from stash.client import StashSource
 from stash.scene import NOT_IN_PLEX_TAG
 from sync_queue import Store
 from sync_queue.vocab import SceneStatus
@@ -21,7 +21,7 @@ from sync_queue.vocab import SceneStatus
 CHUNK = 500  # scene ids per bulkSceneUpdate
 
 
-def tag_id(stash: StashClient, create: bool) -> Optional[int]:
+def tag_id(stash: StashSource, create: bool) -> Optional[int]:
     """The tag's id; created when missing and `create` (else None)."""
     found = stash.query(queries.FIND_TAG_BY_NAME, {"name": NOT_IN_PLEX_TAG})["findTags"]["tags"]
     exact = [t for t in found if t["name"] == NOT_IN_PLEX_TAG] or found
@@ -32,7 +32,7 @@ def tag_id(stash: StashClient, create: bool) -> Optional[int]:
     return int(stash.query(queries.CREATE_TAG, {"name": NOT_IN_PLEX_TAG})["tagCreate"]["id"])
 
 
-def mark(stash: StashClient, not_in_plex: Iterable[int], looked_at: Iterable[int]) -> tuple[int, int]:
+def mark(stash: StashSource, not_in_plex: Iterable[int], looked_at: Iterable[int]) -> tuple[int, int]:
     """Makes the tag sit on exactly the `not_in_plex` scenes among `looked_at` (other scenes keep theirs: they
     were not looked at). Returns (tagged, untagged) counts."""
     wanted, looked = set(not_in_plex), set(looked_at)
@@ -48,7 +48,7 @@ def mark(stash: StashClient, not_in_plex: Iterable[int], looked_at: Iterable[int
     return len(add), len(remove)
 
 
-def mark_from_store(stash: StashClient, store: Store) -> None:
+def mark_from_store(stash: StashSource, store: Store) -> None:
     """The tag on exactly the scenes whose stored status is not found or ambiguous, after a drain (so a scene
     Plex now has loses it without waiting for the task). A failure is logged: the next drain tries again."""
     states = list(store.scenes.iter_all())

@@ -201,13 +201,13 @@ def settled(baseline: Optional[WatchBaseline], stash: StashWatch, plex: PlexWatc
     watched, carry = after.stash_watched_s, after.stash_carry_s if done.resume_to_stash else move.carry_s
     if move.finished and not done.plays_to_plex:  # the finished session stays news: seen again next pass
         watched, carry = baseline.stash_watched_s, baseline.stash_carry_s
-    if done.resume_to_stash:
+    if done.resume_to_stash and move.resume_to_stash_s is not None:
         stash_resume = move.resume_to_stash_s
     elif move.resume_to_plex_ms is not None and not done.resume_to_plex:
         stash_resume = baseline.stash_resume_s
     else:
         stash_resume = stash.resume_s
-    if done.resume_to_plex:
+    if done.resume_to_plex and move.resume_to_plex_ms is not None:
         plex_offset = move.resume_to_plex_ms
     elif move.resume_to_stash_s is not None and not done.resume_to_stash:
         plex_offset = baseline.plex_offset_ms

@@ -128,7 +128,7 @@ def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run:
     scenes, retaken = [], {}
     for scene_id in sorted(candidates):
         state = states.get(scene_id)
-        if not _takes_part(state, items):
+        if state is None or not _takes_part(state, items):
             continue
         stash = _stash_watch(stash_side.get(scene_id))
         plex = _plex_watch(state, items)
@@ -148,8 +148,8 @@ def _read(store: Store, stash_source: StashSource, report: WatchReport, dry_run:
     return scenes
 
 
-def _takes_part(state: Optional[SceneState], items: dict) -> bool:
-    return (state is not None and bool(state.plex_keys) and state.status != SceneStatus.OUT_OF_SCOPE
+def _takes_part(state: SceneState, items: dict) -> bool:
+    return (bool(state.plex_keys) and state.status != SceneStatus.OUT_OF_SCOPE
             and all(key in items for key in state.plex_keys))
 
 

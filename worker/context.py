@@ -137,16 +137,16 @@ def open_context(plugin_input, log_file: bool = False) -> Context:
 def _connect(settings: Settings, store: Store) -> PlexApi:
     from plex.client import connect, new_client_id
 
-    missing = settings.missing_required()
-    if missing:
-        raise PluginError(" ".join(missing))
+    url, token = settings.plex_url, settings.plex_token
+    if not url or not token:
+        raise PluginError(" ".join(settings.missing_required()))
     client_id = store.meta.get(meta.PLEX_CLIENT_ID)
     if not client_id:
         client_id = new_client_id()
         store.meta.set(meta.PLEX_CLIENT_ID, client_id)
-    client = connect(settings.plex_url, settings.plex_token, settings.plex_connect_timeout,
-                     settings.plex_read_timeout, client_id, settings.plex_verify_tls, settings.plex_ca_file)
-    remember_plex_web(store, client.machine_identifier, settings.plex_url)
+    client = connect(url, token, settings.plex_connect_timeout, settings.plex_read_timeout, client_id,
+                     settings.plex_verify_tls, settings.plex_ca_file)
+    remember_plex_web(store, client.machine_identifier, url)
     return client
 
 
