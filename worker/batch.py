@@ -16,14 +16,7 @@ from mapping.library import PlexLibrary
 from mapping.matcher import MATCHED, MatchResult
 from mapping.scope import scope_rule
 from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
-from plex.push import (
-    MIN_SUMMARY_BYTES,
-    OWN_PUT_SUMMARY_BYTES,
-    build_edit_params,
-    cut_to_fit,
-    encoded_length,
-    needs_item,
-)
+from plex.push import MIN_SUMMARY_BYTES, build_edit_params, cut_to_fit, encode_params, encoded_length, needs_item
 from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashError, StashSource
@@ -207,15 +200,9 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
             current = limited_call(ctx, library.api.read_item, rating_key)
     params = build_edit_params(plan.fields, changed, current, plan.ours, plan.retract,
                                ctx.thread_stash().link_for_plex)
-    summary = params.get("summary.value", "")
-    own_put = encoded_length(summary) > OWN_PUT_SUMMARY_BYTES
-    if own_put:
-        del params["summary.value"], params["summary.locked"]
     if params:
-        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
-    if own_put:
-        _push_summary(ctx, library, plan, rating_key, summary)
-    return bool(params) or own_put
+        _send_edit(ctx, library, plan, rating_key, params)
+    return bool(params)
 
 
 def _listed_lists(library: PlexLibrary, plan: ScenePlan, rating_key: int, changed: set) -> Optional[dict]:
@@ -228,9 +215,37 @@ def _listed_lists(library: PlexLibrary, plan: ScenePlan, rating_key: int, change
     return {"collections": []}
 
 
+def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, params: dict) -> None:
+    """The item's one PUT with every changed field, the summary included. Only a server or proxy refusing the
+    request line (`PlexTooLong`) changes that: when the summary is most of the line it is cut and the limit
+    learned (`PlexLibrary.learn_summary_limit`: kept in the database, so later edits fit in one PUT at once);
+    otherwise the edit is split, the other fields first, then the summary alone. The plan records the summary
+    that was sent (its hash is stored, so a cut summary is not pushed again)."""
+    while True:
+        summary = params.get("summary.value", "")
+        limit = library.summary_bytes
+        if summary and limit and encoded_length(summary) > limit:  # learned by another push since the plan
+            summary = params["summary.value"] = plan.fields["summary"] = cut_to_fit(summary, max(MIN_SUMMARY_BYTES,
+                                                                                             limit))
+        try:
+            limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
+            return
+        except PlexTooLong:
+            size = encoded_length(summary)
+            rest = {name: value for name, value in params.items() if not name.startswith("summary.")}
+            if size > MIN_SUMMARY_BYTES and size > len(encode_params(rest)):
+                library.learn_summary_limit(size)
+                continue
+            if not summary or not rest:
+                raise
+        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], rest)
+        _push_summary(ctx, library, plan, rating_key, summary)
+        return
+
+
 def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, summary: str) -> None:
-    """A long summary in a PUT of its own: whole when the server takes it, else cut to fit (at a character
-    boundary) and sent again; the limit is learned, and the plan records what was sent (its hash is stored)."""
+    """The summary in a PUT of its own (an edit split after a refusal): whole when the server takes it, else cut to
+    fit (at a character boundary, the limit learned) and sent again."""
     while True:
         try:
             limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key],

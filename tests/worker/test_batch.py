@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from mapping.library import SUMMARY_REPROBE_S, stored_summary_limit
 from plex.errors import PlexDown, PlexUnauthorized
+from sync_queue import meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.vocab import ErrorClass, SceneStatus
 from tests.fakes import FakePlex, FakeStash, make_context, scene
@@ -283,3 +287,81 @@ def test_actor_photos_sent_with_the_key_but_stored_without(tmp_path) -> None:
     assert sync(ctx, *edits([1])).counts == {SceneStatus.SYNCED: 1}
     assert item.photos["Ava"].startswith("http://stash/performer/0/image?t=2&") and len(plex.writes()) == 1
     ctx.close()
+
+
+LONG = "Ein längerer Text — 長い説明 🎬 " * 200  # about 30 KB encoded
+
+
+def test_a_long_summary_goes_in_the_items_one_put(tmp_path) -> None:
+    stash = FakeStash([scene(1, details=LONG), scene(2)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    plex.add(102, "/data/scene-2.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        sync(ctx, *edits([1, 2]))
+        assert sorted(r for r in plex.writes() if r[0] == "edit") == [("edit", 101), ("edit", 102)]
+        assert plex.items[101].fields["summary"] == LONG and plex.items[101].fields["title"] == "Scene 1"
+        assert ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES) is None
+    finally:
+        ctx.close()
+
+
+def test_a_refused_request_line_cuts_the_summary_once_and_the_limit_is_kept(tmp_path) -> None:
+    stash = FakeStash([scene(i, details=LONG[i:]) for i in (1, 2, 3)])
+    plex = FakePlex()
+    for i in (1, 2, 3):
+        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    plex.max_query = 8000
+    ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
+    try:
+        sync(ctx, *edits([1]))
+        refused = len([r for r in plex.writes() if r[0] == "edit"]) - 1
+        assert refused >= 1 and LONG[1:].startswith(plex.items[101].fields["summary"])
+        assert plex.items[101].fields["title"] == "Scene 1" and plex.items[101].fields["summary"]
+        limit = int(ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES))
+        assert limit <= 8000 and float(ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES_AT)) > 0
+        plex.requests.clear()
+        sync(ctx, *edits([2, 3]))  # learned: one PUT each, no refusal
+        assert sorted(plex.writes()) == [("edit", 102), ("edit", 103), ("poster", 102), ("poster", 103)]
+        assert LONG[2:].startswith(plex.items[102].fields["summary"])
+        plex.requests.clear()
+        sync(ctx, *edits([1, 2, 3]))  # what was sent is what is stored: nothing to push again
+        assert plex.writes() == []
+    finally:
+        ctx.close()
+
+
+def test_a_line_the_other_fields_fill_is_split_and_the_summary_kept_whole(tmp_path) -> None:
+    tags = tuple(f"Tag number {n} with a long name" for n in range(100))  # 6 KB of the line
+    summary = "A summary that fits alone. " * 60  # 2 KB, less than the tags
+    stash = FakeStash([scene(1, details=summary, tags=tags)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    plex.max_query = 8000
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        sync(ctx, *edits([1]))
+        item = plex.items[101]
+        assert item.fields["summary"] == summary and item.fields["genres"] == list(tags)
+        assert [r for r in plex.writes() if r[0] == "edit"] == [("edit", 101)] * 3  # refused, then split
+        assert ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES) is None  # nothing learned about summaries
+    finally:
+        ctx.close()
+
+
+def test_a_learned_limit_is_probed_again_a_day_later(tmp_path) -> None:
+    stash = FakeStash([scene(1, details=LONG)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        with ctx.store.transaction():
+            ctx.store.meta.set(meta.PLEX_SUMMARY_BYTES, "3000")
+            ctx.store.meta.set(meta.PLEX_SUMMARY_BYTES_AT, repr(time.time() - SUMMARY_REPROBE_S - 1))
+        assert stored_summary_limit(ctx.store) is None
+        sync(ctx, *edits([1]))  # the proxy is gone: the whole summary is taken in the one PUT
+        assert plex.items[101].fields["summary"] == LONG
+        assert [r for r in plex.writes() if r[0] == "edit"] == [("edit", 101)]
+    finally:
+        ctx.close()
