@@ -1,13 +1,15 @@
-"""One batch of claimed jobs: fetch the scenes in one query, plan each, push in parallel, write the outcomes.
+"""One batch of claimed jobs: fetch the scenes in one query, plan each, push in parallel, write each outcome as
+its scene finishes.
 
-The store is touched only from the worker thread (before and after the pool); pool threads do network I/O
-alone: one edit PUT per item with just the changed fields, the poster only when the cover's hash changed.
+The store is touched only from the worker thread (planning, then settling the results as they come); pool
+threads do network I/O alone: one edit PUT per item with just the changed fields, the poster only when the
+cover's hash changed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -117,15 +119,43 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
-    results = list(ctx.pool().map(lambda plan: push_scene(ctx, library, plan), plans))
-    library.save_learned()
-    refused = next((i for i, r in enumerate(results) if isinstance(r.error, PlexUnauthorized)), len(results))
-    with ctx.store.transaction():
-        for plan, result in zip(plans[:refused], results[:refused], strict=True):
-            tally.add(write_outcome(ctx, library, plan, result))
-    if refused < len(results):
-        ctx.store.queue.release([p.job for p in plans[refused:]])
-        raise results[refused].error
+    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans}
+    settle_as_done(ctx, library, futures, tally)
+
+
+def settle_as_done(ctx: Context, library: PlexLibrary, futures: dict[Future, ScenePlan], tally: Tally) -> None:
+    """Writes each scene's outcome as soon as its Plex requests have finished: the scenes that finished
+    together (while the last commit ran) in one short transaction, never a whole batch, so a crash repeats only
+    the scenes whose requests were in the air. Runs on the worker thread (the store's), no request inside a
+    transaction. A refused token stops the batch: scenes not started yet are not sent, and they and the refused
+    ones go back to the queue before the refusal is raised; so do the unsettled scenes if anything else raises."""
+    unsettled = dict(futures)
+    pending = set(futures)
+    refused: Optional[PlexUnauthorized] = None
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            library.save_learned()
+            finished = [(future, future.result()) for future in done if not future.cancelled()]
+            if refused is None:
+                refused = next((r.error for _, r in finished if isinstance(r.error, PlexUnauthorized)), None)
+                if refused is not None:
+                    for future in pending:
+                        future.cancel()
+            written = [(f, r) for f, r in finished if not isinstance(r.error, PlexUnauthorized)]
+            with ctx.store.transaction():
+                for future, result in written:
+                    tally.add(write_outcome(ctx, library, unsettled[future], result))
+            for future, _ in written:
+                del unsettled[future]
+    finally:
+        if unsettled:
+            for future in unsettled:
+                future.cancel()
+            wait(unsettled)  # nothing is handed back to the queue while a pool thread still pushes it
+            ctx.store.queue.release([plan.job for plan in unsettled.values()])
+    if refused is not None:
+        raise refused
 
 
 def _left_out(ctx: Context, job: Job, scene: SceneMetadata, toggles: SyncToggles, tally: Tally) -> bool:

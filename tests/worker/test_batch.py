@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from plex.errors import PlexDown, PlexUnauthorized
 from sync_queue import meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.vocab import ErrorClass, SceneStatus
-from tests.fakes import FakePlex, FakeStash, make_context, scene
+from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
 from worker.batch import Tally, run_batch
 
 
@@ -363,5 +364,35 @@ def test_a_learned_limit_is_probed_again_a_day_later(tmp_path) -> None:
         sync(ctx, *edits([1]))  # the proxy is gone: the whole summary is taken in the one PUT
         assert plex.items[101].fields["summary"] == LONG
         assert [r for r in plex.writes() if r[0] == "edit"] == [("edit", 101)]
+    finally:
+        ctx.close()
+
+
+def test_each_outcome_is_committed_as_its_scene_finishes_not_with_the_batch(tmp_path) -> None:
+    """A crash must repeat only the scenes in the air: while the last scene's PUT is still in Plex, the scenes
+    that finished before it are settled in the database already (read through another connection)."""
+    stash, plex = in_plex(3)
+    ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
+    settled_before_last: list[int] = []
+    edit = plex.edit
+
+    def last_waits_for_the_others(rating_key: int, section_id: int, params: dict) -> None:
+        if rating_key == 103:
+            with sqlite3.connect(ctx.store.path) as conn:
+                for _ in range(500):  # bounded poll: the worker thread commits while this request is in the air
+                    done = [row[0] for row in conn.execute(
+                        "SELECT scene_id FROM scene_state WHERE status = 'synced' ORDER BY scene_id")]
+                    if done == [1, 2]:
+                        break
+                    time.sleep(0.02)
+            settled_before_last.extend(done)
+        edit(rating_key, section_id, params)
+
+    plex.edit = last_waits_for_the_others
+    try:
+        tally = sync(ctx, *edits([1, 2, 3]))
+        assert tally.counts == {SceneStatus.SYNCED: 3}
+        assert settled_before_last == [1, 2]
+        assert ctx.store.queue.pending_count() == 0
     finally:
         ctx.close()
