@@ -91,6 +91,8 @@ def rows(results: dict) -> List[Row]:
         _row("1 hook", "python -c pass median ms", g("hook_latency", "python_pass_ms", "median")),
         _row("1 hook", "hook / python -c pass", g("hook_latency", "ratio_median"), f"<= {HOOK_RATIO:.2f}",
              lambda v: v <= HOOK_RATIO),
+        _row("1 hook", "a hook that starts a drainer, median ms", g("hook_latency", "starting_a_drainer_ms", "median")),
+        _row("1 hook", "  / python -c pass", g("hook_latency", "starting_a_drainer_ratio")),
         _row("2 first sync", "wall s", g("first_sync", "wall_s")),
         _row("2 first sync", "scenes/s", g("first_sync", "scenes_per_s"), f">= {SCENES_PER_S:g}",
              lambda v: v >= SCENES_PER_S),
