@@ -258,7 +258,7 @@ def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
             summary = params["summary.value"] = plan.fields["summary"] = cut_to_fit(summary, max(MIN_SUMMARY_BYTES,
                                                                                              limit))
         try:
-            limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
+            _edit(ctx, library, plan, rating_key, params)
             return
         except PlexTooLong:
             size = encoded_length(summary)
@@ -268,7 +268,7 @@ def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
                 continue
             if not summary or not rest:
                 raise
-        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], rest)
+        _edit(ctx, library, plan, rating_key, rest)
         _push_summary(ctx, library, plan, rating_key, summary)
         return
 
@@ -278,8 +278,7 @@ def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_ke
     fit (at a character boundary, the limit learned) and sent again."""
     while True:
         try:
-            limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key],
-                         {"summary.value": summary, "summary.locked": "1"})
+            _edit(ctx, library, plan, rating_key, {"summary.value": summary, "summary.locked": "1"})
             plan.fields["summary"] = summary
             return
         except PlexTooLong:
@@ -287,6 +286,26 @@ def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_ke
             if refused <= MIN_SUMMARY_BYTES:
                 raise
             summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, library.learn_summary_limit(refused)))
+
+
+# Request lines shorter than this pass every server and proxy in front of Plex (nginx, Apache, Node: 8 KB or more).
+CUT_SUSPECT_BYTES = 4000
+
+
+def _edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, params: dict) -> None:
+    """One edit PUT (idempotent: it sets fields). Some proxies cut the connection instead of answering 414: a
+    long edit whose connection was cut (PlexDown) while Plex answers a ping at once is a refused request line."""
+    try:
+        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
+    except PlexDown as cut:
+        if len(encode_params(params)) < CUT_SUSPECT_BYTES:
+            raise
+        try:
+            limited_call(ctx, library.api.ping)
+        except PlexError:
+            raise cut from None
+        raise PlexTooLong("Plex, or a proxy in front of it, cut the connection while a long edit was sent and "
+                          "answers otherwise: the request line is taken as too long") from None
 
 
 def limited_call(ctx: Context, call: Callable, *args):

@@ -308,17 +308,19 @@ def test_a_long_summary_goes_in_the_items_one_put(tmp_path) -> None:
         ctx.close()
 
 
-def test_a_refused_request_line_cuts_the_summary_once_and_the_limit_is_kept(tmp_path) -> None:
+@pytest.mark.parametrize("cut", [False, True], ids=["414", "connection cut while sending"])
+def test_a_refused_request_line_cuts_the_summary_once_and_the_limit_is_kept(tmp_path, cut) -> None:
     stash = FakeStash([scene(i, details=LONG[i:]) for i in (1, 2, 3)])
     plex = FakePlex()
     for i in (1, 2, 3):
         plex.add(100 + i, f"/data/scene-{i}.mp4")
-    plex.max_query = 8000
+    plex.max_query, plex.cut_long = 8000, cut
     ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
     try:
         sync(ctx, *edits([1]))
         refused = len([r for r in plex.writes() if r[0] == "edit"]) - 1
         assert refused >= 1 and LONG[1:].startswith(plex.items[101].fields["summary"])
+        assert ctx.store.scenes.get_many([1])[1].status == SceneStatus.SYNCED and not ctx.breaker.is_open
         assert plex.items[101].fields["title"] == "Scene 1" and plex.items[101].fields["summary"]
         limit = int(ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES))
         assert limit <= 8000 and float(ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES_AT)) > 0
@@ -394,5 +396,21 @@ def test_each_outcome_is_committed_as_its_scene_finishes_not_with_the_batch(tmp_
         assert tally.counts == {SceneStatus.SYNCED: 3}
         assert settled_before_last == [1, 2]
         assert ctx.store.queue.pending_count() == 0
+    finally:
+        ctx.close()
+
+
+def test_a_long_edit_during_an_outage_is_an_outage_not_a_refused_line(tmp_path) -> None:
+    stash = FakeStash([scene(1, details=LONG)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        ctx.library()
+        plex.down = True  # the ping after the cut fails too
+        sync(ctx, *edits([1]))
+        assert ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES) is None  # nothing learned from an outage
+        assert state(ctx, 1).status == SceneStatus.RETRYING and state(ctx, 1).error_class == ErrorClass.PLEX_DOWN
+        assert state(ctx, 1).attempts == 0  # waits for Plex, spending nothing
     finally:
         ctx.close()
