@@ -51,6 +51,7 @@ class PlexLibrary:
         self._stash_paths = stash_paths
         self._sections: Optional[list[SectionInfo]] = None
         self._path_map: Optional[PathMap] = None
+        self._stale = False  # `forget()` was called: refresh at the next `ensure_fresh()`
         self.summary_bytes = stored_summary_limit(store)
         self._learned = False
         # Sections whose listing this process read: only there is an item's listed collection list recent
@@ -63,10 +64,6 @@ class PlexLibrary:
         if self._sections is None:
             raise RuntimeError("PlexLibrary.refresh() must run before the sections are read")
         return self._sections
-
-    @property
-    def fresh(self) -> bool:
-        return self._sections is not None
 
     def refresh(self, force: bool = False) -> list[SectionInfo]:
         """Lists the sections and rebuilds the stored index of each one Plex rescanned since its last build
@@ -92,7 +89,7 @@ class PlexLibrary:
                 index.set_scanned_stamp(section.key, str(section.scanned_at))
                 if seen is not None:
                     self._store.meta.set(meta.PLEX_LIBRARY_CHANGED_AT, str(time.time()))
-        self._sections = sections
+        self._sections, self._stale = sections, False
         self._path_map = self._resolve_path_map()
         return sections
 
@@ -130,13 +127,14 @@ class PlexLibrary:
 
     def ensure_fresh(self) -> None:
         """Refreshes unless this drain already did and nothing made the index stale since."""
-        if self._sections is None:
+        if self._sections is None or self._stale:
             self.refresh()
 
     def forget(self) -> None:
-        """Every section is re-read at the next `ensure_fresh()` (an item we matched has vanished from Plex)."""
+        """Every section is re-read at the next `ensure_fresh()` (an item we matched has vanished from Plex).
+        The sections stay readable meanwhile: pool threads of the running batch may still look files up."""
         self._store.index.mark_stale()
-        self._sections = None
+        self._stale = True
 
     @property
     def path_map(self) -> PathMap:
