@@ -255,8 +255,8 @@ def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
         summary = params.get("summary.value", "")
         limit = library.summary_bytes
         if summary and limit and encoded_length(summary) > limit:  # learned by another push since the plan
-            summary = params["summary.value"] = plan.fields["summary"] = cut_to_fit(summary, max(MIN_SUMMARY_BYTES,
-                                                                                             limit))
+            summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, limit))
+            params["summary.value"] = plan.fields["summary"] = summary
         try:
             _edit(ctx, library, plan, rating_key, params)
             return
