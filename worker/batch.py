@@ -119,8 +119,21 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
-    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans}
+    quiet = {id(plan): nothing_to_send(plan) for plan in plans}
+    with ctx.store.transaction():  # no request is in the air for these: one commit for all of them
+        for plan in plans:
+            if quiet[id(plan)] is not None:
+                tally.add(write_outcome(ctx, library, plan, quiet[id(plan)]))
+    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans if quiet[id(plan)] is None}
     settle_as_done(ctx, library, futures, tally)
+
+
+def nothing_to_send(plan: ScenePlan) -> Optional[PushResult]:
+    """The result of a matched scene that needs no Plex request (nothing changed, no cover to fetch, no tag kind
+    to take back: an unchanged re-sync), decided from its plan alone; None when it has requests to make."""
+    if plan.found.status != MATCHED or plan.changed or plan.fetch_cover or plan.retract:
+        return None
+    return PushResult(SceneStatus.UNCHANGED, plan.found.rating_keys, plan.last_poster)
 
 
 def settle_as_done(ctx: Context, library: PlexLibrary, futures: dict[Future, ScenePlan], tally: Tally) -> None:

@@ -414,3 +414,13 @@ def test_a_long_edit_during_an_outage_is_an_outage_not_a_refused_line(tmp_path) 
         assert state(ctx, 1).attempts == 0  # waits for Plex, spending nothing
     finally:
         ctx.close()
+
+
+def test_an_unchanged_scene_is_settled_without_the_pool_and_without_a_request(world) -> None:
+    ctx, _, plex = world
+    sync(ctx, *edits([1, 2, 3]))
+    plex.requests.clear()
+    plex.down = True  # nothing needs Plex: an outage changes nothing for these
+    tally = sync(ctx, *edits([1, 2, 3]))
+    assert tally.counts == {SceneStatus.UNCHANGED: 3} and plex.requests == [] and not ctx.breaker.is_open
+    assert state(ctx, 1).plex_keys == [101] and state(ctx, 1).poster_sha1 == plex.items[101].posters[0]
