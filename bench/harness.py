@@ -83,10 +83,12 @@ def start_plex(scenes: int, workdir: Path, latency_ms: int = 0, seed: int = 1, e
     return SimProcess("simulators.plex", args, "PLEX_URL", workdir / "plex-sim.log")
 
 
-def start_stash(scenes: int, workdir: Path, plugins_dir: Path, data_dir: Path, seed: int = 1) -> SimProcess:
-    """The plugin's data dir goes through the simulator's environment, which every plugin process inherits."""
+def start_stash(scenes: int, workdir: Path, plugins_dir: Path, data_dir: Path, seed: int = 1,
+                long_details: float = 0.0) -> SimProcess:
+    """The plugin's data dir goes through the simulator's environment, which every plugin process inherits.
+    `long_details`: the share of scenes with details of 1,500-4,000 characters (`dataset.lengthen_details`)."""
     args = ["--scenes", str(scenes), "--seed", str(seed), "--plugins-dir", str(plugins_dir),
-            "--python", sys.executable]
+            "--python", sys.executable, "--long-details", str(long_details)]
     return SimProcess("simulators.stash", args, "STASH_URL", workdir / "stash-sim.log",
                       env={"STASH2PLEX_DATA_DIR": str(data_dir)})
 

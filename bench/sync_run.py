@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Dict, List
 
 from bench.harness import BenchError, plex_counts, stash_counts
-from bench.rig import Rig, per_scene, writes
+from bench.needed import needed_writes, snapshot
+from bench.rig import Rig, against_needed, per_scene, writes
 from bench.rss import PeakRss, wait_until_no_plugin_process
 
 SYNC_ALL = "Sync All Scenes to Plex"
@@ -22,10 +23,11 @@ HOOK_THREADS = 2  # concurrent bulk edits, as several browser tabs or a script w
 
 
 def first_sync(rig: Rig) -> dict:
-    run = rig.timed_task(SYNC_ALL)
+    run = rig.timed_task(SYNC_ALL, needed=True)
     scenes = rig.scenes
     return {
         "scenes": scenes,
+        **against_needed(run["plex"], run["needed"]),
         "wall_s": run["wall_s"],
         "scenes_per_s": round(scenes / run["wall_s"], 1),
         "plex_requests_per_scene": per_scene(run["plex"], scenes),
@@ -46,6 +48,7 @@ def metadata_change(rig: Rig, changed: int, drain_timeout: float = 900.0) -> dic
     """One bulk edit of `details` on `changed` scenes, hooks and all, until the drainer has finished."""
     ids = changed_ids(rig.scenes, changed)
     chunks = [ids[n::HOOK_THREADS] for n in range(HOOK_THREADS)]
+    before = snapshot(rig.plex)
     rig.reset_counts()
     with PeakRss(rig.marker) as rss:
         start = time.perf_counter()
@@ -59,6 +62,7 @@ def metadata_change(rig: Rig, changed: int, drain_timeout: float = 900.0) -> dic
     plex = plex_counts(rig.plex)
     return {
         "changed_scenes": len(ids),
+        **against_needed(plex, needed_writes(before, snapshot(rig.plex))),
         "hooks_wall_s": round(hooks_done, 2),
         "wall_s": round(wall, 2),
         "plex_requests_per_changed_scene": round(plex.get("total", 0) / len(ids), 3),

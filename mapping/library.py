@@ -23,10 +23,19 @@ from stash.scene import SceneMetadata
 from sync_queue import Store, meta
 
 INFER_SAMPLE = 5000
+# A learned summary limit is forgotten after this long, so the next long summary probes the server again: the
+# proxy that refused may have been reconfigured or removed. A day: a changed proxy is noticed the next day, and a
+# probe that is refused again costs at most `plex_parallelism` refused requests, which a proxy answers at once
+# without reaching Plex's one writer (and learning it again is one meta write).
+SUMMARY_REPROBE_S = 86400.0
 
 
-def stored_summary_limit(store: Store) -> Optional[int]:
-    """The summary limit learned from this Plex (see `PlexLibrary.learn_summary_limit`), None when none was."""
+def stored_summary_limit(store: Store, now: Optional[float] = None) -> Optional[int]:
+    """The summary limit learned from this Plex (see `PlexLibrary.learn_summary_limit`), None when none was or
+    it was learned more than `SUMMARY_REPROBE_S` ago (a value stored without its time counts as old)."""
+    now = time.time() if now is None else now
+    if now - store.meta.get_float(meta.PLEX_SUMMARY_BYTES_AT) > SUMMARY_REPROBE_S:
+        return None
     return int(store.meta.get_float(meta.PLEX_SUMMARY_BYTES)) or None
 
 
@@ -42,6 +51,7 @@ class PlexLibrary:
         self._stash_paths = stash_paths
         self._sections: Optional[list[SectionInfo]] = None
         self._path_map: Optional[PathMap] = None
+        self._stale = False  # `forget()` was called: refresh at the next `ensure_fresh()`
         self.summary_bytes = stored_summary_limit(store)
         self._learned = False
         # Sections whose listing this process read: only there is an item's listed collection list recent
@@ -54,10 +64,6 @@ class PlexLibrary:
         if self._sections is None:
             raise RuntimeError("PlexLibrary.refresh() must run before the sections are read")
         return self._sections
-
-    @property
-    def fresh(self) -> bool:
-        return self._sections is not None
 
     def refresh(self, force: bool = False) -> list[SectionInfo]:
         """Lists the sections and rebuilds the stored index of each one Plex rescanned since its last build
@@ -86,7 +92,7 @@ class PlexLibrary:
                 index.set_scanned_stamp(section.key, str(section.scanned_at))
                 if seen is not None:
                     self._store.meta.set(meta.PLEX_LIBRARY_CHANGED_AT, str(time.time()))
-        self._sections = sections
+        self._sections, self._stale = sections, False
         self._path_map = self._resolve_path_map()
         return sections
 
@@ -106,29 +112,32 @@ class PlexLibrary:
         return SyncToggles.from_settings(self.settings, self.summary_bytes)
 
     def learn_summary_limit(self, refused_bytes: int) -> int:
-        """Plex refused an edit carrying a summary of `refused_bytes` (encoded): the limit becomes three quarters
-        of it (pool threads may call this; `save_learned` stores it). Returns the new limit."""
+        """Plex (or a proxy) refused an edit line that a summary of `refused_bytes` (encoded) was most of: the limit
+        becomes three quarters of it (pool threads may call this; `save_learned` stores it). Returns the limit."""
         limit = refused_bytes * 3 // 4
         if self.summary_bytes is None or limit < self.summary_bytes:
             self.summary_bytes, self._learned = limit, True
         return self.summary_bytes
 
     def save_learned(self) -> None:
-        """Stores what pool threads learned, so later edits fit at once (the worker thread calls this)."""
+        """Stores what pool threads learned, with when, so later edits fit at once (the worker thread calls this)."""
         if self._learned:
-            self._store.meta.set(meta.PLEX_SUMMARY_BYTES, str(self.summary_bytes))
+            with self._store.transaction():
+                self._store.meta.set(meta.PLEX_SUMMARY_BYTES, str(self.summary_bytes))
+                self._store.meta.set(meta.PLEX_SUMMARY_BYTES_AT, repr(time.time()))
             log.info(f"Plex refused long edit URLs: summaries are now cut to {self.summary_bytes} encoded bytes")
             self._learned = False
 
     def ensure_fresh(self) -> None:
         """Refreshes unless this drain already did and nothing made the index stale since."""
-        if self._sections is None:
+        if self._sections is None or self._stale:
             self.refresh()
 
     def forget(self) -> None:
-        """Every section is re-read at the next `ensure_fresh()` (an item we matched has vanished from Plex)."""
+        """Every section is re-read at the next `ensure_fresh()` (an item we matched has vanished from Plex).
+        The sections stay readable meanwhile: pool threads of the running batch may still look files up."""
         self._store.index.mark_stale()
-        self._sections = None
+        self._stale = True
 
     @property
     def path_map(self) -> PathMap:

@@ -116,9 +116,8 @@ def _present(name: str, current: Optional[Mapping[str, Sequence[str]]], ours: Ma
     return [*ours.get(name, ()), *(listed or {}).get(name, ())]
 
 
-# PMS takes edits only in the query string, and servers or proxies in front of it cut request lines near 8 KB:
-# a summary whose encoded form is longer than this goes in a PUT of its own, so the other fields never wait on it.
-OWN_PUT_SUMMARY_BYTES = 2000
+# PMS takes edits only in the query string, and servers or proxies in front of it may refuse request lines near
+# 8 KB (PMS itself has no documented limit): a summary is cut only after such a refusal (`worker.batch`).
 MIN_SUMMARY_BYTES = 500  # a server refusing even this much gets the summary cut no further: the edit fails
 
 

@@ -83,6 +83,24 @@ def _details(rng: random.Random, title: str) -> str:
     return "\n".join(lines)
 
 
+_LONG_WORDS = ("Lorem", "ipsum", "dolor", "sit", "amet", "Ein", "längerer", "Text", "長い説明", "scène", "🎬", "&",
+               "100%", "#hash", "?query", "naïve", "café")
+
+
+def lengthen_details(scenes: dict[str, dict], share: float, seed: int) -> int:
+    """Gives `share` of the scenes (chosen by `seed`, apart from the library's own draws) details of 1,500-4,000
+    characters, many of them multi-byte, as long studio descriptions are: most encode to more than 2,000 bytes in
+    a URL. Returns how many were lengthened."""
+    rng = random.Random(f"long-details-{seed}")
+    chosen = [sid for sid in sorted(scenes, key=int) if rng.random() < share]
+    for sid in chosen:
+        words, length = [], rng.randint(1500, 4000)
+        while sum(len(w) + 1 for w in words) < length:
+            words.append(rng.choice(_LONG_WORDS))
+        scenes[sid]["details"] = " ".join(words)
+    return len(chosen)
+
+
 def _slug(text: str) -> str:
     keep = [c if c.isalnum() else "_" for c in text]
     return "".join(keep).strip("_") or "scene"

@@ -23,6 +23,7 @@ PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installat
 INFERRED_PATH_MAP = "inferred_path_map"
 INFERRED_PATH_MAP_AT = "inferred_path_map_at"  # the PLEX_LIBRARY_CHANGED_AT it was inferred at
 PLEX_SUMMARY_BYTES = "plex_summary_bytes"  # longest encoded summary the Plex server (or its proxy) accepted
+PLEX_SUMMARY_BYTES_AT = "plex_summary_bytes_at"  # when it was learned: it is probed again a day later
 DRAINER_FAILURE = "drainer_failure"  # "<epoch> <message>" of the last drain that stopped on a failure
 DRAINER_FAILURE_SHOWN = "drainer_failure_shown"  # the DRAINER_FAILURE value a hook last showed in Stash's log
 DRAINER_SPAWNED_AT = "drainer_spawned_at"  # one spawn per window, however many hooks fire

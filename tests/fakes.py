@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 from urllib.parse import unquote
 
-from plex.errors import PlexDown, PlexNotFound, PlexUnauthorized
+from plex.errors import PlexDown, PlexNotFound, PlexTooLong, PlexUnauthorized
+from plex.push import encode_params
 from plex.sections import SectionInfo
 from plugin.settings import Settings, load_settings
 from stash.client import Cover, ScenePage
@@ -152,7 +153,9 @@ _LISTS = {"genre": "genres", "label": "labels", "actor": "actors", "collection":
 
 class FakePlex:
     """`PlexApi` over in-memory items. `requests` logs (kind, rating key); `down`/`unauthorized` make every
-    request fail as an unreachable Plex / a revoked token does; `latency_s` slows every request."""
+    request fail as an unreachable Plex / a revoked token does; `latency_s` slows every request; `max_query`
+    (encoded bytes, 0: none) refuses longer edits as a proxy refuses a long request line (414), or with
+    `cut_long` cuts their connection as some proxies do."""
 
     def __init__(self, section: int = 1, title: str = "Scenes", root: str = "/data") -> None:
         self.section_info = SectionInfo(section, title, 1, (root,))
@@ -162,6 +165,8 @@ class FakePlex:
         self.owner_token = True  # False: the token of a user the server is shared with
         self.scans: list[tuple[int, str]] = []  # folder scans asked for: (section, folder)
         self.latency_s = 0.0
+        self.max_query = 0
+        self.cut_long = False
 
     def add(self, rating_key: int, path: str, size: int = 1000, **fields) -> FakeItem:
         item = FakeItem(rating_key, self.section_info.key, [(path, size)])
@@ -215,6 +220,10 @@ class FakePlex:
 
     def edit(self, rating_key: int, section_id: int, params: dict[str, str]) -> None:
         self._request("edit", rating_key)
+        if self.max_query and len(encode_params(params)) > self.max_query:
+            if self.cut_long:
+                raise PlexDown("Plex is not reachable (ConnectionError): connection reset by peer")
+            raise PlexTooLong("HTTP 414 from Plex for an edit", 414)
         item = self.items[rating_key]
         lists: dict[str, dict[int, dict]] = {}  # field -> index -> {"tag.tag": name, "tag.thumb": link}
         for key, value in params.items():

@@ -57,6 +57,14 @@ def test_bench_smoke_writes_every_section_with_numbers(tmp_path: Path) -> None:
     assert reconcile["stash_requests_total"] > 0 and _number(reconcile["peak_rss_mb"])
     assert _number(results["drain_memory"]["rss_mb_at_target"])
 
+    model = results["latency_model"]
+    assert _number(model["plex_write_limit_s"]) and model["needed_edits"] > 0
+    assert _number(model["puts_per_changed_item"])
+    assert _number(first["plex_requests_per_synced_item"]) and _number(change["writes_over_needed"])
+    crash = results["crash"]
+    assert crash["kills"] >= 1 and crash["jobs_left"] == 0 and _number(crash["extra_edits_per_kill"])
+    assert results["meta"]["failed_parts"] == []
+
     assert {t["figure"] for t in results["targets"]} >= {"hook median ms", "scenes/s", "largest / smallest"}
     assert "hook median ms" in proc.stdout  # the table is printed
     for written in (out / "results.json", out / "report.txt"):

@@ -1,13 +1,15 @@
-"""One batch of claimed jobs: fetch the scenes in one query, plan each, push in parallel, write the outcomes.
+"""One batch of claimed jobs: fetch the scenes in one query, plan each, push in parallel, write each outcome as
+its scene finishes.
 
-The store is touched only from the worker thread (before and after the pool); pool threads do network I/O
-alone: one edit PUT per item with just the changed fields, the poster only when the cover's hash changed.
+The store is touched only from the worker thread (planning, then settling the results as they come); pool
+threads do network I/O alone: one edit PUT per item with just the changed fields, the poster only when the
+cover's hash changed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -19,9 +21,9 @@ from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
 from plex.push import (
     LISTED,
     MIN_SUMMARY_BYTES,
-    OWN_PUT_SUMMARY_BYTES,
     build_edit_params,
     cut_to_fit,
+    encode_params,
     encoded_length,
     needs_item,
 )
@@ -125,19 +127,56 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
+    quiet = {id(plan): nothing_to_send(plan) for plan in plans}
+    with ctx.store.transaction():  # no request is in the air for these: one commit for all of them
+        for plan in plans:
+            if quiet[id(plan)] is not None:
+                tally.add(write_outcome(ctx, library, plan, quiet[id(plan)]))
+    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans if quiet[id(plan)] is None}
+    settle_as_done(ctx, library, futures, tally)
+
+
+def nothing_to_send(plan: ScenePlan) -> Optional[PushResult]:
+    """The result of a matched scene that needs no Plex request (nothing changed, no cover to fetch, no tag kind
+    to take back: an unchanged re-sync), decided from its plan alone; None when it has requests to make."""
+    if plan.found.status != MATCHED or plan.changed or plan.fetch_cover or plan.retract:
+        return None
+    return PushResult(SceneStatus.UNCHANGED, plan.found.rating_keys, plan.last_poster)
+
+
+def settle_as_done(ctx: Context, library: PlexLibrary, futures: dict[Future, ScenePlan], tally: Tally) -> None:
+    """Writes each scene's outcome as soon as its Plex requests have finished: the scenes that finished
+    together (while the last commit ran) in one short transaction, never a whole batch, so a crash repeats only
+    the scenes whose requests were in the air. Runs on the worker thread (the store's), no request inside a
+    transaction. A refused token stops the batch: scenes not started yet are not sent, and they and the refused
+    ones go back to the queue before the refusal is raised; so do the unsettled scenes if anything else raises."""
+    unsettled = dict(futures)
+    pending = set(futures)
+    refused: Optional[PlexUnauthorized] = None
     try:
-        results = list(ctx.pool().map(lambda plan: push_scene(ctx, library, plan), plans))
-    except BaseException:  # a bug in a pool thread (push_scene returns every PlexError): the jobs go back
-        ctx.store.queue.release([plan.job for plan in plans])
-        raise
-    library.save_learned()
-    refused = next((i for i, r in enumerate(results) if isinstance(r.error, PlexUnauthorized)), len(results))
-    with ctx.store.transaction():
-        for plan, result in zip(plans[:refused], results[:refused], strict=True):
-            tally.add(write_outcome(ctx, library, plan, result))
-    if refused < len(results):
-        ctx.store.queue.release([p.job for p in plans[refused:]])
-        raise results[refused].error
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            library.save_learned()
+            finished = [(future, future.result()) for future in done if not future.cancelled()]
+            if refused is None:
+                refused = next((r.error for _, r in finished if isinstance(r.error, PlexUnauthorized)), None)
+                if refused is not None:
+                    for future in pending:
+                        future.cancel()
+            written = [(f, r) for f, r in finished if not isinstance(r.error, PlexUnauthorized)]
+            with ctx.store.transaction():
+                for future, result in written:
+                    tally.add(write_outcome(ctx, library, unsettled[future], result))
+            for future, _ in written:
+                del unsettled[future]
+    finally:
+        if unsettled:
+            for future in unsettled:
+                future.cancel()
+            wait(unsettled)  # nothing is handed back to the queue while a pool thread still pushes it
+            ctx.store.queue.release([plan.job for plan in unsettled.values()])
+    if refused is not None:
+        raise refused
 
 
 def _left_out(ctx: Context, job: Job, scene: SceneMetadata, toggles: SyncToggles, tally: Tally) -> bool:
@@ -212,15 +251,9 @@ def _push_item(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
             current = limited_call(ctx, library.api.read_item, rating_key)
     params = build_edit_params(plan.fields, changed, current, plan.ours, plan.retract,
                                ctx.thread_stash().link_for_plex, plan.listed.get(rating_key))
-    summary = params.get("summary.value", "")
-    own_put = encoded_length(summary) > OWN_PUT_SUMMARY_BYTES
-    if own_put:
-        del params["summary.value"], params["summary.locked"]
     if params:
-        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
-    if own_put:
-        _push_summary(ctx, library, plan, rating_key, summary)
-    return bool(params) or own_put
+        _send_edit(ctx, library, plan, rating_key, params)
+    return bool(params)
 
 
 def _listed_lists(library: PlexLibrary, plan: ScenePlan, rating_key: int, changed: set) -> Optional[dict]:
@@ -233,13 +266,40 @@ def _listed_lists(library: PlexLibrary, plan: ScenePlan, rating_key: int, change
     return {"collections": []}
 
 
+def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, params: dict) -> None:
+    """The item's one PUT with every changed field, the summary included. Only a server or proxy refusing the
+    request line (`PlexTooLong`) changes that: when the summary is most of the line it is cut and the limit
+    learned (`PlexLibrary.learn_summary_limit`: kept in the database, so later edits fit in one PUT at once);
+    otherwise the edit is split, the other fields first, then the summary alone. The plan records the summary
+    that was sent (its hash is stored, so a cut summary is not pushed again)."""
+    while True:
+        summary = params.get("summary.value", "")
+        limit = library.summary_bytes
+        if summary and limit and encoded_length(summary) > limit:  # learned by another push since the plan
+            summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, limit))
+            params["summary.value"] = plan.fields["summary"] = summary
+        try:
+            _edit(ctx, library, plan, rating_key, params)
+            return
+        except PlexTooLong:
+            size = encoded_length(summary)
+            rest = {name: value for name, value in params.items() if not name.startswith("summary.")}
+            if size > MIN_SUMMARY_BYTES and size > len(encode_params(rest)):
+                library.learn_summary_limit(size)
+                continue
+            if not summary or not rest:
+                raise
+        _edit(ctx, library, plan, rating_key, rest)
+        _push_summary(ctx, library, plan, rating_key, summary)
+        return
+
+
 def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, summary: str) -> None:
-    """A long summary in a PUT of its own: whole when the server takes it, else cut to fit (at a character
-    boundary) and sent again; the limit is learned, and the plan records what was sent (its hash is stored)."""
+    """The summary in a PUT of its own (an edit split after a refusal): whole when the server takes it, else cut to
+    fit (at a character boundary, the limit learned) and sent again."""
     while True:
         try:
-            limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key],
-                         {"summary.value": summary, "summary.locked": "1"})
+            _edit(ctx, library, plan, rating_key, {"summary.value": summary, "summary.locked": "1"})
             plan.fields["summary"] = summary
             return
         except PlexTooLong:
@@ -247,6 +307,26 @@ def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_ke
             if refused <= MIN_SUMMARY_BYTES:
                 raise
             summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, library.learn_summary_limit(refused)))
+
+
+# Request lines shorter than this pass every server and proxy in front of Plex (nginx, Apache, Node: 8 KB or more).
+CUT_SUSPECT_BYTES = 4000
+
+
+def _edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, params: dict) -> None:
+    """One edit PUT (idempotent: it sets fields). Some proxies cut the connection instead of answering 414: a
+    long edit whose connection was cut (PlexDown) while Plex answers a ping at once is a refused request line."""
+    try:
+        limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
+    except PlexDown as cut:
+        if len(encode_params(params)) < CUT_SUSPECT_BYTES:
+            raise
+        try:
+            limited_call(ctx, library.api.ping)
+        except PlexError:
+            raise cut from None
+        raise PlexTooLong("Plex, or a proxy in front of it, cut the connection while a long edit was sent and "
+                          "answers otherwise: the request line is taken as too long") from None
 
 
 def limited_call(ctx: Context, call: Callable, *args):

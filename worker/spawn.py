@@ -53,15 +53,49 @@ def remember_failure(plugin_input, message: str) -> None:
 
 
 def spawn_drainer(plugin_input) -> None:
-    import subprocess  # only when spawning: its import costs a hook more than the rest of its work
-
     server = plugin_input.server
     cookie = {"Name": "session", "Value": server.session_cookie} if server.session_cookie else None
     connection = {"Scheme": server.scheme, "Host": server.host, "Port": server.port, "Dir": server.config_dir,
                   "PluginDir": server.plugin_dir, "ApiKey": server.api_key, "SessionCookie": cookie}
-    payload = json.dumps({"server_connection": connection, "args": {"mode": "drain"}})
+    payload = json.dumps({"server_connection": connection, "args": {"mode": "drain"}}).encode("utf-8")
     # Its stderr goes to its log file (a crash before logging starts, an import error, leaves a trace there).
-    log_file = open(drainer_log_path(data_dir(server.plugin_dir)), "ab")  # noqa: SIM115 - the child owns it
+    log_path = drainer_log_path(data_dir(server.plugin_dir))
+    try:
+        _posix_spawn(payload, log_path)
+    except (AttributeError, NotImplementedError):  # no posix_spawn, or no setsid in it (Windows, old libc)
+        _popen(payload, log_path)
+
+
+def _posix_spawn(payload: bytes, log_path: str) -> None:
+    """The drainer through `os.posix_spawn`: a Save that starts one does not import subprocess (3-4 ms of its
+    wall). stdin is the pipe, stdout /dev/null, stderr the log, in a session of its own; every other descriptor
+    of ours is non-inheritable (PEP 446; SQLite opens its files O_CLOEXEC), so the child holds no pipe of Stash's."""
+    spawn = os.posix_spawn
+    read_end, write_end = os.pipe()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        spawn(sys.executable, [sys.executable, ENTRY_POINT], os.environ, setsid=True,
+              file_actions=[(os.POSIX_SPAWN_DUP2, read_end, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
+                            (os.POSIX_SPAWN_DUP2, log_fd, 2)])
+    except BaseException:
+        os.close(write_end)
+        raise
+    finally:
+        for fd in (read_end, devnull, log_fd):
+            os.close(fd)
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(write_end, view):]
+    finally:
+        os.close(write_end)
+
+
+def _popen(payload: bytes, log_path: str) -> None:
+    import subprocess  # only where posix_spawn cannot start the drainer
+
+    log_file = open(log_path, "ab")  # noqa: SIM115 - the child owns it
     kwargs: dict = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": log_file, "close_fds": True}
     if sys.platform == "win32":
         kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
@@ -71,5 +105,5 @@ def spawn_drainer(plugin_input) -> None:
     log_file.close()
     stdin = child.stdin
     assert stdin is not None  # stdin=PIPE
-    stdin.write(payload.encode("utf-8"))
+    stdin.write(payload)
     stdin.close()

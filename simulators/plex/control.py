@@ -33,6 +33,8 @@ def handle(sim: PlexSimulator, method: str, path: str, query: str, body: bytes) 
 def _dispatch(sim: PlexSimulator, method: str, path: str, params: dict[str, str], payload: dict) -> object:
     if method == "GET" and path == "/_sim/stats":
         return sim.stats_json()
+    if method == "GET" and path == "/_sim/items":
+        return [state.to_json() for state in sim.items()]
     if method == "GET" and path == "/_sim/log":
         return [entry.__dict__ for entry in list(sim.log)]
     if method == "POST" and path == "/_sim/reset-stats":

@@ -105,6 +105,12 @@ class PlexSimulator:
     def item(self, rating_key: int) -> ItemState:
         return self.library.state(rating_key)
 
+    def items(self) -> list[ItemState]:
+        """Every item's state (what the benchmark compares before and after a sync)."""
+        with self.library.lock:
+            keys = sorted(self.library.items)
+        return [self.item(key) for key in keys]
+
     def item_for_stash_path(self, stash_path: str) -> ItemState | None:
         """The item holding a Stash file (seen by Plex under dataset.PLEX_ROOT), or None if Plex lacks it."""
         rk = self.library.rating_key_for_path(dataset.plex_path(stash_path))

@@ -43,8 +43,8 @@ class StashSimulator:
                  api_key: str | None = None, env: dict[str, str] | None = None, python: str | None = None,
                  username: str | None = None, password: str | None = None, port: int = 0,
                  config_dir: str | Path | None = None, version: str = LATEST_RELEASE, tls: bool = False,
-                 max_session_age: float = 3600.0) -> None:
-        self.store = StashStore(seed=seed, scenes=scenes)
+                 max_session_age: float = 3600.0, long_details: float = 0.0) -> None:
+        self.store = StashStore(seed=seed, scenes=scenes, long_details=long_details)
         self.auth = Auth(api_key=api_key, username=username, password=password, max_session_age=max_session_age)
         self._config_tmp = None
         if config_dir is None:

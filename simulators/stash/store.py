@@ -35,8 +35,9 @@ def parse_time(text: str) -> datetime:
 class StashStore:
     """Thread-safe scenes, performers, tags and studios, plus covers and plugin settings."""
 
-    def __init__(self, seed: int = 1, scenes: int = 200) -> None:
+    def __init__(self, seed: int = 1, scenes: int = 200, long_details: float = 0.0) -> None:
         lib = dataset.generate(seed, scenes)
+        dataset.lengthen_details(lib.scenes, long_details, seed)
         self._lock = threading.Lock()
         self._scenes: dict[str, dict] = {}
         for sid, scene in lib.scenes.items():

@@ -37,9 +37,9 @@ def test_saves_do_not_wait_while_the_index_is_read_from_a_slow_plex(make_env):
 
 
 def test_a_summary_too_long_for_the_request_line_is_cut_and_the_limit_remembered(make_env):
-    """Behind a proxy that refuses request lines over 8 KB (414): the other fields arrive in their own PUT, the
-    summary is cut at a character boundary and sent again, later summaries fit at once, nothing is dead-lettered
-    and a re-sync writes nothing."""
+    """Behind a proxy that refuses request lines over 8 KB (414): the refused edit is sent again with the summary
+    cut at a character boundary (still one PUT with every field), later summaries fit at once, nothing is
+    dead-lettered and a re-sync writes nothing."""
     env = make_env(scenes=30, plex_kwargs={"max_request_line": 8192})
     first, second = [i for i in range(1, 31) if dataset.in_plex(str(i))][:2]
     details = "Ein längerer Text — 長い説明 🎬 " * 700  # 20,000+ characters, 100+ KB encoded

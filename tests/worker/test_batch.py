@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
 
+from mapping.library import SUMMARY_REPROBE_S, stored_summary_limit
 from plex.errors import PlexDown, PlexUnauthorized
+from sync_queue import meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.vocab import ErrorClass, SceneStatus
-from tests.fakes import FakePlex, FakeStash, make_context, scene
+from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
 from worker.batch import Tally, run_batch
 
 
@@ -299,3 +304,139 @@ def test_any_exception_in_a_pool_thread_releases_the_batchs_claimed_jobs(world) 
     with pytest.raises(RuntimeError, match="a bug below push_scene"):
         run_batch(ctx, ctx.store.queue.claim(10), Tally())
     assert ctx.store.queue.claimed_count() == 0 and ctx.store.queue.pending_count() == 3
+
+
+LONG = "Ein längerer Text — 長い説明 🎬 " * 200  # about 30 KB encoded
+
+
+def test_a_long_summary_goes_in_the_items_one_put(tmp_path) -> None:
+    stash = FakeStash([scene(1, details=LONG), scene(2)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    plex.add(102, "/data/scene-2.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        sync(ctx, *edits([1, 2]))
+        assert sorted(r for r in plex.writes() if r[0] == "edit") == [("edit", 101), ("edit", 102)]
+        assert plex.items[101].fields["summary"] == LONG and plex.items[101].fields["title"] == "Scene 1"
+        assert ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES) is None
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("cut", [False, True], ids=["414", "connection cut while sending"])
+def test_a_refused_request_line_cuts_the_summary_once_and_the_limit_is_kept(tmp_path, cut) -> None:
+    stash = FakeStash([scene(i, details=LONG[i:]) for i in (1, 2, 3)])
+    plex = FakePlex()
+    for i in (1, 2, 3):
+        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    plex.max_query, plex.cut_long = 8000, cut
+    ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
+    try:
+        sync(ctx, *edits([1]))
+        refused = len([r for r in plex.writes() if r[0] == "edit"]) - 1
+        assert refused >= 1 and LONG[1:].startswith(plex.items[101].fields["summary"])
+        assert ctx.store.scenes.get_many([1])[1].status == SceneStatus.SYNCED and not ctx.breaker.is_open
+        assert plex.items[101].fields["title"] == "Scene 1" and plex.items[101].fields["summary"]
+        limit = int(ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES))
+        assert limit <= 8000 and float(ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES_AT)) > 0
+        plex.requests.clear()
+        sync(ctx, *edits([2, 3]))  # learned: one PUT each, no refusal
+        assert sorted(plex.writes()) == [("edit", 102), ("edit", 103), ("poster", 102), ("poster", 103)]
+        assert LONG[2:].startswith(plex.items[102].fields["summary"])
+        plex.requests.clear()
+        sync(ctx, *edits([1, 2, 3]))  # what was sent is what is stored: nothing to push again
+        assert plex.writes() == []
+    finally:
+        ctx.close()
+
+
+def test_a_line_the_other_fields_fill_is_split_and_the_summary_kept_whole(tmp_path) -> None:
+    tags = tuple(f"Tag number {n} with a long name" for n in range(100))  # 6 KB of the line
+    summary = "A summary that fits alone. " * 60  # 2 KB, less than the tags
+    stash = FakeStash([scene(1, details=summary, tags=tags)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    plex.max_query = 8000
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        sync(ctx, *edits([1]))
+        item = plex.items[101]
+        assert item.fields["summary"] == summary and item.fields["genres"] == list(tags)
+        assert [r for r in plex.writes() if r[0] == "edit"] == [("edit", 101)] * 3  # refused, then split
+        assert ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES) is None  # nothing learned about summaries
+    finally:
+        ctx.close()
+
+
+def test_a_learned_limit_is_probed_again_a_day_later(tmp_path) -> None:
+    stash = FakeStash([scene(1, details=LONG)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        with ctx.store.transaction():
+            ctx.store.meta.set(meta.PLEX_SUMMARY_BYTES, "3000")
+            ctx.store.meta.set(meta.PLEX_SUMMARY_BYTES_AT, repr(time.time() - SUMMARY_REPROBE_S - 1))
+        assert stored_summary_limit(ctx.store) is None
+        sync(ctx, *edits([1]))  # the proxy is gone: the whole summary is taken in the one PUT
+        assert plex.items[101].fields["summary"] == LONG
+        assert [r for r in plex.writes() if r[0] == "edit"] == [("edit", 101)]
+    finally:
+        ctx.close()
+
+
+def test_each_outcome_is_committed_as_its_scene_finishes_not_with_the_batch(tmp_path) -> None:
+    """A crash must repeat only the scenes in the air: while the last scene's PUT is still in Plex, the scenes
+    that finished before it are settled in the database already (read through another connection)."""
+    stash, plex = in_plex(3)
+    ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
+    settled_before_last: list[int] = []
+    edit = plex.edit
+
+    def last_waits_for_the_others(rating_key: int, section_id: int, params: dict) -> None:
+        if rating_key == 103:
+            with sqlite3.connect(ctx.store.path) as conn:
+                for _ in range(500):  # bounded poll: the worker thread commits while this request is in the air
+                    done = [row[0] for row in conn.execute(
+                        "SELECT scene_id FROM scene_state WHERE status = 'synced' ORDER BY scene_id")]
+                    if done == [1, 2]:
+                        break
+                    time.sleep(0.02)
+            settled_before_last.extend(done)
+        edit(rating_key, section_id, params)
+
+    plex.edit = last_waits_for_the_others
+    try:
+        tally = sync(ctx, *edits([1, 2, 3]))
+        assert tally.counts == {SceneStatus.SYNCED: 3}
+        assert settled_before_last == [1, 2]
+        assert ctx.store.queue.pending_count() == 0
+    finally:
+        ctx.close()
+
+
+def test_a_long_edit_during_an_outage_is_an_outage_not_a_refused_line(tmp_path) -> None:
+    stash = FakeStash([scene(1, details=LONG)])
+    plex = FakePlex()
+    plex.add(101, "/data/scene-1.mp4")
+    ctx = make_context(tmp_path, stash, plex)
+    try:
+        ctx.library()
+        plex.down = True  # the ping after the cut fails too
+        sync(ctx, *edits([1]))
+        assert ctx.store.meta.get(meta.PLEX_SUMMARY_BYTES) is None  # nothing learned from an outage
+        assert state(ctx, 1).status == SceneStatus.RETRYING and state(ctx, 1).error_class == ErrorClass.PLEX_DOWN
+        assert state(ctx, 1).attempts == 0  # waits for Plex, spending nothing
+    finally:
+        ctx.close()
+
+
+def test_an_unchanged_scene_is_settled_without_the_pool_and_without_a_request(world) -> None:
+    ctx, _, plex = world
+    sync(ctx, *edits([1, 2, 3]))
+    plex.requests.clear()
+    plex.down = True  # nothing needs Plex: an outage changes nothing for these
+    tally = sync(ctx, *edits([1, 2, 3]))
+    assert tally.counts == {SceneStatus.UNCHANGED: 3} and plex.requests == [] and not ctx.breaker.is_open
+    assert state(ctx, 1).plex_keys == [101] and state(ctx, 1).poster_sha1 == plex.items[101].posters[0]
