@@ -84,6 +84,7 @@ def build_edit_params(
     changed = set(changed) & set(fields)
     if needs_item(changed, retract) and current is None:
         raise ValueError("changing a merged list needs the item's current lists (read_item)")
+    full = current or {}  # read whenever a merged list changes or a kind is taken back (checked above)
     ours = ours or {}
     params: dict[str, str] = {}
     if "actorPhotos" in changed and "actors" in fields:
@@ -95,8 +96,8 @@ def build_edit_params(
             params[f"{key}.value"] = "" if value is None else str(value)
             params[f"{key}.locked"] = "1"
         elif name in MERGED_FIELDS:
-            params.update(_list_params(_TAGS[name], merged_list(value, current[name], ours.get(name, ())),
-                                       current[name]))
+            params.update(_list_params(_TAGS[name], merged_list(value, full[name], ours.get(name, ())),
+                                       full[name]))
         else:
             params.update(_list_params(_TAGS[name], list(value), _present(name, current, ours, listed)))
             if name == "actors":
@@ -104,7 +105,7 @@ def build_edit_params(
                     if link:
                         params[f"actor[{i}].tag.thumb"] = photo_url(link)
     for name in retract:
-        params.update(_list_params(_TAGS[name], merged_list((), current[name], ours.get(name, ())), current[name]))
+        params.update(_list_params(_TAGS[name], merged_list((), full[name], ours.get(name, ())), full[name]))
     return params
 
 

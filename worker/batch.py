@@ -29,7 +29,7 @@ from plex.push import (
 )
 from plugin import log
 from plugin.errors import PluginError
-from stash.client import StashError, StashSource
+from stash.client import Cover, StashError, StashSource
 from stash.scene import SceneMetadata, to_metadata
 from sync_queue.queue import Job, SyncOutcome
 from sync_queue.scenes import SceneState
@@ -127,12 +127,12 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
-    quiet = {id(plan): nothing_to_send(plan) for plan in plans}
+    quiet = [(plan, result) for plan in plans if (result := nothing_to_send(plan)) is not None]
     with ctx.store.transaction():  # no request is in the air for these: one commit for all of them
-        for plan in plans:
-            if quiet[id(plan)] is not None:
-                tally.add(write_outcome(ctx, library, plan, quiet[id(plan)]))
-    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans if quiet[id(plan)] is None}
+        for plan, result in quiet:
+            tally.add(write_outcome(ctx, library, plan, result))
+    settled = {id(plan) for plan, _ in quiet}
+    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans if id(plan) not in settled}
     settle_as_done(ctx, library, futures, tally)
 
 
@@ -174,7 +174,7 @@ def settle_as_done(ctx: Context, library: PlexLibrary, futures: dict[Future, Sce
             for future in unsettled:
                 future.cancel()
             wait(unsettled)  # nothing is handed back to the queue while a pool thread still pushes it
-            ctx.store.queue.release([plan.job for plan in unsettled.values()])
+            ctx.store.queue.release([plan.job for plan in unsettled.values() if plan.job is not None])
     if refused is not None:
         raise refused
 
@@ -195,14 +195,14 @@ def plan_scene(ctx: Context, library: PlexLibrary, toggles: SyncToggles, scene: 
     """Decides what the scene needs from the stored index and state alone (no request); also Dry Run's answer."""
     fields = desired_fields(scene, toggles)
     found = library.match(scene)
-    same_items = state is not None and sorted(state.plex_keys) == sorted(found.rating_keys)
-    last_pushed = dict(state.field_hashes) if same_items and not (job and job.full_push) else {}
+    same = state if state is not None and sorted(state.plex_keys) == sorted(found.rating_keys) else None
+    last_pushed = dict(same.field_hashes) if same and not (job and job.full_push) else {}
     fetch_cover = ctx.settings.sync_poster and bool(scene.cover_url) and (
-        not same_items or state.cover_pending or state.poster_sha1 is None
-        or scene.updated_at != state.last_synced_updated_at)
-    ours = dict(state.our_tags) if same_items else {}
+        same is None or same.cover_pending or same.poster_sha1 is None
+        or scene.updated_at != same.last_synced_updated_at)
+    ours = dict(same.our_tags) if same else {}
     plan = ScenePlan(job, scene, state, fields, field_hashes(fields), found, last_pushed, ours,
-                     state.poster_sha1 if same_items else None, fetch_cover,
+                     same.poster_sha1 if same else None, fetch_cover,
                      tuple(kind for kind in toggles.dropped_tag_kinds() if ours.get(kind)))
     for rating_key, item in ctx.store.index.items(found.rating_keys).items():
         plan.sections[rating_key] = item.section_id
@@ -223,7 +223,7 @@ def push_scene(ctx: Context, library: PlexLibrary, plan: ScenePlan) -> PushResul
                 plan.sections.update(sections)
         if found.status != MATCHED:
             return PushResult(SceneStatus(found.status), detail=found.detail)
-        cover = _cover(ctx, plan) if plan.fetch_cover else None
+        cover = _cover(ctx, plan.scene) if plan.fetch_cover and plan.scene.cover_url else None
         wrote = False
         for rating_key in found.rating_keys:
             wrote |= _push_item(ctx, library, plan, rating_key)
@@ -336,9 +336,9 @@ def limited_call(ctx: Context, call: Callable, *args):
         return call(*args)
 
 
-def _cover(ctx: Context, plan: ScenePlan):
+def _cover(ctx: Context, scene: SceneMetadata) -> Optional[Cover]:
     try:
-        return ctx.thread_stash().fetch_cover(plan.scene.cover_url)
+        return ctx.thread_stash().fetch_cover(scene.cover_url or "")
     except StashError as exc:
-        log.scene(log.WARNING, f"Cover of scene {plan.scene.scene_id} could not be read from Stash: {exc.message}")
+        log.scene(log.WARNING, f"Cover of scene {scene.scene_id} could not be read from Stash: {exc.message}")
         return None

@@ -11,7 +11,7 @@ from mapping.fields import OURS_KEPT, content_hash, field_hashes
 from mapping.library import PlexLibrary
 from plex.errors import PlexDown, PlexError, PlexNotFound, PlexPermanent
 from plugin import log
-from sync_queue.queue import SyncOutcome
+from sync_queue.queue import Job, SyncOutcome
 from sync_queue.vocab import IN_STEP, ErrorClass, SceneStatus
 from worker import retry
 from worker.context import Context
@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 
 def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: PushResult) -> SceneStatus:
-    """Records the result of one scene's push; returns the status it counts as in the drain's tally."""
+    """Records the result of one scene's push; returns the status it counts as in the drain's tally. Only a
+    queued scene's plan is settled (Dry Run's plans have no job and are never written)."""
     job, scene = plan.job, plan.scene
+    if job is None:
+        raise ValueError(f"scene {scene.scene_id}: a plan without a job cannot be settled")
     if result.status in IN_STEP:
         hashes = field_hashes(plan.fields)  # what was sent: a summary Plex refused whole was cut
         ctx.store.queue.complete(job, SyncOutcome(
@@ -37,10 +40,12 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
                                                   message=message))
         return SceneStatus.AMBIGUOUS
     if result.status == SceneStatus.NOT_FOUND:
-        if ctx.settings.scan_new_files and plan.job is not None:
-            ctx.scans.note(library, scene, plan.job.file_lookup)
-        return _not_found(ctx, plan)
-    return _failed(ctx, library, plan, result.error)
+        if ctx.settings.scan_new_files:
+            ctx.scans.note(library, scene, job.file_lookup)
+        return _not_found(ctx, job, plan)
+    if result.error is None:
+        raise ValueError(f"scene {scene.scene_id}: a push result with neither a status nor an error")
+    return _failed(ctx, library, job, plan, result.error)
 
 
 def our_tags(plan: ScenePlan) -> dict:
@@ -51,8 +56,8 @@ def our_tags(plan: ScenePlan) -> dict:
     return {name: values for name, values in ours.items() if values}
 
 
-def _not_found(ctx: Context, plan: ScenePlan) -> SceneStatus:
-    job, scene = plan.job, plan.scene
+def _not_found(ctx: Context, job: Job, plan: ScenePlan) -> SceneStatus:
+    scene = plan.scene
     paths = ", ".join(f.path for f in scene.files) or "no files"
     message = f"Scene {scene.scene_id} is not in Plex ({paths})"
     attempts = (plan.state.attempts if plan.state else 0) + 1
@@ -74,8 +79,7 @@ def error_class(error: PlexError) -> ErrorClass:
     return ErrorClass.TRANSIENT
 
 
-def _failed(ctx: Context, library: PlexLibrary, plan: ScenePlan, error: PlexError) -> SceneStatus:
-    job = plan.job
+def _failed(ctx: Context, library: PlexLibrary, job: Job, plan: ScenePlan, error: PlexError) -> SceneStatus:
     kind = error_class(error)
     if isinstance(error, PlexNotFound):
         library.forget()  # the item vanished: Plex rescanned under new keys
