@@ -29,7 +29,9 @@ FORBIDDEN = (
 COOKIE = "s3ss10n-c00kie/value"
 
 _CHILD = """
-import json, sys
+import importlib, json, sys
+for name in sys.argv[3:]:
+    importlib.import_module(name)
 sys.path.insert(0, sys.argv[1])
 import Stash2Plex
 code = Stash2Plex.main()
@@ -55,11 +57,12 @@ def _stdin(hook_type: str, hook_id: int, fields: list) -> str:
     })
 
 
-def _run_hook(data: Path, stdin: str) -> tuple:
+def _run_hook(data: Path, stdin: str, preload: str = "") -> tuple:
     report = data.parent / "report.json"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "STASH2PLEX_DATA_DIR": str(data),
            "HOME": str(data.parent)}
-    result = subprocess.run([sys.executable, "-c", _CHILD, str(REPO), str(report)], input=stdin, env=env,
+    command = [sys.executable, "-c", _CHILD, str(REPO), str(report), *preload.split()]
+    result = subprocess.run(command, input=stdin, env=env,
                             capture_output=True, text=True, timeout=60, cwd=str(data.parent))
     assert result.returncode == 0, result.stderr
     loaded = json.loads(report.read_text())
@@ -89,12 +92,19 @@ def test_filtered_and_entity_hooks_stay_light_too(data_dir: Path) -> None:
     assert _heavy(modules) == []
 
 
-def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
-    """Guards the guard: a hook that starts a drainer (no lease held here) does load subprocess, and the report
-    shows it. The drainer finds no Stash at the address given and leaves."""
+def test_the_check_sees_a_heavy_import(data_dir: Path) -> None:
+    """Guards the guard: the same hook, in an interpreter that loaded typing first, is reported as heavy."""
+    out, modules, _ = _run_hook(data_dir, _stdin("Scene.Update.Post", 7, ["id", "title"]), preload="typing")
+    assert out["output"] == "scene 7 queued for Plex"
+    assert "typing" in _heavy(modules)
+
+
+def test_a_hook_that_starts_a_drainer_stays_light(tmp_path: Path) -> None:
+    """No lease held: the hook starts a drainer (posix_spawn, not subprocess). The drainer finds no Stash at the
+    address given and leaves."""
     out, modules, _ = _run_hook(tmp_path / "data", _stdin("Scene.Update.Post", 7, ["id", "title"]))
     assert out["output"] == "scene 7 queued for Plex"
-    assert "subprocess" in _heavy(modules)
+    assert _heavy(modules) == []
 
 
 def test_a_hook_that_logs_stays_light(data_dir: Path) -> None:
