@@ -43,11 +43,13 @@ def writes(counts: Dict[str, int]) -> int:
 
 def against_needed(counts: Dict[str, int], needed: Dict[str, int]) -> dict:
     """The plugin's requests against what a perfect plugin sends (`bench.needed`): requests per synced item,
-    edit PUTs per changed item, all writes over the needed ones."""
+    edit PUTs per changed item, all writes over the needed ones. Folder scans (scan_new_files) are asked for the
+    scenes Plex lacks, not for synced items: they are counted apart, not in the requests per synced item."""
     edits, total = needed["edits"], needed["edits"] + needed["posters"]
     ratio = lambda part, whole: round(part / whole, 3) if whole else None  # noqa: E731
-    return {"needed_edits": edits, "needed_posters": needed["posters"],
-            "plex_requests_per_synced_item": ratio(counts.get("total", 0), edits),
+    scans = counts.get("refresh", 0)
+    return {"needed_edits": edits, "needed_posters": needed["posters"], "folder_scans": scans,
+            "plex_requests_per_synced_item": ratio(counts.get("total", 0) - scans, edits),
             "puts_per_changed_item": ratio(counts.get("edit", 0), edits),
             "writes_over_needed": ratio(writes(counts), total)}
 

@@ -150,6 +150,10 @@ class PlexLibrary:
         roots = [root for section in self.sections for root in section.locations]
         return match(scene.files, self._store.index, self.path_map, self.settings.strict_matching, roots)
 
+    def sections_holding(self, plex_path: str) -> list[SectionInfo]:
+        """The synced sections one of whose folders holds the path (as Plex sees it)."""
+        return [s for s in self.sections if any(plex_path.startswith(root.rstrip("/") + "/") for root in s.locations)]
+
     def find_by_file(self, scene: SceneMetadata) -> tuple[MatchResult, dict[int, int]]:
         """Asks Plex (`file=`) for files it may have scanned after our index was built, only in the sections
         whose folders hold the mapped path (in all of them when none does). Returns the match and each found
@@ -157,9 +161,7 @@ class PlexLibrary:
         found: dict[int, int] = {}
         for scene_file in scene.files:
             plex_path = self.path_map.to_plex(scene_file.path)
-            holding = [s for s in self.sections
-                       if any(plex_path.startswith(root.rstrip("/") + "/") for root in s.locations)]
-            for section in holding or self.sections:
+            for section in self.sections_holding(plex_path) or self.sections:
                 for part in self.api.find_by_file(section.key, plex_path):
                     found[part.rating_key] = section.key
         if not found:

@@ -1,6 +1,6 @@
 """The root of every expected failure: `PluginError`, whose `message` is written for the user and free of secrets.
 
-Plex failures (`plex.errors.PlexError`), Stash failures (`stash.client.StashError`) and bad settings all derive
+Plex failures (`plex.errors.PlexError`), Stash failures (`stash.errors.StashError`) and bad settings all derive
 from it, so one `except PluginError` catches every failure a user can act on, and `user_message` is the one way
 any exception becomes text for Stash's log and the task's error.
 """

@@ -23,6 +23,7 @@ urllib3 or the socket layer escapes. Messages name the server's origin, never a 
 
 from __future__ import annotations
 
+import re
 import ssl
 import threading
 import warnings
@@ -120,6 +121,24 @@ def _retry(read: int) -> Retry:
 
 
 RETRY_IDEMPOTENT = _retry(read=1)
+# A URL with only these characters is already encoded (the plugin builds its queries with urlencode/quote).
+_ENCODED_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+
+
+def _prepare(method: str, url: str, headers: Mapping[str, str], body: Optional[bytes]) -> requests.PreparedRequest:
+    """The request as `Session.request` would prepare it, less what the plugin never uses (merging session
+    settings: cookies, hooks, params, environment — a third of a request's CPU). An already encoded URL is taken
+    as it is: requests would parse and re-quote it byte by byte in Python, 1.5 ms of CPU for a 5 KB edit query
+    (urllib3 checks it once more before sending)."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method(method)
+    if _ENCODED_URL.fullmatch(url):
+        prepared.url = url
+    else:
+        prepared.prepare_url(url, None)
+    prepared.prepare_headers(headers)
+    prepared.prepare_body(body, None)
+    return prepared
 RETRY_ONCE = _retry(read=0)
 
 
@@ -168,11 +187,7 @@ class Transport:
             idempotent = method in _IDEMPOTENT
         self._local.adapter.max_retries = RETRY_IDEMPOTENT if idempotent else RETRY_ONCE  # this thread's own
         try:
-            # Prepared here rather than by Session.request, whose merging of session settings (cookies, hooks,
-            # params, environment) was a third of a request's CPU and brings nothing the plugin uses.
-            prepared = requests.PreparedRequest()
-            prepared.prepare(method=method, url=self._base + target, headers={**self.headers, **(headers or {})},
-                             data=body)
+            prepared = _prepare(method, self._base + target, {**self.headers, **(headers or {})}, body)
             response = session.send(prepared, timeout=self.timeouts, allow_redirects=False)
         except Exception as exc:
             failure = self.failure(exc)

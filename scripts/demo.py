@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from package_plugin import install  # noqa: E402
+from plugin.setting_keys import KEYS  # noqa: E402
 from simulators import dataset  # noqa: E402
 
 PLUGIN_ID = "Stash2Plex"
@@ -103,7 +104,7 @@ def main() -> None:
         print(f"Stash simulator {stash_url} ({args.scenes} scenes, under {dataset.STASH_ROOT})")
         print(f"Plex simulator  {plex_url} (same files under {dataset.PLEX_ROOT}, some missing, some twins)\n")
         stash.gql("mutation($i: Map!) { configurePlugin(plugin_id: \"Stash2Plex\", input: $i) }",
-                  {"i": {"plex_url": plex_url, "plex_token": TOKEN}})
+                  {"i": {KEYS["plex_url"]: plex_url, KEYS["plex_token"]: TOKEN}})
         samples = [str(i) for i in (1, 2, 3, 7)]
         paths = {s: stash.gql(SCENE_QUERY, {"id": s})["findScene"]["files"][0]["path"] for s in samples}
         print("Plex before:")

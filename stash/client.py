@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 from urllib.parse import urlencode, urlsplit
 
 from plugin import log
-from plugin.errors import PluginError
 from plugin.io import StashServer
 from plugin.transport import AnswerLost, Redirected, Transport, TransportError, tls_context
 from stash import queries
 from stash.activity import StashActivity
+from stash.errors import StashAnswerLost, StashAuthError, StashError, StashUnavailable
 from sync_queue.timestamps import try_parse_instant
 
 if TYPE_CHECKING:
@@ -37,22 +37,6 @@ _ENTITY_FILTERS = {
     # `movies` rather than `groups` (v0.27+): deprecated since, but every version filters by it.
     "group": lambda ids: {"movies": {"value": ids, "modifier": "INCLUDES"}},
 }
-
-
-class StashError(PluginError):
-    """Stash answered, but not with usable data (GraphQL errors, HTTP errors, HTML instead of JSON)."""
-
-    def __init__(self, message: str, messages: Sequence[str] = ()) -> None:
-        super().__init__(log.redact(message))
-        self.messages = tuple(log.redact(m) for m in messages)
-
-
-class StashAuthError(StashError):
-    """Stash refused our credentials (HTTP 401): retrying with the same ones will not help."""
-
-
-class StashUnavailable(StashError):
-    """Stash could not answer now (connection refused, timeout, database locked): worth retrying later."""
 
 
 @dataclass(frozen=True)
@@ -136,9 +120,9 @@ class StashClient(StashActivity):
             raise StashError(f"Stash answered with {exc}.") from None
         except AnswerLost as exc:
             if exc.timed_out:
-                raise StashUnavailable(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") \
+                raise StashAnswerLost(f"Stash at {self._server.url} did not answer within {self._timeout:g} s.") \
                     from None
-            raise StashUnavailable(f"Stash broke the connection before answering: {exc}.") from None
+            raise StashAnswerLost(f"Stash broke the connection before answering: {exc}.") from None
         except TransportError as exc:
             raise StashUnavailable(f"Stash is not reachable at {self._server.url}: {exc}.") from None
         renewed = response.cookies.get("session")

@@ -16,7 +16,7 @@ from stash import queries
 from stash.client import StashSource
 from stash.scene import NOT_IN_PLEX_TAG
 from sync_queue import Store
-from sync_queue.vocab import SceneStatus
+from sync_queue.vocab import ErrorClass, SceneStatus
 
 CHUNK = 500  # scene ids per bulkSceneUpdate
 
@@ -49,10 +49,12 @@ def mark(stash: StashSource, not_in_plex: Iterable[int], looked_at: Iterable[int
 
 
 def mark_from_store(stash: StashSource, store: Store) -> None:
-    """The tag on exactly the scenes whose stored status is not found or ambiguous, after a drain (so a scene
-    Plex now has loses it without waiting for the task). A failure is logged: the next drain tries again."""
-    states = list(store.scenes.iter_all())
-    missing = [s.scene_id for s in states if s.status in (SceneStatus.NOT_FOUND, SceneStatus.AMBIGUOUS)]
+    """The tag on exactly the scenes whose stored state says not in Plex (not found, a not-found retry waiting,
+    or ambiguous), after a drain (so a scene Plex now has loses it without waiting for the task); a scene still
+    queued keeps its mark until it is looked at. A failure is logged: the next drain tries again."""
+    states = [s for s in store.scenes.iter_all() if s.status != SceneStatus.QUEUED]
+    missing = [s.scene_id for s in states if s.status in (SceneStatus.NOT_FOUND, SceneStatus.AMBIGUOUS)
+               or (s.status == SceneStatus.RETRYING and s.error_class == ErrorClass.NOT_FOUND)]
     try:
         tagged, untagged = mark(stash, missing, [s.scene_id for s in states])
     except PluginError as exc:

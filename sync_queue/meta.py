@@ -18,6 +18,7 @@ LAST_RECONCILE_RUN = "last_reconcile_run"  # when a reconcile last started (the 
 GROUP_HOOKS_SEEN = "group_hooks_seen"  # "1" once Stash fired a Group.* hook: its Movie.* twins are then dropped
 PERFORMER_TALLY = "performer_tally"  # "<count> <newest id>" of Stash's performers at the last reconcile's end
 PLEX_LIBRARY_CHANGED_AT = "plex_library_changed_at"  # when a rescan of a known Plex section was last seen
+FOLDER_SCAN = "folder_scan:"  # + "<section>:<folder>" (as Plex sees it): when Plex was last asked to scan it
 SECTION_SCANNED = "section_scanned:"  # + a section id: the scannedAt its stored index was built from
 PLEX_CLIENT_ID = "plex_client_id"  # X-Plex-Client-Identifier, one per installation
 INFERRED_PATH_MAP = "inferred_path_map"
@@ -83,14 +84,6 @@ class Meta:
             if not self.is_due(key, interval_s, now):
                 return False
             self._conn.execute(_UPSERT, (key, repr(float(now))))
-            return True
-
-    def replace_if(self, key: str, expected: str, value: str | None) -> bool:
-        """Sets `value` only while the key still holds `expected` (one transaction); True when it did."""
-        with write_txn(self._conn):
-            if self.get(key) != expected:
-                return False
-            self._conn.execute(_UPSERT, (key, value))
             return True
 
     def cache_settings(self, enabled: bool, reconcile_interval_s: float | None, reconcile_scope: str) -> None:

@@ -11,8 +11,7 @@ address stored when a drain connected (`worker.context.remember_plex_web`). Time
 from __future__ import annotations
 
 import time
-from typing import Callable
-from urllib.parse import quote
+from collections.abc import Callable
 
 from plugin.errors import PluginError
 from plugin.paths import data_dir, db_path
@@ -165,10 +164,16 @@ def _links(keys: list[int], machine_id: str | None, address: str | None) -> list
     """One link per Plex item: Plex Web at app.plex.tv, and the server's own /web as a second choice."""
     if not machine_id:
         return []
-    server = quote(machine_id, safe="")
+    server = _quoted(machine_id)
     return [{"rating_key": key, "plex_web": PLEX_WEB.format(server=server, key=key),
              "server_web": SERVER_WEB.format(address=address, server=server, key=key) if address else None}
             for key in keys]
+
+
+def _quoted(text: str) -> str:
+    """`urllib.parse.quote(text, safe="")`, without importing urllib (an operation loads what a hook loads)."""
+    return "".join(chr(b) if b < 128 and (chr(b).isalnum() or chr(b) in "-._~") else f"%{b:02X}"
+                   for b in text.encode("utf-8"))
 
 
 def _stamped(store: Store, key: str) -> dict | None:

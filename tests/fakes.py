@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 from urllib.parse import unquote
 
-from plex.errors import PlexDown, PlexNotFound, PlexTooLong, PlexUnauthorized
+from plex.errors import PlexAnswerLost, PlexDown, PlexNotFound, PlexTooLong, PlexUnauthorized
 from plex.push import encode_params
 from plex.sections import SectionInfo
 from plugin.settings import Settings, load_settings
 from stash.client import Cover, ScenePage
+from stash.errors import StashUnavailable
 from stash.scene import SceneMetadata
 from sync_queue import Store
 from sync_queue.index import PlexItemRecord, PlexPart
@@ -66,8 +67,6 @@ class FakeStash:
         self.down = False
 
     def _ask(self) -> None:
-        from stash.client import StashUnavailable
-
         self.queries += 1
         if self.down:
             raise StashUnavailable("Stash is not reachable at http://stash (connection refused).")
@@ -222,7 +221,7 @@ class FakePlex:
         self._request("edit", rating_key)
         if self.max_query and len(encode_params(params)) > self.max_query:
             if self.cut_long:
-                raise PlexDown("Plex is not reachable (ConnectionError): connection reset by peer")
+                raise PlexAnswerLost("Plex did not answer (the connection was reset by peer while the edit was sent)")
             raise PlexTooLong("HTTP 414 from Plex for an edit", 414)
         item = self.items[rating_key]
         lists: dict[str, dict[int, dict]] = {}  # field -> index -> {"tag.tag": name, "tag.thumb": link}

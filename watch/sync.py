@@ -22,7 +22,8 @@ from plex.client import PlexApi
 from plex.errors import PlexDown
 from plugin import log
 from plugin.errors import PluginError
-from stash.client import StashSource, StashUnavailable
+from stash.client import StashSource
+from stash.errors import StashAnswerLost, StashUnavailable
 from sync_queue import Store, meta
 from sync_queue.scenes import SceneState
 from sync_queue.timestamps import try_parse_instant
@@ -100,6 +101,9 @@ def run_watch_sync(store: Store, stash: StashSource, plex: PlexApi, send: Send =
                 _move(stash, plex, send, scene, done)
             except (PlexDown, StashUnavailable) as exc:
                 stopped = exc
+                if isinstance(exc, StashAnswerLost):  # it may have landed: the scene stays moving, and the next
+                    report.count(done)               # pass takes it as found (no echo of a play Stash has)
+                    continue
             except PluginError as exc:
                 log.warning(f"Watch state of scene {scene.scene_id} not moved: {exc.message}")
         report.count(done)

@@ -17,7 +17,7 @@ from mapping.fields import SyncToggles, content_hash, desired_fields, diff, edit
 from mapping.library import PlexLibrary
 from mapping.matcher import MATCHED, MatchResult
 from mapping.scope import scope_rule
-from plex.errors import PlexDown, PlexError, PlexTooLong, PlexUnauthorized
+from plex.errors import PlexAnswerLost, PlexDown, PlexError, PlexTooLong, PlexUnauthorized
 from plex.push import (
     LISTED,
     MIN_SUMMARY_BYTES,
@@ -29,7 +29,8 @@ from plex.push import (
 )
 from plugin import log
 from plugin.errors import PluginError
-from stash.client import Cover, StashError, StashSource
+from stash.client import Cover, StashSource
+from stash.errors import StashError
 from stash.scene import SceneMetadata, to_metadata
 from sync_queue.queue import Job, SyncOutcome
 from sync_queue.scenes import SceneState
@@ -315,10 +316,11 @@ CUT_SUSPECT_BYTES = 4000
 
 def _edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, params: dict) -> None:
     """One edit PUT (idempotent: it sets fields). Some proxies cut the connection instead of answering 414: a
-    long edit whose connection was cut (PlexDown) while Plex answers a ping at once is a refused request line."""
+    long edit whose connection was cut while it was sent (the transport's `PlexAnswerLost`, or `PlexDown` when
+    the cut came before anything was sent) while Plex answers a ping at once is a refused request line."""
     try:
         limited_call(ctx, library.api.edit, rating_key, plan.sections[rating_key], params)
-    except PlexDown as cut:
+    except (PlexDown, PlexAnswerLost) as cut:
         if len(encode_params(params)) < CUT_SUSPECT_BYTES:
             raise
         try:

@@ -25,7 +25,7 @@ from plex.errors import PlexDown
 from plugin import log
 from plugin.errors import PluginError, user_message
 from reconciliation.engine import run_reconcile
-from stash.client import StashUnavailable
+from stash.errors import StashUnavailable
 from stash.tagging import mark_from_store
 from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest

@@ -21,12 +21,11 @@ from plugin import log
 from plugin.errors import PluginError
 from stash.client import StashSource
 from stash.scene import SceneMetadata, to_metadata
-from sync_queue import Store
+from sync_queue import Store, meta
 
 SOON_S = 300.0  # a folder of a file Stash has just scanned: at most once per 5 minutes
 DAILY_S = 86400.0  # any other folder (a Sync All's or reconcile's finds): at most once per day
 SETTLE_S = 15.0  # the scenes are looked up by file this long after the scan was asked for
-_KEY = "folder_scan:"  # + "<section>:<folder>" in meta: when that folder was last asked for
 
 
 class FolderScans:
@@ -43,10 +42,10 @@ class FolderScans:
         interval = SOON_S if just_scanned else DAILY_S
         for scene_file in scene.files:
             plex_path = library.path_map.to_plex(scene_file.path)
-            section = next((s.key for s in library.sections
-                            if any(plex_path.startswith(root.rstrip("/") + "/") for root in s.locations)), None)
-            if section is None:
+            holding = library.sections_holding(plex_path)
+            if not holding:
                 continue  # outside every library folder: Plex would not scan it
+            section = holding[0].key
             folder = plex_path.rsplit("/", 1)[0]
             shortest, ids = self._wanted.get((section, folder), (interval, set()))
             self._wanted[(section, folder)] = (min(shortest, interval), ids | {scene.scene_id})
@@ -57,7 +56,7 @@ class FolderScans:
         now = time.time() if now is None else now
         asked = 0
         for (section, folder), (interval, ids) in sorted(self._wanted.items()):
-            if not store.meta.claim_if_due(f"{_KEY}{section}:{folder}", interval, now):
+            if not store.meta.claim_if_due(f"{meta.FOLDER_SCAN}{section}:{folder}", interval, now):
                 continue
             try:
                 library.api.scan_folder(section, folder)

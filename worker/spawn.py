@@ -1,8 +1,9 @@
 """Starting the detached drainer from a hook or a task, at most one at a time.
 
 The child must not inherit our stdout/stderr: Stash waits for stdout to close before the user's Save returns,
-and closes stderr when we exit. So it gets /dev/null, its own session, and the Stash connection through a stdin
-pipe (never argv, where `ps` would show the session cookie).
+and closes stderr when we exit. So its stdout is /dev/null, its stderr the drainer log, it runs in a session of
+its own, and the Stash connection reaches it through a stdin pipe (never argv, where `ps` would show the session
+cookie).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pytest
 
 from package_plugin import install
 from simulators import dataset
-from sync_queue.ackqueue import TABLE as QUEUE
+from sync_queue.vocab import ErrorClass
 from tests.e2e.helpers import assert_token_nowhere
 from tests.waiting import wait_for
 
@@ -25,12 +25,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
-CLAIMED = 2
 
 
 def pending(env) -> int:
-    with env.db() as conn:
-        return conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status < 5").fetchone()[0]
+    """Jobs not done yet: waiting or claimed."""
+    with env.store() as store:
+        return store.queue.pending_count() + store.queue.claimed_count()
+
+
+def dead_letters(env) -> int:
+    with env.store() as store:
+        return store.dead_letters.count()
 
 
 
@@ -59,16 +64,16 @@ def test_sigkilled_drainer_mid_batch_loses_nothing(make_env):
         assert runs[0].exit_code == 0 and "queued" in runs[0].output
 
     def drainer_mid_batch():
-        with env.db() as conn:
-            lease = conn.execute("SELECT pid FROM drainer_lease").fetchone()
-            claimed = conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status = {CLAIMED}").fetchone()[0]
-        return lease[0] if lease and claimed else None
+        with env.store() as store:
+            holder, claimed = store.lease.holder(), store.queue.claimed_count()
+        return holder.pid if holder and claimed else None
 
     pid = wait_for(drainer_mid_batch, what="a drainer holding claimed jobs")
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: gone(pid), what=f"drainer {pid} dead")
-    with env.db() as conn:
-        stuck = conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status = {CLAIMED}").fetchone()[0]
+    with env.store() as store:
+        stuck = store.queue.claimed_count()
+    with env.db() as conn:  # the dead holder's row itself (the facade reports no live holder)
         assert conn.execute("SELECT pid FROM drainer_lease").fetchone() == (pid,)
     assert stuck > 0  # the kill really left a batch half-done
 
@@ -81,9 +86,7 @@ def test_sigkilled_drainer_mid_batch_loses_nothing(make_env):
         env.assert_in_step(scene_id)
     assert env.plex_item_for_scene(edited[0]).title == "After the crash"
     assert env.plex_item_for_scene(edited[-1]).title == f"Before the crash {edited[-1]}"
-    with env.db() as conn:
-        assert conn.execute(f"SELECT COUNT(*) FROM {QUEUE} WHERE status < 5").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert pending(env) == 0 and dead_letters(env) == 0
     assert_token_nowhere(env)
 
 
@@ -95,21 +98,20 @@ def test_scene_not_in_plex_ends_not_found_after_spaced_retries(make_env):
     env.wait_drained()
     attempts_seen = []
     for _ in range(10):
-        with env.db() as conn:
-            status, attempts, next_at = conn.execute(
-                "SELECT status, attempts, next_attempt_at FROM scene_state WHERE scene_id = ?", (missing,)).fetchone()
-        attempts_seen.append(attempts)
+        with env.store() as store:
+            state = store.scenes.get_many([missing])[missing]
+        status, next_at = state.status, state.next_attempt_at
+        attempts_seen.append(state.attempts)
         if next_at is None:
             break
         assert next_at - time.time() > 60  # spaced, not busy-looped
-        with env.db() as conn:
-            conn.execute("UPDATE scene_state SET next_attempt_at = ? WHERE scene_id = ?", (time.time() - 1, missing))
+        with env.store() as store:  # as if the wait had passed
+            assert store.queue.expedite_retries(ErrorClass.NOT_FOUND) == 1
         run = env.task("Process Queue")
         assert run.error is None, run.logs
     assert status == "not_found"
     assert attempts_seen == [1, 2, 3, 4, 0]
-    with env.db() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert dead_letters(env) == 0
     status_run = env.task("Queue Status")
     assert "not_found 1" in status_run.output
     assert "dead letters 0" in status_run.output
@@ -123,9 +125,9 @@ def test_ambiguous_twin_is_reported_not_guessed(make_env):
     env = make_env(scenes=80, path_map="/data/stash=/mnt/wrong")
     env.stash.update_scene(80, title="Which one am I?")
     env.wait_drained()
-    with env.db() as conn:
-        status, message = conn.execute(
-            "SELECT status, last_error FROM scene_state WHERE scene_id = 80").fetchone()
+    with env.store() as store:
+        state = store.scenes.get_many([80])[80]
+    status, message = state.status, state.last_error or ""
     assert status == "ambiguous"
     assert "not guessed" in message and "share this file name" in message
     assert "not guessed" in env.drainer_log()
@@ -156,8 +158,8 @@ def test_hook_for_an_unknown_scene_is_dead_lettered_with_a_clear_message(make_en
     runs = env.stash.host.run_hooks("Scene.Update.Post", 9999, {"id": "9999", "title": "x"}, ["id", "title"])
     assert runs[0].exit_code == 0 and runs[0].output == "scene 9999 queued for Plex"
     env.wait_drained()
-    with env.db() as conn:
-        rows = conn.execute("SELECT scene_id, error_class, message FROM dead_letters").fetchall()
+    with env.store() as store:
+        rows = [(letter.scene_id, letter.error_class, letter.message) for letter in store.dead_letters.newest()]
     assert rows == [(9999, "permanent", "Scene 9999 does not exist in Stash")]
     listing = env.task("Dead Letters - List")
     assert listing.error is None and listing.output == "1 dead letters"
@@ -201,9 +203,8 @@ def test_wrong_token_keeps_jobs_queued_until_fixed(make_env):
 
 
 def _lease_free(env) -> bool:
-    with env.db() as conn:
-        lease = conn.execute("SELECT expires_at FROM drainer_lease").fetchone()
-    return lease is None or lease[0] < time.time()
+    with env.store() as store:
+        return not store.lease.is_held()
 
 
 def test_an_outage_ends_by_itself(make_env):
@@ -226,8 +227,7 @@ def test_an_outage_ends_by_itself(make_env):
     assert not _lease_free(env), "the drainer gave up instead of waiting"
     wait_for(lambda: all(env.plex_item_for_scene(i).title == f"Edited while Plex is down {i}" for i in edited),
          timeout=90, what="the edits reaching Plex after it recovered, with no task and no edit")
-    with env.db() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert dead_letters(env) == 0
     assert_token_nowhere(env)
 
 
@@ -250,8 +250,7 @@ def test_plex_going_down_mid_task_hands_over_to_a_background_sync(make_env):
     assert run.exit_code == 1 and "Plex is not reachable" in (run.error or ""), (run.error, run.output)
     assert "a background sync finishes them by itself once Plex answers" in run.error
     assert any("waiting up to 3 s" in m for _, m in run.logs)
-    with env.db() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0] == 0
+    assert dead_letters(env) == 0
 
     env.plex.faults.accept_connections()
     env.plex.faults.latency_ms = 0

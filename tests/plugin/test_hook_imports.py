@@ -17,15 +17,11 @@ from pathlib import Path
 import pytest
 
 from sync_queue import Store
+from tests.light_process import heavy
 
 pytestmark = pytest.mark.e2e  # fresh interpreters, as Stash starts hooks
 
 REPO = Path(__file__).resolve().parents[2]
-# Each is several milliseconds of import, or a sign that the hook does a drainer's or a task's work.
-FORBIDDEN = (
-    "logging", "dataclasses", "typing", "inspect", "ast", "subprocess", "requests", "plexapi", "persistqueue",
-    "stashapi", "urllib3", "asyncio", "pathlib", "threading", "socket", "urllib", "random", "contextlib",
-)
 COOKIE = "s3ss10n-c00kie/value"
 
 _CHILD = """
@@ -70,14 +66,10 @@ def _run_hook(data: Path, stdin: str, preload: str = "") -> tuple:
     return json.loads(result.stdout), loaded["modules"], result.stderr
 
 
-def _heavy(modules: list) -> list:
-    return [m for m in modules if m.split(".")[0] in FORBIDDEN]
-
-
 def test_scene_edit_hook_queues_without_heavy_imports(data_dir: Path) -> None:
     out, modules, stderr = _run_hook(data_dir, _stdin("Scene.Update.Post", 7, ["id", "title"]))
     assert out == {"output": "scene 7 queued for Plex", "error": None}
-    assert _heavy(modules) == []
+    assert heavy(modules) == []
     assert stderr == ""
     with Store(data_dir / "stash2plex.sqlite3") as store:
         assert store.scenes.status_counts() == {"queued": 1} and store.queue.pending_count() == 1
@@ -86,17 +78,17 @@ def test_scene_edit_hook_queues_without_heavy_imports(data_dir: Path) -> None:
 def test_filtered_and_entity_hooks_stay_light_too(data_dir: Path) -> None:
     out, modules, _ = _run_hook(data_dir, _stdin("Scene.Update.Post", 7, ["id", "play_count"]))
     assert out["output"] == "scene 7: no field Plex shows was changed"
-    assert _heavy(modules) == []
+    assert heavy(modules) == []
     out, modules, _ = _run_hook(data_dir, _stdin("Tag.Update.Post", 3, ["id", "name"]))
     assert out["output"] == "scenes of tag 3 will be queued for Plex"
-    assert _heavy(modules) == []
+    assert heavy(modules) == []
 
 
 def test_the_check_sees_a_heavy_import(data_dir: Path) -> None:
     """Guards the guard: the same hook, in an interpreter that loaded typing first, is reported as heavy."""
     out, modules, _ = _run_hook(data_dir, _stdin("Scene.Update.Post", 7, ["id", "title"]), preload="typing")
     assert out["output"] == "scene 7 queued for Plex"
-    assert "typing" in _heavy(modules)
+    assert "typing" in heavy(modules)
 
 
 def test_a_hook_that_starts_a_drainer_stays_light(tmp_path: Path) -> None:
@@ -104,10 +96,10 @@ def test_a_hook_that_starts_a_drainer_stays_light(tmp_path: Path) -> None:
     address given and leaves."""
     out, modules, _ = _run_hook(tmp_path / "data", _stdin("Scene.Update.Post", 7, ["id", "title"]))
     assert out["output"] == "scene 7 queued for Plex"
-    assert _heavy(modules) == []
+    assert heavy(modules) == []
 
 
 def test_a_hook_that_logs_stays_light(data_dir: Path) -> None:
     out, modules, stderr = _run_hook(data_dir, _stdin("Scene.Update.Post", None, []))
     assert out["output"] == "nothing to sync" and "hook without an id" in stderr
-    assert _heavy(modules) == []
+    assert heavy(modules) == []

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from plugin.io import StashServer
-from stash.client import StashAuthError, StashClient, StashUnavailable
+from stash.client import StashClient
+from stash.errors import StashAuthError, StashUnavailable
 from stash.scene import to_metadata
 
 pytestmark = pytest.mark.e2e  # the Stash simulator runs as a server

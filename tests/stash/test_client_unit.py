@@ -18,14 +18,8 @@ from plugin import log
 from plugin.io import StashServer
 from simulators.shared import LATEST_RELEASE, stash_schema_sdl
 from stash import queries
-from stash.client import (
-    StashAuthError,
-    StashClient,
-    StashError,
-    StashUnavailable,
-    page_variables,
-    stash_local_time,
-)
+from stash.client import StashClient, page_variables, stash_local_time
+from stash.errors import StashAuthError, StashError, StashUnavailable
 from tests.fixtures.shared import shared_or_skip
 from tests.stash.stub_server import StubServer
 

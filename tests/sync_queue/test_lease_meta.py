@@ -33,7 +33,7 @@ def test_renew_fails_for_a_non_holder(store) -> None:
     assert lease.holder(17.0) is None
 
 
-def test_meta_get_set_replace_if_and_stamps(store) -> None:
+def test_meta_get_set_and_stamps(store) -> None:
     meta = store.meta
     assert meta.get("enabled") is None
     assert meta.get("enabled", "1") == "1"
@@ -41,8 +41,6 @@ def test_meta_get_set_replace_if_and_stamps(store) -> None:
     meta.set("enabled", "1")
     assert meta.get("enabled") == "1"
     meta.set("k", "recent")
-    assert not meta.replace_if("k", "all", "") and meta.get("k") == "recent"  # a newer value is kept
-    assert meta.replace_if("k", "recent", "") and not meta.get("k")
     assert meta.stamped("s") is None
     meta.stamp("s", "moved 2 plays", 1000.5)
     assert meta.stamped("s") == (1000.5, "moved 2 plays")

@@ -16,6 +16,7 @@ from sync_queue import Store, meta
 from sync_queue.scenes import SceneState
 from tasks.operations import run_operation
 from tests.fixtures import ui_states
+from tests.light_process import heavy
 from worker.context import remember_plex_web
 
 REPO = Path(__file__).resolve().parents[2]
@@ -178,13 +179,13 @@ def test_bad_arguments_are_clear_errors(plugin_dir, args, message) -> None:
 
 
 @pytest.mark.e2e  # a fresh interpreter, as Stash starts the operation
-def test_the_operation_process_imports_neither_plexapi_nor_requests(plugin_dir) -> None:
-    """As Stash runs it (Stash2Plex.py, stdin): the answer on stdout, and no HTTP library loaded."""
-    code = ("import runpy, sys, atexit\n"
-            "atexit.register(lambda: sys.stderr.write('LOADED ' + ' '.join(m for m in ('requests', 'plexapi', "
-            "'urllib3', 'http.client') if m in sys.modules) + '\\n'))\n"
-            f"sys.argv = [{str(REPO / 'Stash2Plex.py')!r}]\n"
-            "runpy.run_path(sys.argv[0], run_name='__main__')\n")
+def test_the_operation_process_stays_as_light_as_a_hook(plugin_dir) -> None:
+    """As Stash runs it (Stash2Plex.py, stdin): the answer on stdout, and nothing heavy loaded (no HTTP library)."""
+    code = ("import json, sys\n"
+            f"sys.path.insert(0, {str(REPO)!r})\n"
+            "import Stash2Plex\n"
+            "Stash2Plex.main()\n"
+            "sys.stderr.write('LOADED ' + json.dumps(sorted(sys.modules)) + '\\n')\n")
     stdin = json.dumps({"server_connection": {"Scheme": "http", "Host": "0.0.0.0", "Port": 9,
                                               "PluginDir": str(plugin_dir)},
                         "args": {"operation": "status", "scene_ids": ["101", "104"]}})
@@ -194,4 +195,14 @@ def test_the_operation_process_imports_neither_plexapi_nor_requests(plugin_dir) 
     assert answer["error"] is None, done.stderr
     assert answer["output"]["scenes"]["101"]["state"] == "in_plex"
     assert answer["output"]["now"] >= started
-    assert done.stderr.strip().splitlines()[-1] == "LOADED"
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert loaded.startswith("LOADED ") and heavy(json.loads(loaded[len("LOADED "):])) == []
+
+
+@pytest.mark.parametrize("text", ["0123abcdef4567", "a b/c?&=é", "長い-._~", ""])
+def test_a_link_quotes_the_server_id_as_urllib_would(text) -> None:
+    from urllib.parse import quote
+
+    from tasks.operations import _quoted
+
+    assert _quoted(text) == quote(text, safe="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plex.errors import PlexDown
-from stash.client import StashError
+from stash.errors import StashAnswerLost, StashError
 from sync_queue.dedup import EnqueueRequest
 from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
 from watch.sync import run_watch_sync
@@ -151,3 +151,26 @@ def test_a_stash_write_refused_leaves_the_scenes_plex_moves_going(world) -> None
     report = watch_pass(ctx)
     assert (report.plays_to_stash, report.plays_to_plex) == (1, 0)
     assert len(stash.scenes[1]["play_dates"]) == 3 and plex.items[101].views == 3
+
+
+def test_a_play_stash_took_but_whose_answer_was_lost_does_not_come_back_to_plex(world) -> None:
+    """Stash applied the play and the answer was lost (StashAnswerLost): the mutation is not resent, the scene is
+    left moving and taken as found by the next pass, so the play Stash now has is not sent back to Plex as news.
+    Negative control: settled as if nothing had arrived, the next pass would count it as a Stash play."""
+    ctx, stash, plex = world
+    plex.items[101].views, plex.items[101].last_viewed_at = 1, 1_764_000_000
+    real = stash.add_plays
+
+    def applied_then_lost(scene_id: int, times: list) -> None:
+        real(scene_id, times)
+        raise StashAnswerLost("Stash at http://stash did not answer within 30 s.")
+
+    stash.add_plays = applied_then_lost
+    with pytest.raises(StashAnswerLost):
+        watch_pass(ctx)
+    stash.add_plays = real
+    assert len(stash.scenes[1]["play_dates"]) == 1 and 1 in ctx.store.watch.interrupted()
+    plex.requests.clear()
+    again = watch_pass(ctx)
+    assert (again.plays_to_stash, again.plays_to_plex) == (0, 0) and plex.items[101].views == 1
+    assert len(stash.scenes[1]["play_dates"]) == 1 and plex.writes() == []
