@@ -20,13 +20,19 @@ def _plex_under(root: str, count: int) -> tuple[FakeStash, FakePlex]:
     return stash, plex
 
 
+def health_failure(ctx) -> str:
+    """The sentence Health Check fails with (it must fail), the context closed."""
+    try:
+        with pytest.raises(PluginError) as failed:
+            admin.health_check(ctx)
+    finally:
+        ctx.close()
+    return str(failed.value)
+
+
 def test_a_path_map_that_matches_no_sampled_path_names_one_and_the_nearest_plex_path(tmp_path) -> None:
     stash, plex = _plex_under("/media/plex", 3)
-    ctx = make_context(tmp_path, stash, plex, path_map="/data/stsh=/media/plex")
-    with pytest.raises(PluginError) as failed:
-        admin.health_check(ctx)
-    ctx.close()
-    assert str(failed.value) == (
+    assert health_failure(make_context(tmp_path, stash, plex, path_map="/data/stsh=/media/plex")) == (
         "Health check found 1 problem (sample of scenes: 3 matched): Setting path_map /data/stsh=/media/plex "
         "matches none of the 3 sampled Stash paths: Stash has '/data/scene-1.mp4', Plex's nearest path is "
         "'/media/plex/scene-1.mp4'; set path_map to /data=/media/plex, or clear it to let the plugin infer the map.")
@@ -47,21 +53,13 @@ def test_path_map_advice_without_a_plex_file_of_the_name() -> None:
 def test_a_token_that_is_not_the_owners_is_named(tmp_path) -> None:
     stash, plex = in_plex(2)
     plex.owner_token = False
-    ctx = make_context(tmp_path, stash, plex)
-    with pytest.raises(PluginError) as failed:
-        admin.health_check(ctx)
-    ctx.close()
-    assert str(failed.value).endswith(OWNER_TOKEN)
+    assert health_failure(make_context(tmp_path, stash, plex)).endswith(OWNER_TOKEN)
     assert "signed in to Plex as the server's owner" in OWNER_TOKEN
 
 
 def test_a_library_name_that_does_not_exist_lists_the_ones_that_do(tmp_path) -> None:
     stash, plex = in_plex(2)
-    ctx = make_context(tmp_path, stash, plex, plex_library="Scenez")
-    with pytest.raises(PluginError) as failed:
-        admin.health_check(ctx)
-    ctx.close()
-    assert str(failed.value) == (
+    assert health_failure(make_context(tmp_path, stash, plex, plex_library="Scenez")) == (
         "No Plex movie library to sync. Plex library 'Scenez' (setting plex_library) does not exist or is not a "
         "movie library; Plex's movie libraries are: 'Scenes'. Use these names, or leave the setting empty for all "
         "of them.")
