@@ -272,10 +272,15 @@ class FakePlex:
 
 def in_plex(count: int, first_key: int = 101) -> tuple[FakeStash, FakePlex]:
     """Scenes 1..count in Stash, each scene's file an item in Plex (rating key first_key - 1 + scene id)."""
-    stash = FakeStash([scene(i) for i in range(1, count + 1)])
+    return matched(*(scene(i) for i in range(1, count + 1)), first_key=first_key)
+
+
+def matched(*scenes: dict, first_key: int = 101) -> tuple[FakeStash, FakePlex]:
+    """These scenes in Stash (from `scene`), each one's file an item in Plex (rating key first_key - 1 + id)."""
+    stash = FakeStash(list(scenes))
     plex = FakePlex()
-    for i in range(1, count + 1):
-        plex.add(first_key - 1 + i, f"/data/scene-{i}.mp4")
+    for found in scenes:
+        plex.add(first_key - 1 + int(found["id"]), f"/data/scene-{found['id']}.mp4")
     return stash, plex
 
 

@@ -12,16 +12,13 @@ from plex.errors import PlexDown, PlexUnauthorized
 from sync_queue import meta
 from sync_queue.dedup import EnqueueRequest
 from sync_queue.vocab import ErrorClass, SceneStatus
-from tests.fakes import FakePlex, FakeStash, in_plex, make_context, scene
+from tests.fakes import FakePlex, FakeStash, in_plex, make_context, matched, scene
 from worker.batch import Tally, run_batch
 
 
 @pytest.fixture
 def world(tmp_path):
-    stash = FakeStash([scene(1, tags=("A", "B", "C")), scene(2), scene(3)])
-    plex = FakePlex()
-    for scene_id in (1, 2, 3):
-        plex.add(100 + scene_id, f"/data/scene-{scene_id}.mp4")
+    stash, plex = matched(scene(1, tags=("A", "B", "C")), scene(2), scene(3))
     ctx = make_context(tmp_path, stash, plex)
     yield ctx, stash, plex
     ctx.close()
@@ -214,10 +211,7 @@ def test_preserved_edits_are_not_confused_by_plex_recasing_tags(tmp_path) -> Non
 
 
 def test_scenes_out_of_scope_get_no_request_and_come_back_by_their_change(tmp_path) -> None:
-    stash = FakeStash([scene(1, organized=False), scene(2, tags=("Private", "Beach")), scene(3)])
-    plex = FakePlex()
-    for i in (1, 2, 3):
-        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    stash, plex = matched(scene(1, organized=False), scene(2, tags=("Private", "Beach")), scene(3))
     ctx = make_context(tmp_path, stash, plex, only_organized=True, skip_tags="private, other")
     tally = sync(ctx, *edits([1, 2, 3]))
     assert tally.counts == {SceneStatus.OUT_OF_SCOPE: 2, SceneStatus.SYNCED: 1}
@@ -310,10 +304,7 @@ LONG = "Ein längerer Text — 長い説明 🎬 " * 200  # about 30 KB encoded
 
 
 def test_a_long_summary_goes_in_the_items_one_put(tmp_path) -> None:
-    stash = FakeStash([scene(1, details=LONG), scene(2)])
-    plex = FakePlex()
-    plex.add(101, "/data/scene-1.mp4")
-    plex.add(102, "/data/scene-2.mp4")
+    stash, plex = matched(scene(1, details=LONG), scene(2))
     ctx = make_context(tmp_path, stash, plex)
     try:
         sync(ctx, *edits([1, 2]))
@@ -326,10 +317,7 @@ def test_a_long_summary_goes_in_the_items_one_put(tmp_path) -> None:
 
 @pytest.mark.parametrize("cut", [False, True], ids=["414", "connection cut while sending"])
 def test_a_refused_request_line_cuts_the_summary_once_and_the_limit_is_kept(tmp_path, cut) -> None:
-    stash = FakeStash([scene(i, details=LONG[i:]) for i in (1, 2, 3)])
-    plex = FakePlex()
-    for i in (1, 2, 3):
-        plex.add(100 + i, f"/data/scene-{i}.mp4")
+    stash, plex = matched(*(scene(i, details=LONG[i:]) for i in (1, 2, 3)))
     plex.max_query, plex.cut_long = 8000, cut
     ctx = make_context(tmp_path, stash, plex, plex_parallelism=1)
     try:
@@ -354,9 +342,7 @@ def test_a_refused_request_line_cuts_the_summary_once_and_the_limit_is_kept(tmp_
 def test_a_line_the_other_fields_fill_is_split_and_the_summary_kept_whole(tmp_path) -> None:
     tags = tuple(f"Tag number {n} with a long name" for n in range(100))  # 6 KB of the line
     summary = "A summary that fits alone. " * 60  # 2 KB, less than the tags
-    stash = FakeStash([scene(1, details=summary, tags=tags)])
-    plex = FakePlex()
-    plex.add(101, "/data/scene-1.mp4")
+    stash, plex = matched(scene(1, details=summary, tags=tags))
     plex.max_query = 8000
     ctx = make_context(tmp_path, stash, plex)
     try:
@@ -370,9 +356,7 @@ def test_a_line_the_other_fields_fill_is_split_and_the_summary_kept_whole(tmp_pa
 
 
 def test_a_learned_limit_is_probed_again_a_day_later(tmp_path) -> None:
-    stash = FakeStash([scene(1, details=LONG)])
-    plex = FakePlex()
-    plex.add(101, "/data/scene-1.mp4")
+    stash, plex = matched(scene(1, details=LONG))
     ctx = make_context(tmp_path, stash, plex)
     try:
         with ctx.store.transaction():
@@ -417,9 +401,7 @@ def test_each_outcome_is_committed_as_its_scene_finishes_not_with_the_batch(tmp_
 
 
 def test_a_long_edit_during_an_outage_is_an_outage_not_a_refused_line(tmp_path) -> None:
-    stash = FakeStash([scene(1, details=LONG)])
-    plex = FakePlex()
-    plex.add(101, "/data/scene-1.mp4")
+    stash, plex = matched(scene(1, details=LONG))
     ctx = make_context(tmp_path, stash, plex)
     try:
         ctx.library()
