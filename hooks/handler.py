@@ -69,12 +69,10 @@ def _queue(store: Store, hook) -> str:
             return f"scene {hook.id}: no field Plex shows was changed"
         result = store.queue.enqueue([scene_request(hook)])
         return f"scene {hook.id} queued for Plex" if result.queued else f"scene {hook.id} already queued"
-    if hook.type.startswith(("Group.", "Movie.")):  # v0.27+ fires both for one edit, Group first (hooks.filters)
-        group_hooks_seen = bool(store.meta.get(meta.GROUP_HOOKS_SEEN))
-        if hook.type.startswith("Movie.") and group_hooks_seen:
-            return f"{hook.type}: counted with its Group hook"
-        if hook.type.startswith("Group.") and not group_hooks_seen:
-            store.meta.set(meta.GROUP_HOOKS_SEEN, "1")
+    if hook.type.startswith("Movie.") and store.meta.get(meta.GROUP_HOOKS_SEEN):  # v0.27+ fires both, Group
+        return f"{hook.type}: counted with its Group hook"                         # first (hooks.filters)
+    if hook.type.startswith("Group.") and not store.meta.get(meta.GROUP_HOOKS_SEEN):
+        store.meta.set(meta.GROUP_HOOKS_SEEN, "1")
     if hook.type in DESTROY_HOOKS:
         store.requests.ask(RECONCILE, DELETED, scope="all")
         return f"{hook.type}: the scenes it changed will be found by a full reconcile"

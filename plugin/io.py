@@ -28,7 +28,7 @@ class StashServer(Record):
     api_key: str | None
     plugin_dir: str
     config_dir: str
-    __slots__ = ("scheme", "host", "port", "session_cookie", "api_key", "plugin_dir", "config_dir")
+    __slots__ = tuple(__annotations__)
     _hidden = ("session_cookie", "api_key")
 
     def __init__(self, scheme: str, host: str, port: int, session_cookie: str | None = None,
@@ -56,7 +56,7 @@ class HookContext(Record):
     type: str
     input: object
     input_fields: list | None
-    __slots__ = ("id", "type", "input", "input_fields")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, id: int | None, type: str, input: object = None,
                  input_fields: list | None = None) -> None:
@@ -70,7 +70,7 @@ class PluginInput(Record):
     args: dict
     hook: HookContext | None
     mode: str | None
-    __slots__ = ("server", "args", "hook", "mode")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, server: StashServer, args: dict, hook: HookContext | None, mode: str | None) -> None:
         self._init(server, args, hook, mode)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 class Record:
-    """Fields are the subclass's `__slots__`, in order; its `__init__` passes every value to `_init`."""
+    """Fields are the subclass's `__slots__`, in order; its `__init__` passes every value to `_init`. A subclass
+    annotates its fields and sets `__slots__ = tuple(__annotations__)`: one list, read by the type checker too."""
 
     __slots__: tuple[str, ...] = ()
     # Field names left out of repr, so a logged object never shows a secret.

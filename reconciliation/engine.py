@@ -98,9 +98,10 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
         _unclaimed(walk, library)
     elif walk.rescanned:
         _absent_outside_scope(walk, seen)
-    store.meta.set(meta.LAST_RECONCILE_RUN, str(started))
-    store.meta.stamp(meta.LAST_RECONCILE, walk.report.summary(), time.time())
-    store.meta.set(meta.PERFORMER_TALLY, f"{tally[0]} {tally[1]}")
+    with store.transaction():
+        store.meta.set(meta.LAST_RECONCILE_RUN, str(started))
+        store.meta.stamp(meta.LAST_RECONCILE, walk.report.summary(), time.time())
+        store.meta.set(meta.PERFORMER_TALLY, f"{tally[0]} {tally[1]}")
     return walk.report
 
 

@@ -25,7 +25,7 @@ class DeadLetter(Record):
     attempts: int
     failed_at: float
     reason: str | None
-    __slots__ = ("id", "scene_id", "error_class", "message", "attempts", "failed_at", "reason")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, id: int, scene_id: int, error_class: str, message: str | None, attempts: int,
                  failed_at: float, reason: str | None) -> None:
@@ -56,9 +56,6 @@ class DeadLetters:
 
     def count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
-
-    def retry_all(self) -> int:
-        return self.retry(None)
 
     def retry(self, letter_ids: list[int] | None) -> int:
         """Re-queues the scenes of the given letters (None: every letter), forced and with a fresh attempt

@@ -43,7 +43,7 @@ class EnqueueRequest(Record):
     content_hash: str | None
     full_push: bool
     file_lookup: bool
-    __slots__ = ("scene_id", "reason", "force", "updated_at", "content_hash", "full_push", "file_lookup")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, scene_id: int, reason: str, force: bool = True, updated_at: str | None = None,
                  content_hash: str | None = None, full_push: bool = False, file_lookup: bool = False) -> None:
@@ -54,7 +54,7 @@ class EnqueueResult(Record):
     queued: int
     coalesced: int
     dropped: int
-    __slots__ = ("queued", "coalesced", "dropped")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, queued: int = 0, coalesced: int = 0, dropped: int = 0) -> None:
         self._init(queued, coalesced, dropped)

@@ -41,7 +41,7 @@ class DrainRequest(Record):
     reason: str
     pid: int | None
     token: int
-    __slots__ = ("kind", "scope", "reason", "pid", "token")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, kind: str, scope: str | None, reason: str, pid: int | None, token: int) -> None:
         self._init(kind, scope, reason, pid, token)

@@ -20,7 +20,7 @@ class EntityRequest(Record):
     kind: str
     entity_id: int
     requested_at: float
-    __slots__ = ("kind", "entity_id", "requested_at")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, kind: str, entity_id: int, requested_at: float) -> None:
         self._init(kind, entity_id, requested_at)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from plugin.record import Record
-from sync_queue.meta import SECTION_SCANNED
+from sync_queue.meta import SECTION_SCANNED, Meta
 from sync_queue.txn import write_txn
 
 _CHUNK = 500
@@ -28,7 +28,7 @@ class PlexPart(Record):
     path: str
     size: int | None
     duration_ms: int | None
-    __slots__ = ("rating_key", "path", "size", "duration_ms")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, rating_key: int, path: str, size: int | None, duration_ms: int | None = None) -> None:
         self._init(rating_key, path, size, duration_ms)
@@ -41,7 +41,7 @@ class PlexItemRecord(Record):
     section_id: int
     parts: list
     fields: dict
-    __slots__ = ("rating_key", "section_id", "parts", "fields")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, rating_key: int, section_id: int, parts: list | None = None, fields: dict | None = None):
         self._init(rating_key, section_id, list(parts or ()), dict(fields or {}))
@@ -59,6 +59,7 @@ def basename(path: str) -> str:
 class PlexIndex:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._meta = Meta(conn)
 
     def replace_section(self, section_id: int, items: Iterable[PlexItemRecord], now: float | None = None) -> int:
         """Replaces what is stored for one section with `items`; returns the item count.
@@ -173,13 +174,10 @@ class PlexIndex:
 
     def scanned_stamp(self, section_id: int) -> str | None:
         """The section's scannedAt when its index was last built (None: never built; '': marked stale)."""
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"{SECTION_SCANNED}{section_id}",)).fetchone()
-        return row[0] if row else None
+        return self._meta.get(f"{SECTION_SCANNED}{section_id}")
 
     def set_scanned_stamp(self, section_id: int, stamp: str) -> None:
-        with write_txn(self._conn):
-            self._conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                               "value = excluded.value", (f"{SECTION_SCANNED}{section_id}", stamp))
+        self._meta.set(f"{SECTION_SCANNED}{section_id}", stamp)
 
     def mark_stale(self) -> None:
         """Every section is rebuilt at the next refresh (an item we matched has vanished from Plex)."""

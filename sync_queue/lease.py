@@ -24,7 +24,7 @@ class LeaseInfo(Record):
     pid: int | None
     heartbeat: float
     expires_at: float
-    __slots__ = ("owner", "pid", "heartbeat", "expires_at")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, owner: str, pid: int | None, heartbeat: float, expires_at: float) -> None:
         self._init(owner, pid, heartbeat, expires_at)

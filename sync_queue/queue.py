@@ -28,7 +28,7 @@ class Job(Record):
     enqueued_at: float
     full_push: bool
     file_lookup: bool
-    __slots__ = ("job_id", "scene_id", "reason", "enqueued_at", "full_push", "file_lookup")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, job_id: int, scene_id: int, reason: str, enqueued_at: float, full_push: bool = False,
                  file_lookup: bool = False) -> None:
@@ -51,8 +51,7 @@ class SyncOutcome(Record):
     message: str | None
     poster_sha1: str | None
     our_tags: dict | None
-    __slots__ = ("status", "updated_at", "content_hash", "field_hashes", "plex_keys", "cover_pending", "message",
-                 "poster_sha1", "our_tags")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, status: SceneStatus, updated_at: str | None = None, content_hash: str | None = None,
                  field_hashes: dict | None = None, plex_keys: list | None = None, cover_pending: bool = False,

@@ -18,9 +18,6 @@ from sync_queue.ackqueue import JobStatus
 LISTS = {"not_in_plex": "status = 'not_found' OR (status = 'retrying' AND error_class = 'not_found')",
          "ambiguous": "status = 'ambiguous'"}
 _IN_CHUNK = 500  # stays below SQLite's bound-parameter limit on old builds (999)
-_COLUMNS = ("scene_id, job_id, last_synced_updated_at, last_synced_epoch, fetched_updated_at, fetched_epoch, "
-            "content_hash, field_hashes, plex_keys, status, cover_pending, attempts, next_attempt_at, error_class, "
-            "last_error, synced_at, poster_sha1, our_tags")
 
 
 class SceneState(Record):
@@ -46,11 +43,14 @@ class SceneState(Record):
     synced_at: float | None
     poster_sha1: str | None
     our_tags: dict[str, list[str]]
-    __slots__ = tuple(_COLUMNS.replace(" ", "").split(","))
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, *values: object) -> None:
         self._init(*values)
 
+
+
+_COLUMNS = ", ".join(SceneState.__slots__)  # scene_state's columns, in the order of the fields
 
 def _from_row(row: tuple) -> SceneState:
     values = list(row)

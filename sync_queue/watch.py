@@ -37,8 +37,7 @@ class WatchBaseline(Record):
     stash_seen_at: float
     plex_seen_ms: int
     plex_seen_at: float
-    __slots__ = ("stash_plays", "stash_resume_s", "plex_plays", "plex_offset_ms", "stash_watched_s", "stash_carry_s",
-                 "stash_seen_s", "stash_seen_at", "plex_seen_ms", "plex_seen_at")
+    __slots__ = tuple(__annotations__)
 
     def __init__(self, stash_plays: int, stash_resume_s: float, plex_plays: int, plex_offset_ms: int,
                  stash_watched_s: float | None = None, stash_carry_s: float = 0.0,

@@ -58,7 +58,7 @@ def dead_letters_list(ctx: Context) -> str:
 
 
 def dead_letters_retry(ctx: Context) -> str:
-    retried = ctx.store.dead_letters.retry_all()
+    retried = ctx.store.dead_letters.retry(None)
     return f"{retried} dead letters queued again; {drain_foreground(ctx, retried)}"
 
 

@@ -128,12 +128,15 @@ def run_batch(ctx: Context, jobs: list[Job], tally: Tally, fetched: Optional[Fut
             ctx.store.queue.dead_letter(job, ErrorClass.PERMANENT, message, attempts=1)
             log.warning(f"{message}; nothing to sync")
             tally.add(SceneStatus.DEAD)
-    quiet = [(plan, result) for plan in plans if (result := nothing_to_send(plan)) is not None]
-    with ctx.store.transaction():  # no request is in the air for these: one commit for all of them
-        for plan, result in quiet:
-            tally.add(write_outcome(ctx, library, plan, result))
-    settled = {id(plan) for plan, _ in quiet}
-    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in plans if id(plan) not in settled}
+    to_push = []
+    with ctx.store.transaction():  # the scenes with nothing to send: no request in the air, one commit for all
+        for plan in plans:
+            result = nothing_to_send(plan)
+            if result is None:
+                to_push.append(plan)
+            else:
+                tally.add(write_outcome(ctx, library, plan, result))
+    futures = {ctx.pool().submit(push_scene, ctx, library, plan): plan for plan in to_push}
     settle_as_done(ctx, library, futures, tally)
 
 
@@ -224,7 +227,7 @@ def push_scene(ctx: Context, library: PlexLibrary, plan: ScenePlan) -> PushResul
                 plan.sections.update(sections)
         if found.status != MATCHED:
             return PushResult(SceneStatus(found.status), detail=found.detail)
-        cover = _cover(ctx, plan.scene) if plan.fetch_cover and plan.scene.cover_url else None
+        cover = _cover(ctx, plan.scene) if plan.fetch_cover else None
         wrote = False
         for rating_key in found.rating_keys:
             wrote |= _push_item(ctx, library, plan, rating_key)
@@ -291,23 +294,7 @@ def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
             if not summary or not rest:
                 raise
         _edit(ctx, library, plan, rating_key, rest)
-        _push_summary(ctx, library, plan, rating_key, summary)
-        return
-
-
-def _push_summary(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: int, summary: str) -> None:
-    """The summary in a PUT of its own (an edit split after a refusal): whole when the server takes it, else cut to
-    fit (at a character boundary, the limit learned) and sent again."""
-    while True:
-        try:
-            _edit(ctx, library, plan, rating_key, {"summary.value": summary, "summary.locked": "1"})
-            plan.fields["summary"] = summary
-            return
-        except PlexTooLong:
-            refused = encoded_length(summary)
-            if refused <= MIN_SUMMARY_BYTES:
-                raise
-            summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, library.learn_summary_limit(refused)))
+        params = {"summary.value": summary, "summary.locked": "1"}  # then the summary alone, cut if it must be
 
 
 # Request lines shorter than this pass every server and proxy in front of Plex (nginx, Apache, Node: 8 KB or more).

@@ -71,7 +71,7 @@ def test_dead_letter_list_retry_clear(store, conn) -> None:
     assert len(letters[1].message) == MESSAGE_CAP
     assert store.queue.pending_count() == 0
 
-    assert store.dead_letters.retry_all() == 2
+    assert store.dead_letters.retry(None) == 2
     assert store.dead_letters.count() == 0
     assert [(j.scene_id, j.reason) for j in store.queue.claim(5)] == [(1, "dead_letter_retry"),
                                                                       (2, "dead_letter_retry")]
