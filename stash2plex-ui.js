@@ -44,6 +44,10 @@
     return epoch ? ago(now - epoch).replace("last synced ", "") : "never";
   }
 
+  function until(epoch, now) {
+    return "in " + ago(epoch - now).replace("last synced ", "").replace(" ago", "");
+  }
+
   function errorText(error) {
     var found = error && error.graphQLErrors && error.graphQLErrors[0];
     return (found && found.message) || (error && error.message) || String(error);
@@ -202,7 +206,7 @@
       h("section", { className: "stash2plex-queue" },
         h("h3", null, "Queue"),
         h("p", { "data-figure": "queue" }, "queued " + o.queued + ", in progress " + o.in_progress +
-          ", next retry " + (o.next_retry_at ? since(o.next_retry_at, o.now).replace(" ago", "") : "none")),
+          ", next retry " + (o.next_retry_at ? until(o.next_retry_at, o.now) : "none")),
         h("p", { "data-figure": "drainer" }, "drainer " + (o.drainer.running ? "running (pid " + o.drainer.pid + ")"
           : "idle") + "; last auto-reconcile " + since(o.last_auto_reconcile, o.now)),
         o.last_error ? h("p", { className: "stash2plex-error", "data-figure": "last-error" },

@@ -158,13 +158,15 @@ def upload_poster(plex: PlexWire, rating_key: int, data: bytes) -> None:
     show that image selected."""
     digest = hashlib.sha1(data).hexdigest()
     plex.request_checked("POST", f"/library/metadata/{int(rating_key)}/posters",
-                         lambda: poster_selected(plex, rating_key, digest), data)
+                         lambda: poster_uploaded(plex, rating_key, digest), data)
 
 
-def poster_selected(plex: PlexWire, rating_key: int, sha1: str) -> bool:
-    """Whether the item's selected poster is the uploaded image with this SHA-1: one GET of the bundle."""
+def poster_uploaded(plex: PlexWire, rating_key: int, sha1: str) -> bool:
+    """Whether the item's poster bundle holds the uploaded image with this SHA-1 (one GET), matched as plexapi's
+    live test matches it: a key that starts with `upload://` and ends with the SHA-1."""
     root = plex.request_xml("GET", f"/library/metadata/{int(rating_key)}/posters")
-    return any(p.get("selected") in ("1", "true") and p.get("ratingKey") == f"upload://posters/{sha1}" for p in root)
+    return any((p.get("ratingKey") or "").startswith("upload://") and (p.get("ratingKey") or "").endswith(sha1)
+               for p in root)
 
 
 def read_item(plex: PlexWire, rating_key: int) -> dict:

@@ -201,9 +201,10 @@ class PlexLibrary:
         """A section scan: pending files (under ``path`` if given) become items; ``force`` also refreshes all."""
         with self.lock:
             section = self.sections[section_id]
+            folder = path.rstrip("/") + "/" if path else ""  # a whole folder: /data/new is not /data/newer
             added = [
                 rk for rk, item in sorted(self.pending.items())
-                if item.section_id == section_id and (not path or any(f.file.startswith(path) for f in item.files))
+                if item.section_id == section_id and any(f.file.startswith(folder) for f in item.files)
             ]
             now = self._now(section.scanned_at)
             for rk in added:
