@@ -14,9 +14,9 @@ from plugin.errors import PluginError
 from plugin.paths import foreign_files
 from stash.client import read_ahead
 from stash.scene import to_metadata
-from sync_queue import meta
 from sync_queue.index import basename
 from tasks.health import OWNER_TOKEN, connect_advice, container_evidence, path_map_advice
+from tasks.operations import overview
 from tasks.sync import drain_foreground
 from watch.sync import run_watch_sync
 from worker.batch import plan_scene
@@ -27,24 +27,22 @@ PAGE_SIZE = 500
 
 
 def queue_status(ctx: Context) -> str:
-    store = ctx.store
-    counts = store.scenes.status_counts()
-    lease = store.lease.holder()
-    last = store.meta.get_float(meta.LAST_AUTO_RECONCILE)
+    """The status page's numbers (`tasks.operations.overview`), as one line of text."""
+    o = overview(ctx.store, None)
+    drainer, last = o["drainer"], o["last_auto_reconcile"]
     lines = [
-        f"queued {store.queue.pending_count()}, in progress {store.queue.claimed_count()}",
-        "scenes: " + (", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "none yet"),
-        f"dead letters {store.dead_letters.count()}",
-        f"next retry {_when(store.queue.next_retry_at())}",
-        f"drainer {'running (pid ' + str(lease.pid) + ')' if lease else 'idle'}",
+        f"queued {o['queued']}, in progress {o['in_progress']}",
+        "scenes: " + (", ".join(f"{status} {n}" for status, n in sorted(o["scenes"].items())) or "none yet"),
+        f"dead letters {o['dead_letters']['total']}",
+        f"next retry {_when(o['next_retry_at'])}",
+        f"drainer {'running (pid ' + str(drainer['pid']) + ')' if drainer['running'] else 'idle'}",
         f"last auto-reconcile {_when(last) if last else 'never'}",
     ]
-    failure = store.meta.failure()
-    if failure:
-        lines.append(f"the background sync stopped {_when(failure[0])}: {failure[1]}")
+    if o["last_error"]:
+        lines.append(f"the background sync stopped {_when(o['last_error']['at'])}: {o['last_error']['message']}")
     if ctx.settings.sync_watch_state:
-        last_pass = store.meta.stamped(meta.WATCH_LAST_MOVE)
-        lines.append(f"last watch-state pass: {f'{last_pass[1]} ({_when(last_pass[0])})' if last_pass else 'never'}")
+        watch = o["passes"]["watch"]
+        lines.append("last watch-state pass: " + (f"{watch['summary']} ({_when(watch['at'])})" if watch else "never"))
     return "Queue status: " + "; ".join(lines)
 
 
