@@ -9,11 +9,12 @@ cover's hash changed.
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import Callable, Optional
 
-from mapping.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hashes
+from mapping.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hash, field_hashes
 from mapping.library import PlexLibrary
 from mapping.matcher import MATCHED, MatchResult
 from mapping.scope import scope_rule
@@ -86,6 +87,12 @@ class ScenePlan:
     def changed(self) -> set:
         return diff(self.hashes, self.last_pushed)
 
+    def cut_summary(self, summary: str) -> str:
+        """Records that the summary sent is `summary` (cut to fit): its hash is what is stored once it lands."""
+        self.fields["summary"] = summary
+        self.hashes["summary"] = field_hash("summary", summary)
+        return summary
+
 
 @dataclass
 class PushResult:
@@ -154,19 +161,25 @@ def settle_as_done(ctx: Context, library: PlexLibrary, futures: dict[Future, Sce
     the scenes whose requests were in the air. Runs on the worker thread (the store's), no request inside a
     transaction. A refused token stops the batch: scenes not started yet are not sent, and they and the refused
     ones go back to the queue before the refusal is raised; so do the unsettled scenes if anything else raises."""
+    finished_queue: SimpleQueue[Future] = SimpleQueue()  # each future once, as it finishes or is cancelled
+    for future in futures:
+        future.add_done_callback(finished_queue.put)
     unsettled = dict(futures)
-    pending = set(futures)
+    waiting = len(futures)
     refused: Optional[PlexUnauthorized] = None
     try:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        while waiting:
+            done = [finished_queue.get()]
+            while not finished_queue.empty():  # those that finished while the last commit ran
+                done.append(finished_queue.get())
+            waiting -= len(done)
             library.save_learned()
             finished = [(future, future.result()) for future in done if not future.cancelled()]
             if refused is None:
                 refused = next((r.error for _, r in finished if isinstance(r.error, PlexUnauthorized)), None)
                 if refused is not None:
-                    for future in pending:
-                        future.cancel()
+                    for future in unsettled:
+                        future.cancel()  # those not started yet
             written = [(f, r) for f, r in finished if not isinstance(r.error, PlexUnauthorized)]
             with ctx.store.transaction():
                 for future, result in written:
@@ -281,7 +294,7 @@ def _send_edit(ctx: Context, library: PlexLibrary, plan: ScenePlan, rating_key: 
         limit = library.summary_bytes
         if summary and limit and encoded_length(summary) > limit:  # learned by another push since the plan
             summary = cut_to_fit(summary, max(MIN_SUMMARY_BYTES, limit))
-            params["summary.value"] = plan.fields["summary"] = summary
+            params["summary.value"] = plan.cut_summary(summary)
         try:
             _edit(ctx, library, plan, rating_key, params)
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mapping.fields import OURS_KEPT, content_hash, field_hashes
+from mapping.fields import OURS_KEPT, content_hash
 from mapping.library import PlexLibrary
 from plex.errors import PlexDown, PlexError, PlexNotFound, PlexPermanent
 from plugin import log
@@ -27,7 +27,7 @@ def write_outcome(ctx: Context, library: PlexLibrary, plan: ScenePlan, result: P
     if job is None:
         raise ValueError(f"scene {scene.scene_id}: a plan without a job cannot be settled")
     if result.status in IN_STEP:
-        hashes = field_hashes(plan.fields)  # what was sent: a summary Plex refused whole was cut
+        hashes = plan.hashes  # what was sent: a summary Plex refused whole was cut (`ScenePlan.cut_summary`)
         ctx.store.queue.complete(job, SyncOutcome(
             result.status, updated_at=scene.updated_at, content_hash=content_hash(hashes), field_hashes=hashes,
             plex_keys=list(result.rating_keys), cover_pending=result.cover_pending,
