@@ -76,6 +76,7 @@ def _per_item_rows(section: str, part: Optional[dict]) -> List[Row]:
              lambda v: v <= allowed),
         _row(section, "  a perfect plugin's writes/synced item (floor)", floor),
         _row(section, "  folder scans for files Plex lacks (apart)", part.get("folder_scans")),
+        _row(section, "  file look-ups for files Plex lacks (apart)", part.get("file_lookups")),
         _row(section, "PUTs/changed item", part.get("puts_per_changed_item"), f"<= {PUTS_PER_CHANGED_ITEM:g}",
              lambda v: v <= PUTS_PER_CHANGED_ITEM),
         _row(section, "writes / needed writes", part.get("writes_over_needed")),

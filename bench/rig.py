@@ -24,7 +24,8 @@ from bench.harness import (
 from bench.needed import needed_writes, snapshot
 from bench.rss import PeakRss, wait_until_no_plugin_process
 
-PLEX_KINDS = {"listing": "listing GET", "item": "item GET", "edit": "PUT", "poster": "poster POST"}
+PLEX_KINDS = {"listing": "listing GET", "lookup": "file look-up GET", "item": "item GET", "edit": "PUT",
+              "poster": "poster POST"}
 WRITE_KINDS = ("edit", "poster", "rate", "refresh")
 # Share of scenes whose details are long (1,500-4,000 characters, most over 2,000 bytes encoded), as in the
 # libraries issue 21 measured (~37%): a plugin that splits long summaries off pre-emptively shows it.
@@ -43,13 +44,15 @@ def writes(counts: Dict[str, int]) -> int:
 
 def against_needed(counts: Dict[str, int], needed: Dict[str, int]) -> dict:
     """The plugin's requests against what a perfect plugin sends (`bench.needed`): requests per synced item,
-    edit PUTs per changed item, all writes over the needed ones. Folder scans (scan_new_files) are asked for the
-    scenes Plex lacks, not for synced items: they are counted apart, not in the requests per synced item."""
+    edit PUTs per changed item, all writes over the needed ones. Folder scans (scan_new_files) and the file
+    look-ups after them are made for the scenes Plex lacks, not for synced items: they are counted apart
+    , not in the requests per synced item."""
     edits, total = needed["edits"], needed["edits"] + needed["posters"]
     ratio = lambda part, whole: round(part / whole, 3) if whole else None  # noqa: E731
-    scans = counts.get("refresh", 0)
+    scans, lookups = counts.get("refresh", 0), counts.get("lookup", 0)
     return {"needed_edits": edits, "needed_posters": needed["posters"], "folder_scans": scans,
-            "plex_requests_per_synced_item": ratio(counts.get("total", 0) - scans, edits),
+            "file_lookups": lookups,
+            "plex_requests_per_synced_item": ratio(counts.get("total", 0) - scans - lookups, edits),
             "puts_per_changed_item": ratio(counts.get("edit", 0), edits),
             "writes_over_needed": ratio(writes(counts), total)}
 

@@ -41,7 +41,8 @@ def test_bench_smoke_writes_every_section_with_numbers(tmp_path: Path) -> None:
 
     first = results["first_sync"]
     assert _number(first["wall_s"]) and _number(first["scenes_per_s"]) and _number(first["peak_rss_mb"])
-    assert set(first["plex_requests_per_scene"]) == {"listing GET", "item GET", "PUT", "poster POST", "all"}
+    kinds = {"listing GET", "file look-up GET", "item GET", "PUT", "poster POST", "all"}
+    assert set(first["plex_requests_per_scene"]) == kinds
     assert first["plex_requests"]["edit"] > 0 and first["stash_requests"]["total"] > 0
 
     change = results["metadata_change"]

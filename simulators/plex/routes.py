@@ -29,8 +29,9 @@ class Response:
     edit: bool = False
 
 
-def classify(method: str, path: str) -> str:
-    """The counter kind of a request (see stats.KINDS)."""
+def classify(method: str, path: str, query: str = "") -> str:
+    """The counter kind of a request (see stats.KINDS); `query` is the raw query string. A section listing
+    filtered by `file=` is a file look-up (`lookup`): one file Plex may have just scanned, not a listing."""
     if path in ("/", "/identity"):
         return "root"
     if path in ("/library", "/library/", "/library/sections", "/library/sections/"):
@@ -43,7 +44,9 @@ def classify(method: str, path: str) -> str:
     if match:
         if match.group(2) == "refresh":
             return "refresh"
-        return "listing" if method == "GET" else "edit"
+        if method != "GET":
+            return "edit"
+        return "lookup" if any(p.startswith("file=") for p in query.split("&")) else "listing"
     match = _ITEM.match(path)
     if match:
         sub = match.group(2)

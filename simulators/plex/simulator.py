@@ -152,12 +152,12 @@ class PlexSimulator:
         path = unquote(parts.path)
         if path.startswith("/_sim/"):
             return control.handle(self, method, path, parts.query, body)
-        self.faults.apply_latency(method, classify(method, path), _header(headers, "X-Plex-Client-Identifier") or "")
+        kind = classify(method, path, parts.query)
+        self.faults.apply_latency(method, kind, _header(headers, "X-Plex-Client-Identifier") or "")
         if self.max_request_line and len(f"{method} {target} HTTP/1.1") > self.max_request_line:
-            self.stats.record(method, target, 414, classify(method, path), [], False)
+            self.stats.record(method, target, 414, kind, [], False)
             return Reply(414, "text/html", render.html_error(414, "Request-URI Too Long").encode("utf-8"), 0.0)
         query = parse_qsl(parts.query, keep_blank_values=True)
-        kind = classify(method, path)
         token = _header(headers, "X-Plex-Token") or dict(query).get("X-Plex-Token")
         error = None if self.faults.unauthorized else self.faults.take_error()
         shared = self.shared_token is not None and token == self.shared_token

@@ -11,7 +11,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-KINDS = ("listing", "item", "edit", "poster", "rate", "watch", "refresh", "root", "sections", "other")
+KINDS = ("listing", "lookup", "item", "edit", "poster", "rate", "watch", "refresh", "root", "sections", "other")
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def test_file_lookup_finds_a_just_scanned_item(library, sim, plex):
     sim.reset_counts()
     found = find_by_file(plex, SECTION, path)
     assert [(p.rating_key, p.path) for p in found] == [(rk, path)]
-    assert sim.counts["listing"] == 1
+    assert sim.counts["lookup"] == 1 and sim.counts["listing"] == 0
 
 
 def test_match_whole_library_through_inferred_path_map(library, sim, plex, tmp_path):

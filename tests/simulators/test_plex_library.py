@@ -64,7 +64,7 @@ def test_paging_by_query_parameters(plex_sim):
     assert resp.text.count("<Video ") == 3
 
 
-def test_file_filter_is_a_substring_match(plex):
+def test_file_filter_is_a_substring_match(plex_sim, plex):
     section = plex.library.sectionByID(1)
     lib = dataset.generate(1, 50)
     path = dataset.plex_path(lib.scenes["40"]["files"][0]["path"])
@@ -73,6 +73,7 @@ def test_file_filter_is_a_substring_match(plex):
     assert len(_lookup(section, "/scene.mp4")) >= 1
     assert len(_lookup(section, dataset.PLEX_ROOT)) == 48
     assert _lookup(section, "/nope/none.mp4") == []
+    assert plex_sim.counts["lookup"] == 4 and plex_sim.counts["listing"] == 0  # counted apart from listings
 
 
 def test_title_filter_and_other_section(plex):
@@ -124,8 +125,8 @@ def test_counters_by_kind_and_reset(plex_sim, plex):
     movie.refresh()
     plex.library.sectionByID(1).all()
     requests.get(f"{plex_sim.url}/_sim/stats", timeout=5)
-    assert plex_sim.counts == {"listing": 1, "item": 1, "edit": 1, "poster": 1, "rate": 1, "watch": 2, "refresh": 1,
-                               "root": 1, "sections": 2, "other": 0, "total": 11}
+    assert plex_sim.counts == {"listing": 1, "lookup": 0, "item": 1, "edit": 1, "poster": 1, "rate": 1, "watch": 2,
+                               "refresh": 1, "root": 1, "sections": 2, "other": 0, "total": 11}
     assert plex_sim.write_count(10001) == 5  # edit, poster, rate, scrobble, progress
     assert plex_sim.edit_count(10001) == 1
     plex_sim.reset_counts()
