@@ -48,9 +48,10 @@ class _Stacks:
 
     def __init__(self, url: str, headers: Dict[str, str]) -> None:
         parts = urlsplit(url)
+        host = parts.hostname or "127.0.0.1"
         self.transport = Transport(url, (10, 60))
-        self.pool = urllib3.HTTPConnectionPool(parts.hostname, parts.port, maxsize=1)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self.pool = urllib3.HTTPConnectionPool(host, parts.port, maxsize=1)
+        self.conn = http.client.HTTPConnection(host, parts.port, timeout=60)
         self.headers = {**self.transport.headers, **headers}
 
     def senders(self, method: str, target: str, body: bytes | None = None) -> Dict[str, Callable[[], object]]:
@@ -77,7 +78,10 @@ def run(workdir: Path, model: bool) -> dict:
         scene = scene["data"]["findScenes"]["scenes"][0]
         listing = plex.session.get(f"{plex.url}/library/sections/1/all", headers={"X-Plex-Token": PLEX_TOKEN},
                                    timeout=30).text
-        rating_key = re.search(r'ratingKey="(\d+)"', listing).group(1)
+        found = re.search(r'ratingKey="(\d+)"', listing)
+        if found is None:
+            raise RuntimeError("the simulated Plex listed no item")
+        rating_key = found.group(1)
         cover = urlsplit(scene["paths"]["screenshot"])
         cover_target = cover.path + (f"?{cover.query}" if cover.query else "")
         edit = f"/library/sections/1/all?type=1&id={rating_key}&title.value=A%20title&summary.locked=1&"
