@@ -121,6 +121,7 @@ def _retry(read: int) -> Retry:
 
 
 RETRY_IDEMPOTENT = _retry(read=1)
+RETRY_ONCE = _retry(read=0)
 # A URL with only these characters is already encoded (the plugin builds its queries with urlencode/quote).
 _ENCODED_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
@@ -139,7 +140,6 @@ def _prepare(method: str, url: str, headers: Mapping[str, str], body: Optional[b
     prepared.prepare_headers(headers)
     prepared.prepare_body(body, None)
     return prepared
-RETRY_ONCE = _retry(read=0)
 
 
 class Transport:
