@@ -22,7 +22,7 @@ from typing import Callable, Optional
 from mapping.fields import SyncToggles, content_hash, desired_fields, edited_in_plex, field_hashes
 from mapping.library import PlexLibrary
 from plugin.settings import Settings
-from stash.client import StashSource, read_ahead
+from stash.client import SCENE_PAGE, StashSource, walk_scenes
 from stash.scene import to_metadata
 from sync_queue import Store, meta
 from sync_queue.dedup import EnqueueRequest
@@ -30,7 +30,6 @@ from sync_queue.scenes import SceneState
 from sync_queue.timestamps import try_parse_instant
 from sync_queue.vocab import ErrorClass, Reason, SceneStatus
 
-PAGE_SIZE = 500
 EXAMPLES = 3
 RECENT_FALLBACK = timedelta(hours=24)
 COVER_WAIT = timedelta(days=7)
@@ -85,15 +84,13 @@ def run_reconcile(settings: Settings, store: Store, stash: StashSource, library:
     walk = _Walk(settings, store, library.toggles(),
                  store.meta.get_float(meta.PLEX_LIBRARY_CHANGED_AT) > last_run, ReconcileReport(scope=scope))
     seen: set[int] = set()
-    for page in read_ahead(stash.scene_pages(per_page=PAGE_SIZE, updated_since=_since(last_run, scope))):
+    for page in walk_scenes(stash, progress or (lambda share: None), _since(last_run, scope)):
         states = store.scenes.get_many(int(s["id"]) for s in page.scenes)
         walk.indexed = store.index.present(key for state in states.values() for key in state.plex_keys)
         seen.update(int(s["id"]) for s in page.scenes)
         requests = [r for r in (gap_request(walk, s, states.get(int(s["id"]))) for s in page.scenes) if r]
         walk.report.scenes += len(page.scenes)
         walk.report.queued += store.queue.enqueue(requests).queued
-        if progress:
-            progress(min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     if scope == "all":
         _unclaimed(walk, library)
     elif walk.rescanned:
@@ -173,8 +170,8 @@ def _absent(state: Optional[SceneState]) -> bool:
 def _absent_outside_scope(walk: _Walk, seen: set) -> None:
     """After a rescan, scenes Plex lacked are worth one more try even if Stash did not change them lately."""
     ids = [s.scene_id for s in walk.store.scenes.iter_all() if s.scene_id not in seen and _absent(s)]
-    for start in range(0, len(ids), PAGE_SIZE):
-        chunk = ids[start:start + PAGE_SIZE]
+    for start in range(0, len(ids), SCENE_PAGE):
+        chunk = ids[start:start + SCENE_PAGE]
         for scene_id in chunk:
             walk.report.add("not_in_plex", f"scene {scene_id}")
         requests = [EnqueueRequest(i, Reason.LIBRARY_RESCANNED) for i in chunk]

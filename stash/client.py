@@ -12,7 +12,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from plugin import log
@@ -264,6 +264,18 @@ def read_ahead(pages: Iterable[T]) -> Iterator[T]:
                 return
             upcoming = helper.submit(next, source, None)
             yield page
+
+
+SCENE_PAGE = 500  # scenes per page of a whole-library walk
+
+
+def walk_scenes(stash: StashSource, progress: Callable[[float], None],
+                updated_since: Optional[datetime] = None) -> Iterator[ScenePage]:
+    """Every scene page (`updated_since`: only those updated since), read ahead; the share walked goes to
+    `progress` once the caller is done with each page."""
+    for page in read_ahead(stash.scene_pages(per_page=SCENE_PAGE, updated_since=updated_since)):
+        yield page
+        progress(min(1.0, page.page * SCENE_PAGE / max(1, page.count)))
 
 
 def page_variables(per_page: int, after_id: int, updated_since: Optional[datetime]) -> Dict[str, Any]:

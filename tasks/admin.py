@@ -12,7 +12,7 @@ from plex.parse import normalise_path
 from plugin import log
 from plugin.errors import PluginError
 from plugin.paths import foreign_files
-from stash.client import read_ahead
+from stash.client import walk_scenes
 from stash.scene import to_metadata
 from sync_queue.index import basename
 from tasks.health import OWNER_TOKEN, connect_advice, container_evidence, path_map_advice
@@ -23,7 +23,6 @@ from worker.batch import plan_scene
 from worker.context import Context
 
 EXAMPLES = 5
-PAGE_SIZE = 500
 
 
 def queue_status(ctx: Context) -> str:
@@ -115,7 +114,7 @@ def dry_run(ctx: Context) -> str:
     # With watch state, the listings carry Plex's play state: read them now, once.
     library = ctx.library(reread=ctx.settings.sync_watch_state)
     toggles = ctx.toggles()
-    for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE)):
+    for page in walk_scenes(ctx.stash, log.progress):
         states = ctx.store.scenes.get_many(int(s["id"]) for s in page.scenes)
         for scene in map(to_metadata, page.scenes):
             rule = scope_rule(ctx.settings, scene)
@@ -131,7 +130,6 @@ def dry_run(ctx: Context) -> str:
             fields.update(changed)
             if changed and len(examples) < EXAMPLES:
                 examples.append(f"scene {scene.scene_id} -> Plex {list(plan.found.rating_keys)}: {', '.join(changed)}")
-        log.progress(min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     for example in examples:
         log.info(f"dry run: {example}")
     per_field = ", ".join(f"{name} {n}" for name, n in fields.most_common()) or "none"

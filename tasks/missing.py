@@ -10,11 +10,9 @@ from mapping.matcher import MATCHED, NOT_FOUND
 from mapping.scope import scope_rule
 from plugin import log
 from stash import tagging
-from stash.client import read_ahead
+from stash.client import walk_scenes
 from stash.scene import NOT_IN_PLEX_TAG, to_metadata
 from worker.context import Context
-
-PAGE_SIZE = 500
 
 
 def scenes_not_in_plex(ctx: Context) -> str:
@@ -24,7 +22,7 @@ def scenes_not_in_plex(ctx: Context) -> str:
     counts: Counter = Counter()
     listed: list[int] = []
     looked: list[int] = []
-    for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE)):
+    for page in walk_scenes(ctx.stash, log.progress):
         for scene in map(to_metadata, page.scenes):
             looked.append(scene.scene_id)
             if scope_rule(ctx.settings, scene) is not None:
@@ -39,7 +37,6 @@ def scenes_not_in_plex(ctx: Context) -> str:
             listed.append(scene.scene_id)
             paths = ", ".join(f.path for f in scene.files) or "no file"
             log.info(f"{what}: scene {scene.scene_id} {paths}: {found.detail or 'no Plex item holds this file'}")
-        log.progress(min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
     marks = ""
     if ctx.settings.tag_not_in_plex:

@@ -13,7 +13,7 @@ from mapping.scope import scope_group
 from plugin import log
 from plugin.errors import PluginError
 from reconciliation.engine import run_reconcile, scene_request
-from stash.client import read_ahead
+from stash.client import walk_scenes
 from sync_queue import meta
 from sync_queue.drain_requests import BULK_SYNC, LISTED, RUNNING, TASK, WATCH
 from sync_queue.vocab import ErrorClass, Reason, SceneStatus
@@ -22,7 +22,6 @@ from worker.context import Context
 from worker.drainer import Drainer
 from worker.spawn import ensure_drainer
 
-PAGE_SIZE = 500
 RECENT = timedelta(hours=24)
 # The enqueue pass is the cheap part: it gets the first tenth of the progress bar.
 ENQUEUE_SHARE = 0.1
@@ -100,11 +99,10 @@ def _bulk_sync(ctx: Context, since, name: str, reason: Reason) -> str:
     unchanged = 0
     # Until the last page is queued, a marker stands for the rest: if this process dies, a drainer reconciles.
     marker = ctx.store.requests.ask(BULK_SYNC, RUNNING, scope="recent" if since else "all", pid=os.getpid())
-    for page in read_ahead(ctx.stash.scene_pages(per_page=PAGE_SIZE, updated_since=since)):
+    for page in walk_scenes(ctx.stash, lambda share: log.progress(ENQUEUE_SHARE * share), since):
         requests = [scene_request(s, toggles, reason) for s in page.scenes]
         unchanged += ctx.store.queue.enqueue(requests).dropped
         seen_ids += [r.scene_id for r in requests]
-        log.progress(ENQUEUE_SHARE * min(1.0, page.page * PAGE_SIZE / max(1, page.count)))
     ctx.store.requests.done(marker)
     log.info(f"{name}: {len(seen_ids)} scenes looked at, {unchanged} already in step with Plex")
     drain_foreground(ctx, ctx.store.queue.pending_count())
