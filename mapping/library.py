@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 
 from mapping.fields import SyncToggles
 from mapping.matcher import MATCHED, MatchResult, match
-from mapping.path_map import PathMap, infer
+from mapping.path_map import PathMap, infer, under
 from plex.client import PlexApi
 from plex.errors import PlexTransient
 from plex.sections import SectionInfo
@@ -152,7 +152,7 @@ class PlexLibrary:
 
     def sections_holding(self, plex_path: str) -> list[SectionInfo]:
         """The synced sections one of whose folders holds the path (as Plex sees it)."""
-        return [s for s in self.sections if any(plex_path.startswith(root.rstrip("/") + "/") for root in s.locations)]
+        return [s for s in self.sections if any(under(plex_path, root) for root in s.locations)]
 
     def find_by_file(self, scene: SceneMetadata) -> tuple[MatchResult, dict[int, int]]:
         """Asks Plex (`file=`) for files it may have scanned after our index was built, only in the sections

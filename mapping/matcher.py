@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Protocol, Sequence
 
-from mapping.path_map import PathMap, normalise_path
+from mapping.path_map import PathMap, normalise_path, under
 from stash.scene import SceneFile
 from sync_queue.index import PlexPart, basename
 
@@ -53,11 +53,6 @@ def _pick(candidates: list[PlexPart], size: Optional[int], duration_s: Optional[
     return sorted({c.rating_key for c in candidates if duration_gap(c) == best})
 
 
-def _under(path: str, root: str) -> bool:
-    root = normalise_path(root)
-    return bool(root) and (path == root or path.startswith(root.rstrip("/") + "/"))
-
-
 def match(scene_files: Iterable[SceneFile], lookup: PlexLookup, path_map: PathMap, strict: bool = True,
           library_roots: Sequence[str] = ()) -> MatchResult:
     """Matches every file of a scene; the scene matches every item holding one of its files.
@@ -80,7 +75,7 @@ def match(scene_files: Iterable[SceneFile], lookup: PlexLookup, path_map: PathMa
         hits = [p for p in by_path.get(mapped[path], []) if p.path == mapped[path]]
         if hits:
             keys.update(p.rating_key for p in hits)
-        elif any(_under(mapped[path], root) for root in library_roots):
+        elif any(root and under(mapped[path], normalise_path(root)) for root in library_roots):
             notes.append(f"{mapped[path]}: no Plex item has this file")
         else:
             pending.append((path, size, duration))

@@ -19,11 +19,11 @@ from sync_queue.index import basename
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-def _starts_with(path: str, prefix: str) -> bool:
-    """Prefix match on whole path components (`/data/a` is not a prefix of `/data/ab/x`)."""
-    if prefix in ("", "/"):
-        return True
-    return path == prefix or path.startswith(prefix + "/")
+def under(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or lies in it, on whole path components (`/data/a` does not hold `/data/ab/x`);
+    every path lies under "" and "/"."""
+    folder = folder.rstrip("/")
+    return not folder or path == folder or path.startswith(folder + "/")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class PathMap:
         return self._rule_for(normalise_path(stash_path)) is not None
 
     def _rule_for(self, path: str) -> Optional[tuple[str, str]]:
-        matching = [r for r in self.rules if _starts_with(path, r[0])]
+        matching = [r for r in self.rules if under(path, r[0])]
         return max(matching, key=lambda r: len(r[0])) if matching else None
 
 
