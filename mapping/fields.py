@@ -17,7 +17,6 @@ from plex.push import MERGED_FIELDS, cut_to_fit
 
 TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt", "contentRating")
 LIST_FIELDS = ("genres", "labels", "actors", "actorPhotos", "collections", "directors")
-FIELD_NAMES = (*TEXT_FIELDS, "userRating", *LIST_FIELDS)
 # Where Stash tags can go (the tags_as setting).
 TAG_KINDS = ("genres", "labels")
 # The lists whose pushed entries are remembered per scene (`SceneState.our_tags`): the merged ones; genres, so

@@ -7,7 +7,6 @@ prefix, no trailing or doubled slashes.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
@@ -15,8 +14,6 @@ from typing import Iterable, Optional, Sequence
 from plex.parse import normalise_path
 from plugin.settings import parse_pairs
 from sync_queue.index import basename
-
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 def under(path: str, folder: str) -> bool:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from plex.errors import PlexNotFound
-from plex.parse import video_watch
+from plex.push import read_item
 from plex.wire import PlexWire
 
 IDENTIFIER = "com.plexapp.plugins.library"
@@ -35,8 +34,5 @@ def set_progress(plex: PlexWire, rating_key: int, offset_ms: int) -> None:
 
 def watch_state(plex: PlexWire, rating_key: int) -> tuple[int, int]:
     """The item's (viewCount, viewOffset in ms) for the token's account: one GET."""
-    video = plex.request_xml("GET", f"/library/metadata/{int(rating_key)}").find("Video")
-    if video is None:
-        raise PlexNotFound(f"Plex item {int(rating_key)} has no video in its metadata")
-    views, _, offset = video_watch(video) or (0, None, 0)
+    views, _, offset = read_item(plex, rating_key).get("watch") or (0, None, 0)
     return views, offset

@@ -155,7 +155,7 @@ def upload_poster(plex: PlexWire, rating_key: int, data: bytes) -> None:
     """POSTs the image bytes. Every upload adds an image to the item's poster bundle in Plex, so the caller
     sends a cover only when its hash differs from the last one uploaded. Plex names an uploaded image by its
     SHA-1 (`upload://posters/<sha1>`), so an upload whose answer was lost is resent only when the bundle does not
-    show that image selected."""
+    hold that image."""
     digest = hashlib.sha1(data).hexdigest()
     plex.request_checked("POST", f"/library/metadata/{int(rating_key)}/posters",
                          lambda: poster_uploaded(plex, rating_key, digest), data)

@@ -36,7 +36,6 @@ LAST_RECONCILE = "last_reconcile"  # the summary of the last reconcile, by a tas
 # make no network call): the server's machineIdentifier, and its address with no credentials, query or fragment.
 PLEX_MACHINE_ID = "plex_machine_id"
 PLEX_WEB_URL = "plex_web_url"
-SCHEMA_VERSION = "schema_version"
 
 
 _UPSERT = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"

@@ -17,8 +17,6 @@ from plugin.record import Record
 from sync_queue.txn import write_txn
 
 _IN_CHUNK = 500
-_COLUMNS = ("scene_id, stash_plays, stash_resume_s, plex_plays, plex_offset_ms, stash_watched_s, stash_carry_s, "
-            "stash_seen_s, stash_seen_at, plex_seen_ms, plex_seen_at")
 
 
 class WatchBaseline(Record):
@@ -48,6 +46,9 @@ class WatchBaseline(Record):
                    float(stash_resume_s if stash_seen_s is None else stash_seen_s), float(stash_seen_at),
                    int(plex_offset_ms if plex_seen_ms is None else plex_seen_ms), float(plex_seen_at))
 
+
+_COLUMNS = "scene_id, " + ", ".join(WatchBaseline.__slots__)
+_WRITE_VALUES = ", ".join("?" * (len(WatchBaseline.__slots__) + 3))  # the id, the baseline, moving, moved_at
 
 class WatchBaselines:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -81,5 +82,5 @@ class WatchBaselines:
         now = time.time()
         with write_txn(self._conn):
             self._conn.executemany(
-                f"INSERT OR REPLACE INTO watch_state({_COLUMNS}, moving, moved_at) VALUES ({', '.join('?' * 13)})",
+                f"INSERT OR REPLACE INTO watch_state({_COLUMNS}, moving, moved_at) VALUES ({_WRITE_VALUES})",
                 [(scene_id, *b._values(), moving, now) for scene_id, b in baselines.items()])
