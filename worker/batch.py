@@ -9,9 +9,8 @@ cover's hash changed.
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from queue import SimpleQueue
 from typing import Callable, Optional
 
 from mapping.fields import SyncToggles, content_hash, desired_fields, diff, edited_in_plex, field_hash, field_hashes
@@ -161,25 +160,19 @@ def settle_as_done(ctx: Context, library: PlexLibrary, futures: dict[Future, Sce
     the scenes whose requests were in the air. Runs on the worker thread (the store's), no request inside a
     transaction. A refused token stops the batch: scenes not started yet are not sent, and they and the refused
     ones go back to the queue before the refusal is raised; so do the unsettled scenes if anything else raises."""
-    finished_queue: SimpleQueue[Future] = SimpleQueue()  # each future once, as it finishes or is cancelled
-    for future in futures:
-        future.add_done_callback(finished_queue.put)
     unsettled = dict(futures)
-    waiting = len(futures)
+    pending = set(futures)
     refused: Optional[PlexUnauthorized] = None
     try:
-        while waiting:
-            done = [finished_queue.get()]
-            while not finished_queue.empty():  # those that finished while the last commit ran
-                done.append(finished_queue.get())
-            waiting -= len(done)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             library.save_learned()
             finished = [(future, future.result()) for future in done if not future.cancelled()]
             if refused is None:
                 refused = next((r.error for _, r in finished if isinstance(r.error, PlexUnauthorized)), None)
                 if refused is not None:
-                    for future in unsettled:
-                        future.cancel()  # those not started yet
+                    for future in pending:
+                        future.cancel()
             written = [(f, r) for f, r in finished if not isinstance(r.error, PlexUnauthorized)]
             with ctx.store.transaction():
                 for future, result in written:
