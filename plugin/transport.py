@@ -167,7 +167,6 @@ class Transport:
             session = requests.Session()
             session.trust_env = False
             session.max_redirects = 0  # a redirect raises TooManyRedirects, even where a caller asks to follow
-            session.cookies.set_policy(_NO_COOKIES)  # callers keep what they need (Stash's session) themselves
             session.headers.update(self.headers)
             self._local.adapter = _Adapter(self._context, RETRY_IDEMPOTENT)
             session.mount("https://", self._local.adapter)
@@ -230,17 +229,6 @@ class Transport:
         location = (response.headers.get("Location") or "").split("?", 1)[0]
         return Redirected(f"{self.origin} answered HTTP {response.status_code}, a redirect to {location or '?'}, "
                           "which is not followed: use that address in the setting", response.status_code, location)
-
-
-class _NoCookies(requests.cookies.cookielib.DefaultCookiePolicy):
-    def set_ok(self, cookie, request) -> bool:
-        return False
-
-    def return_ok(self, cookie, request) -> bool:
-        return False
-
-
-_NO_COOKIES = _NoCookies()
 
 
 def _chain(exc: BaseException):
