@@ -23,10 +23,8 @@ from stash.scene import SceneMetadata
 from sync_queue import Store, meta
 
 INFER_SAMPLE = 5000
-# A learned summary limit is forgotten after this long, so the next long summary probes the server again: the
-# proxy that refused may have been reconfigured or removed. A day: a changed proxy is noticed the next day, and a
-# probe that is refused again costs at most `plex_parallelism` refused requests, which a proxy answers at once
-# without reaching Plex's one writer (and learning it again is one meta write).
+# A learned summary limit is forgotten after a day, so the next long summary probes again (the proxy may have
+# changed); a refused probe costs at most `plex_parallelism` requests a proxy refuses without reaching Plex.
 SUMMARY_REPROBE_S = 86400.0
 
 

@@ -1,9 +1,8 @@
 """Work one process asks the drainer to do: a reconcile, a watch-state pass, and the mark of a running Sync All.
 
-One row per kind, typed columns (they were strings parsed out of meta values before). A request is cleared only
-once its work is done, by compare-and-set on its `token` (a fresh random number each time a request is written; not
-`secrets`, whose import a hook would pay for):
-a drainer killed part-way leaves it for the next one, and a newer request that replaced it meanwhile stays.
+One row per kind, typed columns. A request is cleared only once its work is done, by compare-and-set on its `token`
+(a fresh random number per write; not `secrets`, whose import a hook would pay for): a drainer killed part-way
+leaves it for the next one, and a newer request that replaced it meanwhile stays.
 
 - `reconcile`: `scope` "recent" or "all"; `reason` "auto" (the interval fell due: dropped when the setting says
   never) or "deleted" (a deletion changed scenes without a scene hook: runs whatever the interval setting).
