@@ -24,7 +24,7 @@
   };
   var MOVING = { queued: true, syncing: true };
 
-  // One operation: resolves with its output, or null when Stash cannot run operations (then nothing is shown).
+  // One operation: resolves with its output; rejects when Stash cannot run it (the caller then shows nothing).
   function operation(args) {
     var client = api.utils.StashService.getClient();
     return client.mutate({ mutation: api.libraries.Apollo.gql(OPERATION), variables: { args: args } })

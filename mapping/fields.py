@@ -15,7 +15,6 @@ from typing import Any, Iterable, Mapping, Optional
 
 from plex.push import MERGED_FIELDS, cut_to_fit
 
-TEXT_FIELDS = ("title", "summary", "studio", "originallyAvailableAt", "contentRating")
 LIST_FIELDS = ("genres", "labels", "actors", "actorPhotos", "collections", "directors")
 # Where Stash tags can go (the tags_as setting).
 TAG_KINDS = ("genres", "labels")

@@ -142,5 +142,5 @@ ALL_DOCUMENTS: Dict[str, str] = {
     "CreateTag": CREATE_TAG,
     "TagScenes": TAG_SCENES,
 }
-# Documents valid from a given version on (older ones answer a validation error the client words plainly).
-LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, "v0.25.0")}
+# Documents valid from a given version on (older ones answer a validation error; the client probes the version).
+LATER_DOCUMENTS: Dict[str, tuple[str, str]] = {"AddPlays": (ADD_PLAYS, "v{}.{}.0".format(*ADD_PLAYS_SINCE))}
