@@ -16,9 +16,7 @@ from itertools import islice
 
 from plugin.record import Record
 from sync_queue.meta import SECTION_SCANNED, Meta
-from sync_queue.txn import write_txn
-
-_CHUNK = 500
+from sync_queue.txn import IN_CHUNK, in_chunks, write_txn
 
 
 class PlexPart(Record):
@@ -76,7 +74,7 @@ class PlexIndex:
         conn.execute("DELETE FROM temp.staged_items")
         conn.execute("DELETE FROM temp.staged_parts")
         iterator = iter(items)
-        while chunk := list(islice(iterator, _CHUNK)):
+        while chunk := list(islice(iterator, IN_CHUNK)):
             # A listing may show an item twice (pages shifted under a concurrent change): the last sight wins.
             conn.executemany("DELETE FROM temp.staged_parts WHERE rating_key = ?", [(r.rating_key,) for r in chunk])
             conn.executemany("INSERT OR REPLACE INTO temp.staged_items VALUES (?, ?)",
@@ -108,10 +106,9 @@ class PlexIndex:
     def _parts_where(self, column: str, values: Iterable[str]) -> dict[str, list[PlexPart]]:
         wanted = list(dict.fromkeys(values))
         found: dict[str, list[PlexPart]] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start: start + _CHUNK]
+        for chunk, marks in in_chunks(wanted):
             rows = self._conn.execute(f"SELECT {column}, rating_key, path, size, duration FROM plex_parts "
-                                      f"WHERE {column} IN ({','.join('?' * len(chunk))}) ORDER BY rating_key, path",
+                                      f"WHERE {column} IN ({marks}) ORDER BY rating_key, path",
                                       chunk)
             for key, rating_key, path, size, duration in rows:
                 found.setdefault(key, []).append(PlexPart(rating_key, path, size, duration))
@@ -138,10 +135,9 @@ class PlexIndex:
         """Which of `rating_keys` the stored index holds."""
         keys = list(dict.fromkeys(rating_keys))
         found: set[int] = set()
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start: start + _CHUNK]
+        for chunk, marks in in_chunks(keys):
             found.update(row[0] for row in self._conn.execute(
-                f"SELECT rating_key FROM plex_items WHERE rating_key IN ({','.join('?' * len(chunk))})", chunk))
+                f"SELECT rating_key FROM plex_items WHERE rating_key IN ({marks})", chunk))
         return found
 
     def iter_section(self, section_id: int, page_size: int = 1000) -> Iterator[PlexItemRecord]:

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from plugin.record import Record
 from sync_queue import ackqueue
 from sync_queue.ackqueue import JobStatus
+from sync_queue.txn import in_chunks
 
 # The lists of the UI's status page: which scene_state rows each holds (a not-found retry is still not in Plex).
 LISTS = {"not_in_plex": "status = 'not_found' OR (status = 'retrying' AND error_class = 'not_found')",
          "ambiguous": "status = 'ambiguous'"}
-_IN_CHUNK = 500  # stays below SQLite's bound-parameter limit on old builds (999)
 
 
 class SceneState(Record):
@@ -69,10 +69,8 @@ class SceneStates:
         """States of the scenes that have one; unknown ids are simply absent."""
         ids = list(dict.fromkeys(int(i) for i in scene_ids))
         found: dict[int, SceneState] = {}
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start: start + _IN_CHUNK]
-            rows = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM scene_state WHERE scene_id IN ({','.join('?' * len(chunk))})", chunk)
+        for chunk, marks in in_chunks(ids):
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM scene_state WHERE scene_id IN ({marks})", chunk)
             for row in rows:
                 found[row[0]] = _from_row(row)
         return found
@@ -81,11 +79,10 @@ class SceneStates:
         """Which of the scenes have their latest job claimed by a drainer right now (being pushed)."""
         ids = list(dict.fromkeys(int(i) for i in scene_ids))
         found: set[int] = set()
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start: start + _IN_CHUNK]
+        for chunk, marks in in_chunks(ids):
             found.update(row[0] for row in self._conn.execute(
                 f"SELECT s.scene_id FROM scene_state AS s JOIN {ackqueue.TABLE} AS q ON q._id = s.job_id "
-                f"WHERE q.status = {JobStatus.UNACK} AND s.scene_id IN ({','.join('?' * len(chunk))})", chunk))
+                f"WHERE q.status = {JobStatus.UNACK} AND s.scene_id IN ({marks})", chunk))
         return found
 
     def listing(self, name: str, offset: int, limit: int) -> tuple[int, list[SceneState]]:

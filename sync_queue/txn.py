@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable  # already loaded by json/re; typing would cost a hook ~3 ms
+from collections.abc import Callable, Iterator  # already loaded by json/re; typing would cost a hook ~3 ms
 
 TYPE_CHECKING = False  # a type checker takes this block as run; at run time typing is never imported
 if TYPE_CHECKING:
@@ -84,3 +84,13 @@ class _WriteTxn:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+IN_CHUNK = 500  # ids per `IN (...)`: below SQLite's bound-parameter limit on old builds (999)
+
+
+def in_chunks(ids: list) -> Iterator[tuple[list, str]]:
+    """`ids` in chunks of IN_CHUNK, each with its placeholders ("?,?,...") for an `IN (...)`."""
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start:start + IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))

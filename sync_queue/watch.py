@@ -14,9 +14,7 @@ import time
 from collections.abc import Mapping
 
 from plugin.record import Record
-from sync_queue.txn import write_txn
-
-_IN_CHUNK = 500
+from sync_queue.txn import in_chunks, write_txn
 
 
 class WatchBaseline(Record):
@@ -73,10 +71,8 @@ class WatchBaselines:
         forgotten = [scene_id for scene_id, baseline in done.items() if baseline is None]
         with write_txn(self._conn):
             self._write(kept, moving=0)
-            for start in range(0, len(forgotten), _IN_CHUNK):
-                chunk = forgotten[start:start + _IN_CHUNK]
-                self._conn.execute(f"DELETE FROM watch_state WHERE scene_id IN ({','.join('?' * len(chunk))})",
-                                   chunk)
+            for chunk, marks in in_chunks(forgotten):
+                self._conn.execute(f"DELETE FROM watch_state WHERE scene_id IN ({marks})", chunk)
 
     def _write(self, baselines: Mapping[int, WatchBaseline], moving: int) -> None:
         now = time.time()
