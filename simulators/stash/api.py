@@ -288,7 +288,7 @@ class StashApi:
             performers.sort(key=lambda p: p["name"].casefold())
         if filter.get("direction") == "DESC":
             performers.reverse()
-        per_page, page = int(filter.get("per_page") or 25), max(1, int(filter.get("page") or 1))
+        per_page, page = int(filter.get("per_page", 25)), max(1, int(filter.get("page") or 1))
         shown = performers if per_page < 0 else performers[(page - 1) * per_page:page * per_page]
         return {"count": len(performers),
                 "performers": [_performer_view(self.store, p, info.context.base_url) for p in shown]}

@@ -322,39 +322,31 @@ class StashStore:
     def merge_tags(self, sources: list[Any], destination: Any) -> dict:
         """tagsMerge: scenes carrying a source tag carry the destination instead; the sources are deleted. As in
         Stash (pkg/sqlite/tag.go Merge: raw SQL on scenes_tags), no scene's updated_at moves."""
-        with self._lock:
-            dest = str(destination)
-            if dest not in self._tags:
-                raise StoreError(f"tag with id {destination} not found")
-            gone = {str(t) for t in sources} - {dest}
-            for sid, scene in self._scenes.items():
-                if gone & set(scene["tag_ids"]):
-                    kept = [t for t in scene["tag_ids"] if t not in gone]
-                    self._scenes[sid] = {**scene, "tag_ids": kept + ([dest] if dest not in kept else [])}
-            for tag_id in gone:
-                self._tags.pop(tag_id, None)
-            self.version += 1
-            return self._tags[dest]
+        return self._merge("tag", self._tags, "tag_ids", sources, destination)
 
     def merge_performers(self, sources: list[Any], destination: Any) -> dict:
         """performerMerge (develop): scenes linked to a source are linked to the destination instead (once); the
         sources are deleted. As in Stash (pkg/sqlite/performer.go Merge: raw SQL on performers_scenes, then
         Destroy), no scene's updated_at moves, and the resolver fires no hook."""
+        return self._merge("performer", self._performers, "performer_ids", sources, destination)
+
+    def _merge(self, kind: str, table: dict, field: str, sources: list[Any], destination: Any) -> dict:
+        """Both merges; like Stash's sqlite `Merge`, a destination among the sources is refused."""
         with self._lock:
             dest = str(destination)
-            if dest not in self._performers:
-                raise StoreError(f"performer with id {destination} not found")
+            if dest not in table:
+                raise StoreError(f"{kind} with id {destination} not found")
             gone = {str(p) for p in sources}
             if dest in gone:
-                raise StoreError("destination performer cannot be in source list")
+                raise StoreError("cannot merge where source == destination")
             for sid, scene in self._scenes.items():
-                if gone & set(scene["performer_ids"]):
-                    kept = [p for p in scene["performer_ids"] if p not in gone]
-                    self._scenes[sid] = {**scene, "performer_ids": kept + ([dest] if dest not in kept else [])}
-            for performer_id in gone:
-                self._performers.pop(performer_id, None)
+                if gone & set(scene[field]):
+                    kept = [p for p in scene[field] if p not in gone]
+                    self._scenes[sid] = {**scene, field: kept + ([dest] if dest not in kept else [])}
+            for source_id in gone:
+                table.pop(source_id, None)
             self.version += 1
-            return self._performers[dest]
+            return table[dest]
 
     def performers(self) -> list[dict]:
         """Every performer, by id (the order findPerformers sorts by "id" gives)."""

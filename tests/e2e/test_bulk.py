@@ -31,31 +31,6 @@ pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against b
 _NO_CHANGE = [("Performer", "favorite", True), ("Tag", "description", "no rename"), ("Studio", "details", "same")]
 
 
-# --- helpers shared with test_reconcile.py ---------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# --- tests ---------------------------------------------------------------------------------------------
-
 def test_sync_all_5000_scenes_converges_then_writes_nothing(make_env):
     env = make_env(scenes=5000)  # default settings: batch_size 200 measured no faster
     run = env.task(SYNC_ALL, timeout=600)
@@ -197,7 +172,6 @@ def _run_for(env, job_id: str, wait: float = 0):
     if wait:
         env.stash.jobs.wait(job_id, wait)
     return next(r for r in env.stash.runs if r.kind == "task" and r.job_id == job_id)
-
 
 
 def test_reconcile_due_at_every_invocation_never_requeues_synced_scenes(make_env):

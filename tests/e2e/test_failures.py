@@ -26,7 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 
-
 def pending(env) -> int:
     """Jobs not done yet: waiting or claimed."""
     with env.store() as store:
@@ -36,9 +35,6 @@ def pending(env) -> int:
 def dead_letters(env) -> int:
     with env.store() as store:
         return store.dead_letters.count()
-
-
-
 
 
 def gone(pid: int) -> bool:

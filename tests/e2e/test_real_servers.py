@@ -12,9 +12,6 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.e2e  # the plugin spawned as Stash spawns it, against both simulators
 
 
-
-
-
 def test_saves_do_not_wait_while_the_index_is_read_from_a_slow_plex(make_env):
     """A 20,000-item library listed at 0.25 ms per item (5 s, as a real PMS's 1,000-item pages take seconds):
     while the drainer reads it, Saves (hooks, which write the database) stay under a second. Reading the

@@ -155,8 +155,7 @@ def test_a_stash_write_refused_leaves_the_scenes_plex_moves_going(world) -> None
 
 def test_a_play_stash_took_but_whose_answer_was_lost_does_not_come_back_to_plex(world) -> None:
     """Stash applied the play and the answer was lost (StashAnswerLost): the mutation is not resent, the scene is
-    left moving and taken as found by the next pass, so the play Stash now has is not sent back to Plex as news.
-    Negative control: settled as if nothing had arrived, the next pass would count it as a Stash play."""
+    left moving and taken as found by the next pass, so the play Stash now has is not sent back to Plex as news."""
     ctx, stash, plex = world
     plex.items[101].views, plex.items[101].last_viewed_at = 1, 1_764_000_000
     real = stash.add_plays
